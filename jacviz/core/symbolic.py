@@ -1,0 +1,424 @@
+"""sympy objects built by hand from a checked syntax tree.
+
+No user text ever reaches sympy's parser: every sympy object is constructed here from the
+nodes of :mod:`jacviz.core.language`, and every Symbol is made from a name that passed the
+allow-list there. Constant powers are costed before sympy is allowed to compute them, so
+``9**9**9`` is refused instead of evaluated.
+
+Complex form is converted to real form node by node: each node becomes a pair (re, im) of
+real sympy expressions, using the textbook formulas for each operation and the principal
+branch of every multi-valued function. That keeps u and v readable and avoids asking sympy
+to expand ``(x + i y)**n``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+
+from jacviz.core.errors import MappingError
+from jacviz.core.language import (
+    BinOp,
+    Call,
+    Const,
+    Neg,
+    Node,
+    Num,
+    Param,
+    ParsedMapping,
+    Var,
+)
+
+# The largest exact constant power we let sympy compute, in bits of the result.
+MAX_POWER_BITS = 4096
+# Integer powers of a complex expression up to this size are multiplied out; larger ones
+# use the polar form r^n (cos nθ, sin nθ), whose size does not grow with n.
+MAX_EXPANDED_POWER = 12
+
+ZERO = sp.S.Zero
+ONE = sp.S.One
+HALF = sp.Rational(1, 2)
+
+
+class cbrt(sp.Function):  # noqa: N801 - the name is what users see in printed formulas
+    """The real cube root, defined for negative arguments (sympy's cbrt is principal)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_Number:
+            return sp.real_root(arg, 3)
+        return None
+
+    def fdiff(self, argindex: int = 1):
+        return 1 / (3 * cbrt(self.args[0]) ** 2)
+
+    def _latex(self, printer, exp=None):
+        body = r"\sqrt[3]{" + printer._print(self.args[0]) + "}"
+        return body if exp is None else r"\left(" + body + r"\right)^{" + str(exp) + "}"
+
+
+def real_symbol(name: str) -> sp.Symbol:
+    """The Symbol for a variable or parameter name that passed the language's checks."""
+    return sp.Symbol(name, real=True)
+
+
+def _zero(expr: sp.Expr) -> bool:
+    """Structural test for the number 0; never asks sympy's (possibly slow) assumptions."""
+    return expr.is_Number and expr == 0
+
+
+def _is_undefined(expr: sp.Expr) -> bool:
+    return expr.has(sp.S.ComplexInfinity, sp.S.NaN, sp.S.Infinity, sp.S.NegativeInfinity)
+
+
+def _check_power(base: sp.Expr, exponent: sp.Expr, col: int) -> None:
+    """Refuse a constant power whose exact value would be enormous, before computing it."""
+    if not (base.is_Number and exponent.is_Number):
+        return
+    if _zero(base) and exponent.is_negative:
+        raise MappingError(f"0 to a negative power at column {col} is undefined", col)
+    if base in (ONE, -ONE, ZERO) or not base.is_Rational or not exponent.is_Rational:
+        return
+    size = max(abs(base.p), abs(base.q))
+    bits = abs(exponent) * math.log2(size)
+    if bits > MAX_POWER_BITS:
+        raise MappingError(
+            f"the power at column {col} is too large to compute "
+            f"(about {int(bits):,} bits; the limit is {MAX_POWER_BITS:,})",
+            col,
+        )
+
+
+class _RealBuilder:
+    """Builds one real sympy expression per node."""
+
+    def __init__(self, symbols: dict[str, sp.Symbol]) -> None:
+        self.symbols = symbols
+
+    def build(self, node: Node) -> sp.Expr:
+        if isinstance(node, Num):
+            return sp.Rational(node.numerator, node.denominator)
+        if isinstance(node, Const):
+            return sp.pi if node.name == "pi" else sp.E
+        if isinstance(node, (Var, Param)):
+            return self.symbols[node.name]
+        if isinstance(node, Neg):
+            return -self.build(node.operand)
+        if isinstance(node, BinOp):
+            a = self.build(node.left)
+            b = self.build(node.right)
+            if node.op == "+":
+                return a + b
+            if node.op == "-":
+                return a - b
+            if node.op == "*":
+                return a * b
+            if node.op == "/":
+                if _zero(b):
+                    raise MappingError(f"division by zero at column {node.col}", node.col)
+                return a / b
+            _check_power(a, b, node.col)
+            return a**b
+        if isinstance(node, Call):
+            return self.call(node, [self.build(arg) for arg in node.args])
+        raise MappingError(f"unexpected element at column {node.col}", node.col)  # pragma: no cover
+
+    def call(self, node: Call, args: list[sp.Expr]) -> sp.Expr:
+        f = node.function
+        a = args[0]
+        if f == "log":
+            if len(args) == 2:
+                base = sp.log(args[1])
+                if _zero(base):
+                    raise MappingError(f"log with base 1 at column {node.col} is undefined", node.col)
+                return sp.log(a) / base
+            return sp.log(a)
+        if f == "ln":
+            return sp.log(a)
+        if f == "log10":
+            return sp.log(a) / sp.log(10)
+        if f == "log2":
+            return sp.log(a) / sp.log(2)
+        if f == "atan2":
+            return sp.atan2(a, args[1])
+        if f == "sigmoid":
+            return 1 / (1 + sp.exp(-a))
+        if f == "cbrt":
+            return cbrt(a)
+        if f == "abs":
+            return sp.Abs(a)
+        return _SYMPY_FUNCTIONS[f](a)
+
+
+_SYMPY_FUNCTIONS = {
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sec": sp.sec, "csc": sp.csc, "cot": sp.cot,
+    "asin": sp.asin, "acos": sp.acos, "atan": sp.atan,
+    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
+    "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh,
+    "exp": sp.exp, "sqrt": sp.sqrt, "sign": sp.sign,
+}
+
+Pair = tuple[sp.Expr, sp.Expr]
+
+
+class _ComplexBuilder:
+    """Builds a pair (re, im) of real sympy expressions per node: w = f(z) in real form."""
+
+    def __init__(self, symbols: dict[str, sp.Symbol], variables: tuple[str, str],
+                 complex_name: str) -> None:
+        self.symbols = symbols
+        self.z = (symbols[variables[0]], symbols[variables[1]])
+        self.complex_name = complex_name
+
+    # -- arithmetic on pairs
+    @staticmethod
+    def add(p: Pair, q: Pair) -> Pair:
+        return p[0] + q[0], p[1] + q[1]
+
+    @staticmethod
+    def sub(p: Pair, q: Pair) -> Pair:
+        return p[0] - q[0], p[1] - q[1]
+
+    @staticmethod
+    def mul(p: Pair, q: Pair) -> Pair:
+        (a, b), (c, d) = p, q
+        if _zero(b):
+            return a * c, a * d
+        if _zero(d):
+            return a * c, b * c
+        return a * c - b * d, a * d + b * c
+
+    def div(self, p: Pair, q: Pair, col: int) -> Pair:
+        (a, b), (c, d) = p, q
+        if _zero(c) and _zero(d):
+            raise MappingError(f"division by zero at column {col}", col)
+        if _zero(d):
+            return a / c, b / c
+        m = c**2 + d**2
+        return (a * c + b * d) / m, (b * c - a * d) / m
+
+    @staticmethod
+    def modulus(p: Pair) -> sp.Expr:
+        a, b = p
+        if _zero(b):
+            return sp.Abs(a)
+        return sp.sqrt(a**2 + b**2)
+
+    @staticmethod
+    def angle(p: Pair) -> sp.Expr:
+        a, b = p
+        return sp.atan2(b, a)
+
+    def exp(self, p: Pair) -> Pair:
+        a, b = p
+        if _zero(b):
+            return sp.exp(a), ZERO
+        return sp.exp(a) * sp.cos(b), sp.exp(a) * sp.sin(b)
+
+    def log(self, p: Pair) -> Pair:
+        a, b = p
+        if _zero(b) and a.is_positive:
+            return sp.log(a), ZERO
+        if _zero(b):
+            return sp.log(sp.Abs(a)), sp.atan2(ZERO, a)
+        return sp.log(a**2 + b**2) / 2, sp.atan2(b, a)
+
+    def power(self, base: Pair, exponent: Pair, col: int) -> Pair:
+        a, b = base
+        c, d = exponent
+        if _zero(d) and _zero(b):
+            _check_power(a, c, col)
+        if base == (sp.E, ZERO):
+            return self.exp(exponent)
+        if _zero(d) and c.is_Integer:
+            n = int(c)
+            if _zero(b):
+                if n < 0 and _zero(a):
+                    raise MappingError(f"0 to a negative power at column {col} is undefined", col)
+                return a**n, ZERO
+            if abs(n) <= MAX_EXPANDED_POWER:
+                result: Pair = (ONE, ZERO)
+                square = base
+                k = abs(n)
+                while k:
+                    if k & 1:
+                        result = self.mul(result, square)
+                    k >>= 1
+                    if k:
+                        square = self.mul(square, square)
+                return self.div((ONE, ZERO), result, col) if n < 0 else result
+            r, t = self.modulus(base), self.angle(base)
+            return r**n * sp.cos(n * t), r**n * sp.sin(n * t)
+        if _zero(d) and c == HALF:
+            return self.sqrt(base)
+        if _zero(d):
+            if _zero(b) and a.is_nonnegative:
+                return a**c, ZERO
+            r, t = self.modulus(base), self.angle(base)
+            return r**c * sp.cos(c * t), r**c * sp.sin(c * t)
+        return self.exp(self.mul(exponent, self.log(base)))
+
+    def sqrt(self, p: Pair) -> Pair:
+        """Principal square root p + iq with p = √((|w| + a)/2) and q = b/(2p).
+
+        This form has no sign(b), so its derivatives carry no DiracDelta; it is undefined
+        only on the branch cut (the negative real axis), where sqrt is discontinuous anyway.
+        """
+        a, b = p
+        if _zero(b):
+            if a.is_nonnegative:
+                return sp.sqrt(a), ZERO
+            # sqrt of a real number of either sign: √max(a,0) + i√max(-a,0)
+            return sp.sqrt((sp.Abs(a) + a) / 2), sp.sqrt((sp.Abs(a) - a) / 2)
+        re = sp.sqrt((sp.sqrt(a**2 + b**2) + a) / 2)
+        return re, b / (2 * re)
+
+    def times_i(self, p: Pair) -> Pair:
+        return -p[1], p[0]
+
+    def times_minus_i(self, p: Pair) -> Pair:
+        return p[1], -p[0]
+
+    # -- the tree
+    def build(self, node: Node) -> Pair:
+        if isinstance(node, Num):
+            return sp.Rational(node.numerator, node.denominator), ZERO
+        if isinstance(node, Const):
+            if node.name == "i":
+                return ZERO, ONE
+            return (sp.pi if node.name == "pi" else sp.E), ZERO
+        if isinstance(node, Var):
+            if node.name == self.complex_name:
+                return self.z
+            return self.symbols[node.name], ZERO
+        if isinstance(node, Param):
+            return self.symbols[node.name], ZERO
+        if isinstance(node, Neg):
+            a, b = self.build(node.operand)
+            return -a, -b
+        if isinstance(node, BinOp):
+            p = self.build(node.left)
+            q = self.build(node.right)
+            if node.op == "+":
+                return self.add(p, q)
+            if node.op == "-":
+                return self.sub(p, q)
+            if node.op == "*":
+                return self.mul(p, q)
+            if node.op == "/":
+                return self.div(p, q, node.col)
+            return self.power(p, q, node.col)
+        if isinstance(node, Call):
+            return self.call(node, [self.build(arg) for arg in node.args])
+        raise MappingError(f"unexpected element at column {node.col}", node.col)  # pragma: no cover
+
+    def call(self, node: Call, args: list[Pair]) -> Pair:
+        f, col = node.function, node.col
+        w = args[0]
+        a, b = w
+        real = _zero(b)
+        if f in ("sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "atan", "asinh") and real:
+            return _SYMPY_FUNCTIONS[f](a), ZERO
+        if f == "exp":
+            return self.exp(w)
+        if f in ("log", "ln", "log10", "log2"):
+            result = self.log(w)
+            base: Pair | None = None
+            if f == "log" and len(args) == 2:
+                base = self.log(args[1])
+            elif f == "log10":
+                base = (sp.log(10), ZERO)
+            elif f == "log2":
+                base = (sp.log(2), ZERO)
+            return self.div(result, base, col) if base is not None else result
+        if f == "sqrt":
+            return self.sqrt(w)
+        if f == "cbrt":
+            return self.power(w, (sp.Rational(1, 3), ZERO), col)
+        if f == "sin":
+            return sp.sin(a) * sp.cosh(b), sp.cos(a) * sp.sinh(b)
+        if f == "cos":
+            return sp.cos(a) * sp.cosh(b), -sp.sin(a) * sp.sinh(b)
+        if f == "tan":
+            m = sp.cos(2 * a) + sp.cosh(2 * b)
+            return sp.sin(2 * a) / m, sp.sinh(2 * b) / m
+        if f == "sinh":
+            return sp.sinh(a) * sp.cos(b), sp.cosh(a) * sp.sin(b)
+        if f == "cosh":
+            return sp.cosh(a) * sp.cos(b), sp.sinh(a) * sp.sin(b)
+        if f == "tanh":
+            m = sp.cosh(2 * a) + sp.cos(2 * b)
+            return sp.sinh(2 * a) / m, sp.sin(2 * b) / m
+        if f in ("sec", "csc", "cot"):
+            s = self.call(Call(col, "sin", node.args), [w])
+            c = self.call(Call(col, "cos", node.args), [w])
+            if f == "sec":
+                return self.div((ONE, ZERO), c, col)
+            if f == "csc":
+                return self.div((ONE, ZERO), s, col)
+            return self.div(c, s, col)
+        if f == "asinh":  # log(w + sqrt(w^2 + 1))
+            return self.log(self.add(w, self.sqrt(self.add(self.mul(w, w), (ONE, ZERO)))))
+        if f == "acosh":  # log(w + sqrt(w + 1) sqrt(w - 1))
+            root = self.mul(self.sqrt(self.add(w, (ONE, ZERO))), self.sqrt(self.sub(w, (ONE, ZERO))))
+            return self.log(self.add(w, root))
+        if f == "atanh":  # (log(1 + w) - log(1 - w)) / 2
+            d = self.sub(self.log(self.add((ONE, ZERO), w)), self.log(self.sub((ONE, ZERO), w)))
+            return d[0] / 2, d[1] / 2
+        if f == "asin":  # -i asinh(i w)
+            return self.times_minus_i(self.call(Call(col, "asinh", node.args), [self.times_i(w)]))
+        if f == "acos":  # pi/2 - asin(w)
+            s = self.call(Call(col, "asin", node.args), [w])
+            return sp.pi / 2 - s[0], -s[1]
+        if f == "atan":  # -i atanh(i w)
+            return self.times_minus_i(self.call(Call(col, "atanh", node.args), [self.times_i(w)]))
+        if f == "abs":
+            return self.modulus(w), ZERO
+        if f == "sign":
+            if real:
+                return sp.sign(a), ZERO
+            m = self.modulus(w)
+            return a / m, b / m
+        if f == "sigmoid":
+            e = self.exp((-a, -b))
+            return self.div((ONE, ZERO), self.add((ONE, ZERO), e), col)
+        if f == "re":
+            return a, ZERO
+        if f == "im":
+            return b, ZERO
+        if f == "conj":
+            return a, -b
+        if f == "arg":
+            return self.angle(w), ZERO
+        if f == "atan2":
+            c, d = args[1]
+            if not (real and _zero(d)):
+                raise MappingError(
+                    f"atan2 at column {col} takes real arguments; in complex form use arg(z)", col
+                )
+            return sp.atan2(a, c), ZERO
+        raise MappingError(f"'{f}' at column {col} is not available in complex form", col)  # pragma: no cover
+
+
+def build_stage_expressions(parsed: ParsedMapping) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
+    """(u, v) for every stage, each over the stage's own input variables."""
+    symbols = {name: real_symbol(name) for name in (*parsed.variables, *parsed.parameters)}
+    out = []
+    for stage in parsed.stages:
+        if stage.is_complex:
+            assert stage.f is not None
+            u, v = _ComplexBuilder(symbols, parsed.variables, parsed.complex_name).build(stage.f)
+        else:
+            assert stage.u is not None and stage.v is not None
+            builder = _RealBuilder(symbols)
+            u, v = builder.build(stage.u), builder.build(stage.v)
+        for expr in (u, v):
+            if _is_undefined(expr):
+                raise MappingError(
+                    "the mapping is undefined everywhere (it divides by zero or takes log(0))"
+                )
+        out.append((u, v))
+    return tuple(out)

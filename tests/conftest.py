@@ -1,0 +1,14 @@
+"""Shared test set-up: Qt runs headless, and hypothesis is given room on a shared machine."""
+
+import os
+
+# Set before anything imports Qt: the tests draw offscreen, and never need a display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from hypothesis import HealthCheck, settings
+
+# The machines are shared and noisy: hypothesis must not fail a test for being slow.
+settings.register_profile(
+    "jacviz", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=60
+)
+settings.load_profile("jacviz")

@@ -1,0 +1,42 @@
+"""core and `jacviz eval` never load Qt: they must run on a machine without a display."""
+
+import json
+import subprocess
+import sys
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True,
+    )
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_import_core_leaves_qt_out():
+    mods = _modules_after(
+        "import jacviz.core, jacviz.core.language, jacviz.core.mapping, jacviz.core.numeric, "
+        "jacviz.core.sampling, jacviz.core.simplify, jacviz.core.pointinfo"
+    )
+    assert "jacviz.core.mapping" in mods  # the import really happened
+    assert not {m for m in mods if m.split(".")[0] in ("PySide6", "pyqtgraph", "shiboken6")}
+
+
+def test_eval_command_leaves_qt_out():
+    code = (
+        "import io, contextlib\n"
+        "from jacviz.cli import main\n"
+        "buf = io.StringIO()\n"
+        "with contextlib.redirect_stdout(buf):\n"
+        "    rc = main(['eval', 'x^2 - y^2, 2xy', '--at', '1,2', '--simplify-timeout', '0'])\n"
+        "assert rc == 0, rc\n"
+    )
+    mods = _modules_after(code)
+    assert "jacviz.cli" in mods
+    assert not {m for m in mods if m.split(".")[0] in ("PySide6", "pyqtgraph", "shiboken6")}
+
+
+def test_language_module_needs_no_sympy():
+    # The window validates text on every keystroke with the parser alone.
+    mods = _modules_after("import jacviz.core.language as L; L.parse('x^2 - y^2, 2xy')")
+    assert "sympy" not in mods
