@@ -839,8 +839,11 @@ class _Resolver:
             if node.power is not None:
                 call = BinOp(col, "^", call, Num(col, node.power, 1))
             return call
-        # Not a function: a variable, constant or product of them multiplies the parentheses.
-        if word in self.known or self.split(word):
+        # Not a function: a variable, a constant, a product of them, or a one-letter
+        # parameter multiplies the parentheses, as k(x^2 + y^2) does on paper. A longer
+        # unknown word before '(' is far more often a misspelt function, so it is an error.
+        single_letter_parameter = len(word) == 1 and word not in IMAGINARY_UNITS
+        if word in self.known or self.split(word) or single_letter_parameter:
             if len(args) != 1:
                 raise MappingError(
                     f"unexpected ',' inside the parentheses after '{word}' at column {col}", col
@@ -856,11 +859,14 @@ class _Resolver:
         raise MappingError(f"unknown function '{word}' at column {col}; {hint}", col)
 
 
-def parse(text: str, variables: tuple[str, str] | list[str] | None = None) -> ParsedMapping:
+def parse(text: str, variables: tuple[str, str] | list[str] | None = None, *,
+          default_variables: tuple[str, str] | list[str] | None = None) -> ParsedMapping:
     """Parse and check a mapping typed by a user.
 
-    ``variables`` comes from outside the text (``--vars`` or a session); a head in the
-    text such as ``(r, t) -> ...`` names them too, and the two must agree.
+    ``variables`` comes from outside the text (``--vars``); a head in the text such as
+    ``(r, t) -> ...`` names them too, and the two must agree. ``default_variables`` is
+    weaker: it names the variables only when the text has no head of its own (the window
+    uses it to keep a preset's r, t while the user edits the formula).
     Raises :class:`MappingError` with a column for anything that is not a mapping.
     """
     if not isinstance(text, str):
@@ -870,11 +876,15 @@ def parse(text: str, variables: tuple[str, str] | list[str] | None = None) -> Pa
             f"the mapping is too long ({len(text)} characters; the limit is {MAX_LENGTH})"
         )
     outside = check_variable_names(tuple(variables)) if variables is not None else None
+    fallback = (
+        check_variable_names(tuple(default_variables), "the variables")
+        if default_variables is not None else None
+    )
     tokens = tokenize(text)
     parser = _Parser(text, tokens)
     head, head_col = parser.parse_head()
     complex_name = COMPLEX_NAME
-    names: tuple[str, str] = outside or DEFAULT_VARIABLES
+    names: tuple[str, str] = outside or fallback or DEFAULT_VARIABLES
     if head is not None:
         for name in head:
             _check_new_name(name, head_col, what="variable")
@@ -936,10 +946,11 @@ def parse(text: str, variables: tuple[str, str] | list[str] | None = None) -> Pa
     return ParsedMapping(text, names, tuple(stages), tuple(parameters), complex_name)
 
 
-def validate(text: str, variables: tuple[str, str] | None = None) -> MappingError | None:
+def validate(text: str, variables: tuple[str, str] | None = None, *,
+             default_variables: tuple[str, str] | None = None) -> MappingError | None:
     """Return the first error in ``text``, or None. Cheap: no sympy is involved."""
     try:
-        parse(text, variables)
+        parse(text, variables, default_variables=default_variables)
     except MappingError as err:
         return err
     return None

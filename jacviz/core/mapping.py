@@ -49,9 +49,13 @@ class Mapping:
     stage_expressions: tuple[tuple[sp.Expr, sp.Expr], ...]
 
     @classmethod
-    def from_text(cls, text: str, variables: tuple[str, str] | list[str] | None = None) -> Mapping:
-        """Parse ``text`` and build the sympy objects. Raises :class:`MappingError`."""
-        parsed = parse(text, variables)
+    def from_text(cls, text: str, variables: tuple[str, str] | list[str] | None = None, *,
+                  default_variables: tuple[str, str] | list[str] | None = None) -> Mapping:
+        """Parse ``text`` and build the sympy objects. Raises :class:`MappingError`.
+
+        See :func:`jacviz.core.language.parse` for ``variables`` and ``default_variables``.
+        """
+        parsed = parse(text, variables, default_variables=default_variables)
         return cls(parsed, build_stage_expressions(parsed))
 
     # -- names

@@ -69,19 +69,19 @@ def grid_lines(compiled: CompiledMapping, rect: Rect, lines: int = 41, samples: 
     vy = np.tile(y0 + t * (y1 - y0), (lines, 1))
     hx = np.tile(x0 + t * (x1 - x0), (lines, 1))
     hy = np.repeat(ys, samples).reshape(lines, samples)
-    vertical = _with_breaks(vx, vy)
-    horizontal = _with_breaks(hx, hy)
+    vertical = with_breaks(vx, vy)
+    horizontal = with_breaks(hx, hy)
     vu, vv = compiled.values(vx, vy, params)
     hu, hv = compiled.values(hx, hy, params)
     return GridLines(
         vertical,
         horizontal,
-        _with_breaks(*_break_jumps(vu, vv)),
-        _with_breaks(*_break_jumps(hu, hv)),
+        with_breaks(*break_jumps(vu, vv)),
+        with_breaks(*break_jumps(hu, hv)),
     )
 
 
-def _with_breaks(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def with_breaks(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """(lines, samples) coordinates -> one (lines·(samples+1), 2) array with NaN separators."""
     lines, samples = x.shape
     out = np.full((lines, samples + 1, 2), np.nan)
@@ -90,7 +90,7 @@ def _with_breaks(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out.reshape(-1, 2)
 
 
-def _break_jumps(u: np.ndarray, v: np.ndarray, factor: float = 40.0) -> tuple[np.ndarray, np.ndarray]:
+def break_jumps(u: np.ndarray, v: np.ndarray, factor: float = 40.0) -> tuple[np.ndarray, np.ndarray]:
     """Insert NaN where an image line jumps, as it does across a pole or a branch cut.
 
     Between two neighbouring samples the image of a smooth curve moves about as far as

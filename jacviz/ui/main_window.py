@@ -1,0 +1,615 @@
+"""The main window: the mapping bar, the two linked views, the readout and the pins.
+
+Flow of work:
+
+* Enter in the mapping bar -> the *compiler* worker parses, differentiates, compiles and
+  samples on a background thread -> :meth:`MainWindow._on_compiled` draws the result and
+  emits ``mappingApplied``. A result overtaken by a newer request is dropped.
+* Pan, zoom or a parameter change -> the *sampler* worker resamples the visible domain;
+  the newest finished result is drawn, older ones are dropped.
+* A mouse move -> the readout and the overlays are computed right here on the GUI thread
+  (one point and one small circle: well under a millisecond) so that every position,
+  including the last one of a fast movement, is shown.
+
+Every slot is wrapped by :func:`guarded`: an exception becomes a message in the status
+bar instead of escaping into Qt's event loop, where PySide6 may end the process.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+import threading
+import traceback
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jacviz.core.errors import MappingError
+from jacviz.core.pointinfo import point_info
+from jacviz.core.presets import ParameterRange, Preset, load_presets
+from jacviz.core.sampling import linearization
+from jacviz.core.scene import HEATMAP_LABELS, HEATMAP_MODES, Quality, prepare, sample_scene
+from jacviz.ui.help import HelpDialog
+from jacviz.ui.mapping_bar import MappingBar
+from jacviz.ui.parameters import ParameterPanel
+from jacviz.ui.readout import Readout, fmt
+from jacviz.ui.views import CodomainView, DomainView
+from jacviz.ui.workers import LatestWorker
+
+DEFAULT_PRESET = "Sine lattice, folded"
+DEFAULT_RECT = (-2.0, 2.0, -2.0, 2.0)
+SIMPLIFY_TIMEOUT = 8.0
+
+
+def guarded(method):
+    """Run a slot, turning any exception into a status-bar message (never into Qt)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except MappingError as err:
+            self.show_message(str(err), error=True)
+        except Exception as err:  # noqa: BLE001 - the boundary: nothing may escape into Qt
+            traceback.print_exc(file=sys.stderr)
+            self.show_message(f"internal error: {type(err).__name__}: {err}", error=True)
+        return None
+
+    return wrapper
+
+
+def image_names(variables: tuple[str, str]) -> tuple[str, str]:
+    """Names for the codomain axes: u, v, unless the domain variables already use them."""
+    return ("F₁", "F₂") if {"u", "v"} & set(variables) else ("u", "v")
+
+
+class _SimplifyRelay(QObject):
+    """Carries simplified formulas from a plain thread back to the GUI thread."""
+
+    done = Signal(int, object)
+
+
+class MainWindow(QMainWindow):
+    """jacviz's window. ``MainWindow()`` shows the default preset; see also :meth:`apply_mapping`."""
+
+    mappingApplied = Signal(str)
+    sceneDrawn = Signal()
+    mappingFailed = Signal(str)
+
+    def __init__(self, mapping: str | None = None, *, variables: tuple[str, str] | None = None,
+                 params: dict[str, float] | None = None, quality: Quality = Quality(),
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("jacviz")
+        self.resize(1280, 720)
+        self.quality = quality
+        self.presets = load_presets()
+        self.prepared = None
+        self.scene = None
+        self.cursor: tuple[float, float] | None = None
+        self.pins: list[tuple[float, float]] = []
+        self.h = 0.1
+        self.mode = "det"
+        self.home_rect = DEFAULT_RECT
+        self.default_variables: tuple[str, str] | None = None
+        self._pending: dict[int, dict] = {}
+        self._drawn_sample = 0
+        self._simplify_token = 0
+        self._simplify_job = None
+        self._help: HelpDialog | None = None
+
+        self.compiler = LatestWorker("compile", self)
+        self.compiler.finished.connect(self._on_compiled)
+        self.compiler.failed.connect(self._on_compile_failed)
+        self.sampler = LatestWorker("sample", self)
+        self.sampler.finished.connect(self._on_sampled)
+        self.sampler.failed.connect(self._on_sample_failed)
+        self._relay = _SimplifyRelay(self)
+        self._relay.done.connect(self._on_simplified)
+
+        self._build_widgets()
+        self._build_menus()
+        self._connect()
+
+        if mapping is None:
+            preset = next((p for p in self.presets if p.name == DEFAULT_PRESET), self.presets[0])
+            self.load_preset(preset)
+        else:
+            self.open_mapping(mapping, variables=variables, params=params or {})
+
+    # ------------------------------------------------------------------ construction
+    def _build_widgets(self) -> None:
+        self.mapping_bar = MappingBar(self.presets, self)
+        self.parameters = ParameterPanel(self)
+        self.domain = DomainView(self)
+        self.codomain = CodomainView(self)
+        self.readout = Readout(self)
+
+        side = QWidget(self)
+        side.setObjectName("sidePanel")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.readout)
+        pins_title = QLabel("<b>Pinned points</b> (click in the left view to pin)")
+        side_layout.addWidget(pins_title)
+        self.pin_list = QListWidget(side)
+        self.pin_list.setObjectName("pinList")
+        self.pin_list.setMaximumHeight(130)
+        side_layout.addWidget(self.pin_list)
+        pin_buttons = QHBoxLayout()
+        self.remove_pin_button = QPushButton("Remove")
+        self.remove_pin_button.setObjectName("removePin")
+        self.clear_pins_button = QPushButton("Remove all")
+        self.clear_pins_button.setObjectName("clearPins")
+        pin_buttons.addWidget(self.remove_pin_button)
+        pin_buttons.addWidget(self.clear_pins_button)
+        side_layout.addLayout(pin_buttons)
+        scroll = QScrollArea(self)
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(300)
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(4, 0, 4, 0)
+        controls.addWidget(QLabel("Heatmap:"))
+        self.mode_box = QComboBox(self)
+        self.mode_box.setObjectName("heatmapMode")
+        for mode in HEATMAP_MODES:
+            self.mode_box.addItem(HEATMAP_LABELS[mode], mode)
+        controls.addWidget(self.mode_box)
+        controls.addSpacing(16)
+        controls.addWidget(QLabel("Neighbourhood radius h:"))
+        self.h_box = QDoubleSpinBox(self)
+        self.h_box.setObjectName("neighbourhoodSize")
+        self.h_box.setDecimals(5)
+        self.h_box.setRange(1e-6, 1e6)
+        self.h_box.setValue(self.h)
+        self.h_box.setKeyboardTracking(False)
+        self.h_box.setToolTip("radius of the small circle around the cursor ([ and ] change it)")
+        controls.addWidget(self.h_box)
+        controls.addStretch(1)
+        self.view_note = QLabel("")
+        self.view_note.setObjectName("viewNote")
+        controls.addWidget(self.view_note)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("viewSplitter")
+        self.splitter.addWidget(self.domain)
+        self.splitter.addWidget(self.codomain)
+        self.splitter.addWidget(scroll)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([440, 440, 330])
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.mapping_bar)
+        layout.addWidget(self.parameters)
+        layout.addLayout(controls)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.status_label = QLabel("")
+        self.status_label.setObjectName("statusInfo")
+        self.statusBar().addPermanentWidget(self.status_label)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self.quit_action)
+
+        view = bar.addMenu("&View")
+        group = QActionGroup(self)
+        self.mode_actions: dict[str, QAction] = {}
+        for i, mode in enumerate(HEATMAP_MODES, start=1):
+            action = QAction(f"Heatmap: {HEATMAP_LABELS[mode]}", self, checkable=True)
+            action.setShortcut(QKeySequence(f"Ctrl+{i}"))
+            action.triggered.connect(lambda _=False, m=mode: self.set_mode(m))
+            group.addAction(action)
+            view.addAction(action)
+            self.mode_actions[mode] = action
+        self.mode_actions["det"].setChecked(True)
+        view.addSeparator()
+        home = QAction("Show the whole domain", self, shortcut=QKeySequence("Home"))
+        home.triggered.connect(self.reset_view)
+        view.addAction(home)
+        follow = QAction("Right view follows the left", self, shortcut=QKeySequence("Ctrl+F"))
+        follow.triggered.connect(self.follow_domain)
+        view.addAction(follow)
+        view.addSeparator()
+        smaller = QAction("Smaller neighbourhood", self, shortcut=QKeySequence("["))
+        smaller.triggered.connect(lambda: self.set_h(self.h / 1.25))
+        larger = QAction("Larger neighbourhood", self, shortcut=QKeySequence("]"))
+        larger.triggered.connect(lambda: self.set_h(self.h * 1.25))
+        view.addAction(smaller)
+        view.addAction(larger)
+        focus = QAction("Go to the mapping bar", self, shortcut=QKeySequence("Ctrl+L"))
+        focus.triggered.connect(lambda: (self.mapping_bar.edit.setFocus(), self.mapping_bar.edit.selectAll()))
+        view.addAction(focus)
+
+        bar.addMenu(self.mapping_bar.presets_menu)
+
+        help_menu = bar.addMenu("&Help")
+        self.help_action = QAction("What am I looking at?", self, shortcut=QKeySequence("F1"))
+        self.help_action.triggered.connect(self.show_help)
+        help_menu.addAction(self.help_action)
+
+    def _connect(self) -> None:
+        self.mapping_bar.applyRequested.connect(self._on_apply_requested)
+        self.mapping_bar.presetChosen.connect(self._on_preset)
+        self.parameters.parameterChanged.connect(self._on_parameter)
+        self.domain.cursorMoved.connect(self._on_cursor)
+        self.domain.pointClicked.connect(self._on_click)
+        self.domain.visibleRectChanged.connect(self._on_domain_range)
+        self.mode_box.currentIndexChanged.connect(self._on_mode_box)
+        self.h_box.valueChanged.connect(self._on_h_box)
+        self.remove_pin_button.clicked.connect(self._on_remove_pin)
+        self.clear_pins_button.clicked.connect(self.clear_pins)
+        self.pin_list.currentRowChanged.connect(self._on_pin_selected)
+        delete = QShortcut(QKeySequence.StandardKey.Delete, self.pin_list)
+        delete.activated.connect(self._on_remove_pin)
+        clear = QShortcut(QKeySequence("Ctrl+Shift+Delete"), self)
+        clear.activated.connect(self.clear_pins)
+
+    # ------------------------------------------------------------------ public API
+    def show_message(self, text: str, error: bool = False, timeout_ms: int = 0) -> None:
+        """A message in the status bar (errors stay until the next message)."""
+        self.statusBar().showMessage(("⚠ " if error else "") + text, 0 if error else timeout_ms)
+
+    def load_preset(self, preset: Preset) -> None:
+        """Show a preset: its mapping, its domain and its parameter ranges."""
+        self.home_rect = preset.domain
+        self.default_variables = None
+        self.mapping_bar.set_text(preset.mapping)
+        self.mapping_bar.edit.remember(preset.mapping)
+        self.apply_mapping(preset.mapping, rect=preset.domain, ranges=preset.params, note=preset.note)
+
+    def open_mapping(self, text: str, *, variables: tuple[str, str] | None = None,
+                     params: dict[str, float] | None = None,
+                     rect: tuple[float, float, float, float] | None = None) -> None:
+        """Show a mapping given from outside (command line, session); presets keep their domain."""
+        preset = next((p for p in self.presets if p.mapping == text), None)
+        ranges = dict(preset.params) if preset else {}
+        for name, value in (params or {}).items():
+            old = ranges.get(name, ParameterRange())
+            ranges[name] = ParameterRange(value, min(old.minimum, value), max(old.maximum, value))
+        rect = rect or (preset.domain if preset else DEFAULT_RECT)
+        self.home_rect = rect
+        self.default_variables = variables
+        self.mapping_bar.default_variables = variables
+        self.mapping_bar.set_text(text)
+        self.mapping_bar.edit.remember(text)
+        self.apply_mapping(text, rect=rect, ranges=ranges, note=preset.note if preset else "",
+                           strict_params=params or {})
+
+    def apply_mapping(self, text: str, *, rect=None, ranges: dict | None = None, note: str = "",
+                      strict_params: dict | None = None) -> int:
+        """Compile ``text`` in the background; ``mappingApplied`` follows when it is drawn."""
+        new_domain = rect is not None
+        rect = tuple(rect) if rect is not None else self.domain.visible_rect()
+        job = dict(rect=rect, ranges=ranges or {}, note=note, text=text, new_domain=new_domain)
+        generation = self.compiler.submit(
+            _compile_job, text, self.default_variables, self.parameters.values(),
+            dict(ranges or {}), rect, self.quality, dict(strict_params or {}),
+        )
+        self._pending = {generation: job}
+        self.show_message("Compiling…")
+        return generation
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in HEATMAP_MODES:
+            raise MappingError(f"unknown heatmap mode '{mode}' (choose det, log or sign)")
+        self.mode = mode
+        self.mode_actions[mode].setChecked(True)
+        index = HEATMAP_MODES.index(mode)
+        if self.mode_box.currentIndex() != index:
+            self.mode_box.setCurrentIndex(index)
+        self.domain.set_mode(mode)
+
+    def set_h(self, h: float) -> None:
+        if not (math.isfinite(h) and h > 0):
+            return
+        self.h = float(h)
+        if abs(self.h_box.value() - self.h) > 1e-12 * self.h:
+            self.h_box.blockSignals(True)
+            self.h_box.setValue(self.h)
+            self.h_box.blockSignals(False)
+        self._update_overlay()
+
+    def move_cursor(self, x: float, y: float) -> None:
+        """Put the cursor at (x, y), as a mouse move there would."""
+        self._on_cursor(x, y)
+
+    def add_pin(self, x: float, y: float) -> None:
+        self.pins.append((float(x), float(y)))
+        self._refresh_pins()
+        self.pin_list.setCurrentRow(len(self.pins) - 1)
+
+    def remove_pin(self, index: int) -> None:
+        if 0 <= index < len(self.pins):
+            del self.pins[index]
+            self._refresh_pins()
+
+    def clear_pins(self) -> None:
+        self.pins.clear()
+        self._refresh_pins()
+
+    def reset_view(self) -> None:
+        self.domain.show_rect(self.home_rect)
+        self.follow_domain()
+
+    def follow_domain(self) -> None:
+        self.codomain.follow = True
+        if self.scene is not None:
+            self.codomain.show_scene(self.scene)
+
+    def show_help(self) -> None:
+        if self._help is None:
+            self._help = HelpDialog(self)
+        self._help.show()
+        self._help.raise_()
+
+    def current_params(self) -> dict[str, float]:
+        return self.parameters.values()
+
+    # ------------------------------------------------------------------ slots
+    @guarded
+    def _on_apply_requested(self, text: str) -> None:
+        self.apply_mapping(text)
+
+    @guarded
+    def _on_preset(self, preset: Preset) -> None:
+        self.load_preset(preset)
+
+    @guarded
+    def _on_compiled(self, generation: int, result) -> None:
+        job = self._pending.pop(generation, None)
+        if job is None or generation != self.compiler.generation:
+            return  # overtaken by a newer mapping
+        prepared, params, scene = result
+        self.prepared = prepared
+        self.mapping_bar.show_error(None)
+        ranges = dict(job["ranges"])
+        for name, value in params.items():
+            if name not in ranges:
+                old = self.parameters.controls.get(name)
+                lo, hi = old.range if old else (min(-5.0, value), max(5.0, value))
+                ranges[name] = ParameterRange(value, lo, hi)
+        self.parameters.blockSignals(True)
+        self.parameters.set_parameters(prepared.parameters, ranges)
+        self.parameters.blockSignals(False)
+        a, b = prepared.variables
+        u, v = image_names(prepared.variables)
+        self.domain.set_axis_names(a, b)
+        self.codomain.set_axis_names(u, v)
+        self.readout.set_names(prepared.variables, (u, v))
+        self.readout.set_symbolic(prepared.symbolic)
+        rect = job["rect"]
+        x0, x1, y0, y1 = rect
+        if job["new_domain"] or self.cursor is None:
+            # a new domain: start the cursor off-centre (the centre is often a special point)
+            self.cursor = (x0 + (x1 - x0) * 0.637, y0 + (y1 - y0) * 0.593)
+            self.set_h(0.035 * max(x1 - x0, y1 - y0))
+            self.domain.viewbox.blockSignals(True)
+            self.domain.show_rect(rect)
+            self.domain.viewbox.blockSignals(False)
+            self.codomain.follow = True
+        self._draw_scene(scene)
+        self._refresh_pins()
+        self._update_overlay()
+        self._start_simplify(prepared)
+        kind = "complex form" if prepared.is_complex else f"{prepared.stages}-stage chain" \
+            if prepared.stages > 1 else "real form"
+        self.status_label.setText(f"{kind} · compiled in {prepared.seconds * 1000:.0f} ms")
+        self.show_message(job["note"] or f"Applied: {prepared.text}", timeout_ms=0)
+        self.setWindowTitle(f"jacviz — {prepared.text}")
+        if self.domain.visible_rect() != scene.rect:
+            self.request_resample()
+        self.mappingApplied.emit(prepared.text)
+
+    @guarded
+    def _on_compile_failed(self, generation: int, error: MappingError) -> None:
+        if generation != self.compiler.generation:
+            return
+        self._pending.pop(generation, None)
+        self.mapping_bar.show_error(error)
+        self.show_message(f"{error} — the previous mapping stays drawn", error=True)
+        self.mappingFailed.emit(str(error))
+
+    def request_resample(self) -> None:
+        """Resample the visible domain for the current mapping and parameters (background)."""
+        if self.prepared is None:
+            return
+        compiled = self.prepared.compiled
+        params = self.parameters.values()
+        rect = self.domain.visible_rect()
+        self.sampler.submit(_sample_job, compiled, rect, self.quality, params)
+
+    @guarded
+    def _on_sampled(self, generation: int, result) -> None:
+        compiled, params, scene = result
+        if generation <= self._drawn_sample or self.prepared is None or compiled is not self.prepared.compiled:
+            return
+        self._drawn_sample = generation
+        self._draw_scene(scene)
+        self._refresh_pins()
+        if params != self.parameters.values():
+            return
+        self._update_overlay()
+
+    @guarded
+    def _on_sample_failed(self, generation: int, error: MappingError) -> None:
+        self.show_message(str(error), error=True)
+
+    @guarded
+    def _on_parameter(self, _name: str, _value: float) -> None:
+        self._update_overlay()
+        self.request_resample()
+
+    @guarded
+    def _on_domain_range(self, _rect) -> None:
+        self.request_resample()
+
+    @guarded
+    def _on_cursor(self, x: float, y: float) -> None:
+        self.cursor = (float(x), float(y))
+        self._update_overlay()
+
+    @guarded
+    def _on_click(self, x: float, y: float) -> None:
+        self.add_pin(x, y)
+        self.show_message(f"Pinned ({fmt(x)}, {fmt(y)}); remove it with Delete in the list")
+
+    @guarded
+    def _on_remove_pin(self) -> None:
+        row = self.pin_list.currentRow()
+        if row < 0 and self.pins:
+            row = len(self.pins) - 1
+        self.remove_pin(row)
+
+    @guarded
+    def _on_pin_selected(self, row: int) -> None:
+        if 0 <= row < len(self.pins):
+            self._on_cursor(*self.pins[row])
+
+    @guarded
+    def _on_mode_box(self, index: int) -> None:
+        self.set_mode(HEATMAP_MODES[index])
+
+    @guarded
+    def _on_h_box(self, value: float) -> None:
+        self.set_h(value)
+
+    @guarded
+    def _on_simplified(self, token: int, forms: dict) -> None:
+        if token == self._simplify_token and forms:
+            self.readout.set_simplified(forms)
+
+    # ------------------------------------------------------------------ drawing
+    def _draw_scene(self, scene) -> None:
+        self.scene = scene
+        self.domain.show_scene(scene)
+        self.codomain.show_scene(scene)
+        nan = np.isnan(scene.det)
+        note = ""
+        if nan.all():
+            note = "F or J is undefined on the whole visible domain"
+        elif nan.mean() > 0.5:
+            note = "F or J is undefined on much of the visible domain (shown transparent)"
+        self.view_note.setText(note)
+        self.sceneDrawn.emit()
+
+    def _update_overlay(self) -> None:
+        if self.prepared is None or self.cursor is None:
+            return
+        x, y = self.cursor
+        params = self.parameters.values()
+        compiled = self.prepared.compiled
+        info = point_info(compiled, x, y, params)
+        lin = linearization(compiled, (x, y), self.h, params)
+        self.domain.show_linearization(lin)
+        self.codomain.show_linearization(lin)
+        self.readout.show_point(info)
+
+    def _refresh_pins(self) -> None:
+        self.domain.show_pins(self.pins)
+        self.pin_list.blockSignals(True)
+        row = self.pin_list.currentRow()
+        self.pin_list.clear()
+        images = np.empty((0, 2))
+        if self.prepared is not None and self.pins:
+            arr = np.asarray(self.pins, dtype=float)
+            params = self.parameters.values()
+            u, v = self.prepared.compiled.values(arr[:, 0], arr[:, 1], params)
+            det = self.prepared.compiled.det(arr[:, 0], arr[:, 1], params)
+            images = np.stack([u, v], axis=1)
+            for (x, y), d in zip(self.pins, det, strict=True):
+                item = QListWidgetItem(f"({fmt(x)}, {fmt(y)})   det J = {fmt(float(d))}")
+                self.pin_list.addItem(item)
+        self.codomain.show_pins(images)
+        if self.pins:
+            self.pin_list.setCurrentRow(min(max(row, 0), len(self.pins) - 1))
+        self.pin_list.blockSignals(False)
+
+    # ------------------------------------------------------------------ simplification
+    def _start_simplify(self, prepared) -> None:
+        """Simplify the formulas in a killable process; show them when (if) they arrive."""
+        self._simplify_token += 1
+        token = self._simplify_token
+        old, self._simplify_job = self._simplify_job, None
+        mapping = prepared.mapping
+        if mapping is None:
+            return
+
+        def work() -> None:
+            from jacviz.core import simplify
+
+            try:
+                if old is not None:
+                    old.cancel()
+                job = simplify.start(simplify.display_items(mapping))
+                self._simplify_job = job
+                forms = job.results(SIMPLIFY_TIMEOUT)
+            except Exception:  # noqa: BLE001 - simplification is best effort
+                forms = {}
+            try:
+                self._relay.done.emit(token, forms)
+            except RuntimeError:  # the window is gone
+                pass
+
+        threading.Thread(target=work, name="jacviz-simplify", daemon=True).start()
+
+    # ------------------------------------------------------------------ lifecycle
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.compiler.close()
+        self.sampler.close()
+        job = self._simplify_job
+        if job is not None:
+            job.cancel()
+        super().closeEvent(event)
+
+
+def _compile_job(text, default_variables, old_values, ranges, rect, quality, strict):
+    """Background: parse, differentiate, compile, choose parameter values, sample."""
+    prepared = prepare(text, default_variables=default_variables)
+    unknown = [name for name in strict if name not in prepared.parameters]
+    if unknown:
+        known = ", ".join(prepared.parameters) or "none"
+        raise MappingError(f"unknown parameter '{unknown[0]}' (this mapping's parameters: {known})")
+    params = {}
+    for name in prepared.parameters:
+        if name in strict:
+            params[name] = float(strict[name])
+        elif name in ranges:
+            params[name] = float(ranges[name].value)
+        else:
+            params[name] = float(old_values.get(name, 1.0))
+    scene = sample_scene(prepared.compiled, rect, quality, params)
+    return prepared, params, scene
+
+
+def _sample_job(compiled, rect, quality, params):
+    """Background: resample the visible domain."""
+    return compiled, params, sample_scene(compiled, rect, quality, params)

@@ -1,0 +1,174 @@
+"""One control per parameter: a slider for dragging, a spin box for typing, an editable range."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QWidget,
+)
+
+from jacviz.core.presets import ParameterRange
+
+SLIDER_STEPS = 1000
+LIMIT = 1e6
+
+
+def _spin(value: float, width: int = 80) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setDecimals(4)
+    box.setRange(-LIMIT, LIMIT)
+    box.setValue(value)
+    box.setKeyboardTracking(False)  # typing "2.5" must not apply 2, then 2.5
+    box.setFixedWidth(width)
+    return box
+
+
+class ParameterControl(QWidget):
+    """Slider + value box + min/max boxes for one parameter; emits ``valueChanged``."""
+
+    valueChanged = Signal(str, float)
+    rangeChanged = Signal(str, float, float)
+
+    def __init__(self, name: str, spec: ParameterRange, parent=None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.setObjectName(f"param_{name}")
+        self._min, self._max = spec.minimum, spec.maximum
+        if not self._min < self._max:
+            self._min, self._max = spec.value - 1.0, spec.value + 1.0
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(2, 0, 2, 0)
+        title = QLabel(f"<b>{name}</b>")
+        layout.addWidget(title)
+        self.minimum = _spin(self._min, 64)
+        self.minimum.setToolTip(f"smallest value of {name} on the slider")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.setMinimumWidth(120)
+        self.slider.setToolTip(f"drag to change {name}; everything redraws as you drag")
+        self.maximum = _spin(self._max, 64)
+        self.maximum.setToolTip(f"largest value of {name} on the slider")
+        self.value_box = _spin(spec.value)
+        self.value_box.setToolTip(f"value of {name}")
+        layout.addWidget(self.minimum)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.maximum)
+        layout.addWidget(QLabel("="))
+        layout.addWidget(self.value_box)
+        self._value = float(spec.value)
+        self._sync_slider()
+        self.slider.valueChanged.connect(self._on_slider)
+        self.value_box.valueChanged.connect(self._on_box)
+        self.minimum.valueChanged.connect(self._on_range)
+        self.maximum.valueChanged.connect(self._on_range)
+
+    @property
+    def value(self) -> float:
+        return self._value
+
+    @property
+    def range(self) -> tuple[float, float]:
+        return self._min, self._max
+
+    def set_value(self, value: float) -> None:
+        """Set the value (extending the range if needed) and emit ``valueChanged`` if it changed."""
+        if not math.isfinite(value):
+            return
+        if value < self._min or value > self._max:
+            self._min, self._max = min(self._min, value), max(self._max, value)
+            with QSignalBlocker(self.minimum), QSignalBlocker(self.maximum):
+                self.minimum.setValue(self._min)
+                self.maximum.setValue(self._max)
+            self.rangeChanged.emit(self.name, self._min, self._max)
+        changed = value != self._value
+        self._value = float(value)
+        with QSignalBlocker(self.value_box):
+            self.value_box.setValue(value)
+        self._sync_slider()
+        if changed:
+            self.valueChanged.emit(self.name, self._value)
+
+    def _sync_slider(self) -> None:
+        span = self._max - self._min
+        pos = round((self._value - self._min) / span * SLIDER_STEPS) if span > 0 else 0
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(max(0, min(SLIDER_STEPS, pos)))
+
+    def _on_slider(self, pos: int) -> None:
+        value = self._min + (self._max - self._min) * pos / SLIDER_STEPS
+        value = float(f"{value:.6g}")  # no 0.30000000000000004 in the readout
+        if value != self._value:
+            self._value = value
+            with QSignalBlocker(self.value_box):
+                self.value_box.setValue(value)
+            self.valueChanged.emit(self.name, value)
+
+    def _on_box(self, value: float) -> None:
+        self.set_value(value)
+
+    def _on_range(self, *_args) -> None:
+        lo, hi = self.minimum.value(), self.maximum.value()
+        if lo >= hi:  # refuse an empty range; put the boxes back
+            with QSignalBlocker(self.minimum), QSignalBlocker(self.maximum):
+                self.minimum.setValue(self._min)
+                self.maximum.setValue(self._max)
+            return
+        self._min, self._max = lo, hi
+        self.rangeChanged.emit(self.name, lo, hi)
+        if not lo <= self._value <= hi:
+            self.set_value(min(max(self._value, lo), hi))
+        else:
+            self._sync_slider()
+
+
+class ParameterPanel(QWidget):
+    """The row of parameter controls; rebuilt when the mapping's parameters change."""
+
+    parameterChanged = Signal(str, float)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("parameterPanel")
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(4, 0, 4, 0)
+        self.controls: dict[str, ParameterControl] = {}
+        self.setVisible(False)
+
+    def set_parameters(self, names: tuple[str, ...], ranges: dict[str, ParameterRange]) -> None:
+        """Show a control per name; a name already shown keeps its value and range."""
+        if tuple(self.controls) == tuple(names):
+            for name in names:
+                spec = ranges.get(name)
+                if spec is not None:
+                    self.controls[name].set_value(spec.value)
+            return
+        old = {n: (c.value, c.range) for n, c in self.controls.items()}
+        for control in self.controls.values():
+            self._layout.removeWidget(control)
+            control.deleteLater()
+        self.controls = {}
+        for name in names:
+            if name in ranges:
+                spec = ranges[name]
+            elif name in old:
+                value, (lo, hi) = old[name]
+                spec = ParameterRange(value, lo, hi)
+            else:
+                spec = ParameterRange()
+            control = ParameterControl(name, spec, self)
+            control.valueChanged.connect(self.parameterChanged)
+            self._layout.addWidget(control)
+            self.controls[name] = control
+        self.setVisible(bool(names))
+
+    def values(self) -> dict[str, float]:
+        return {name: c.value for name, c in self.controls.items()}
+
+    def ranges(self) -> dict[str, ParameterRange]:
+        return {name: ParameterRange(c.value, *c.range) for name, c in self.controls.items()}

@@ -1,0 +1,342 @@
+"""The two linked plots: the domain (where the mouse is) and the codomain (where F sends it).
+
+The views only draw: they are handed core objects (a :class:`~jacviz.core.scene.Scene`,
+a :class:`~jacviz.core.sampling.Linearization`) and put them on screen. Static layers (the
+heatmap, the grid, the critical curve) change when the scene changes; the overlay (the
+neighbourhood, its images, the arrows) changes on every cursor move and is kept to a few
+small items so that a move repaints little.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+
+from jacviz.core.sampling import Linearization
+from jacviz.core.scene import HEATMAP_LABELS, Scene, heatmap_values
+from jacviz.ui import style
+
+_EMPTY = np.empty((0, 2))
+
+
+def arrow_segments(origin: np.ndarray, vector: np.ndarray, head: float = 0.22,
+                   spread_deg: float = 24.0) -> np.ndarray:
+    """Line segments (pairs of points) drawing an arrow from ``origin`` along ``vector``."""
+    o = np.asarray(origin, dtype=float)
+    v = np.asarray(vector, dtype=float)
+    tip = o + v
+    length = float(np.hypot(*v))
+    if not np.isfinite(length) or length == 0:
+        return _EMPTY
+    back = -v / length * head * length
+    c, s = math.cos(math.radians(spread_deg)), math.sin(math.radians(spread_deg))
+    left = np.array([c * back[0] - s * back[1], s * back[0] + c * back[1]])
+    right = np.array([c * back[0] + s * back[1], -s * back[0] + c * back[1]])
+    return np.array([o, tip, tip, tip + left, tip, tip + right])
+
+
+def _set_pairs(item: pg.PlotCurveItem, segments: np.ndarray) -> None:
+    if segments.size == 0:
+        item.setData([], [])
+    else:
+        item.setData(segments[:, 0], segments[:, 1], connect="pairs")
+
+
+def _set_path(item: pg.PlotCurveItem, points: np.ndarray) -> None:
+    if points.size == 0:
+        item.setData([], [])
+    else:
+        item.setData(points[:, 0], points[:, 1], connect="finite")
+
+
+class _View(pg.PlotWidget):
+    """A PlotWidget with a locked aspect ratio (circles stay circles) and no auto-range."""
+
+    def __init__(self, name: str, parent=None) -> None:
+        super().__init__(parent=parent, background=style.BACKGROUND)
+        self.setObjectName(name)
+        item = self.getPlotItem()
+        item.setAspectLocked(True)
+        item.disableAutoRange()
+        item.hideButtons()  # auto-range would chase the outliers near a pole
+        item.setMenuEnabled(False)
+        for axis in ("left", "bottom"):
+            ax = item.getAxis(axis)
+            ax.setPen(pg.mkPen(style.FOREGROUND))
+            ax.setTextPen(pg.mkPen(style.FOREGROUND))
+        self.setMinimumSize(260, 240)
+
+    @property
+    def viewbox(self) -> pg.ViewBox:
+        return self.getPlotItem().getViewBox()
+
+    def add(self, item, z: float, bounds: bool = False):
+        item.setZValue(z)
+        self.getPlotItem().addItem(item, ignoreBounds=not bounds)
+        return item
+
+    def set_axis_names(self, horizontal: str, vertical: str) -> None:
+        item = self.getPlotItem()
+        item.setLabel("bottom", horizontal)
+        item.setLabel("left", vertical)
+
+    def visible_rect(self) -> tuple[float, float, float, float]:
+        (x0, x1), (y0, y1) = self.viewbox.viewRange()
+        return (float(x0), float(x1), float(y0), float(y1))
+
+    def show_rect(self, rect, padding: float = 0.0) -> None:
+        x0, x1, y0, y1 = rect
+        self.viewbox.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=padding)
+
+    def data_to_widget(self, x: float, y: float):
+        """Widget pixel coordinates of a data point (for tests and pointer automation)."""
+        scene_pt = self.viewbox.mapViewToScene(pg.Point(x, y))
+        return self.mapFromScene(scene_pt)
+
+
+class DomainView(_View):
+    """det J heatmap, the grid, the critical curve, the cursor and its neighbourhood."""
+
+    cursorMoved = Signal(float, float)
+    pointClicked = Signal(float, float)
+    visibleRectChanged = Signal(object)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("domainView", parent)
+        self.image = self.add(pg.ImageItem(axisOrder="row-major"), -10)
+        self.colorbar = pg.ColorBarItem(
+            values=(-1, 1), colorMap=style.det_colormap(), label=HEATMAP_LABELS["det"],
+            interactive=False, width=14,
+        )
+        self.colorbar.setImageItem(self.image, insert_in=self.getPlotItem())
+        self.grid_vertical = self.add(pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 1.0, 150)), 0)
+        self.grid_horizontal = self.add(pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 1.0, 150)), 0)
+        self.critical = self.add(pg.PlotCurveItem(pen=style.pen(style.CRITICAL, 2.5)), 5)
+        self.neighbourhood = self.add(pg.PlotCurveItem(pen=style.pen(style.TRUE_IMAGE, 2.0)), 10)
+        self.e1 = self.add(pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 2.5)), 11)
+        self.e2 = self.add(pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 2.5)), 11)
+        self.directions = self.add(
+            pg.PlotCurveItem(pen=style.pen(style.AXES, 1.5, style=Qt.PenStyle.DashLine)), 11
+        )
+        self.cursor = self.add(
+            pg.ScatterPlotItem(size=7, pen=pg.mkPen("k"), brush=pg.mkBrush("w")), 12
+        )
+        self.pins = self.add(
+            pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(*style.PIN)), 15
+        )
+        self.mode = "det"
+        self._scene: Scene | None = None
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.viewbox.sigRangeChanged.connect(self._on_range_changed)
+
+    # -- static layers
+    def show_scene(self, scene: Scene) -> None:
+        self._scene = scene
+        self._show_heatmap()
+        g = scene.grid
+        _set_path(self.grid_vertical, g.vertical)
+        _set_path(self.grid_horizontal, g.horizontal)
+        _set_pairs(self.critical, scene.critical)
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.colorbar.setColorMap(style.colormap_for(mode))
+        self.colorbar.setLabel("left", HEATMAP_LABELS[mode])
+        if self._scene is not None:
+            self._show_heatmap()
+
+    def _show_heatmap(self) -> None:
+        scene = self._scene
+        assert scene is not None
+        img, levels = heatmap_values(scene.det, self.mode, scene.level)
+        self.image.setImage(img, autoLevels=False, levels=levels)
+        x0, x1, y0, y1 = scene.rect
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.colorbar.setLevels(levels)
+
+    # -- overlay
+    def show_linearization(self, lin: Linearization | None) -> None:
+        if lin is None:
+            for item in (self.neighbourhood, self.e1, self.e2, self.directions):
+                item.setData([], [])
+            self.cursor.setData([], [])
+            return
+        p, h = lin.point, lin.h
+        _set_path(self.neighbourhood, lin.circle)
+        _set_pairs(self.e1, arrow_segments(p, (h, 0.0)))
+        _set_pairs(self.e2, arrow_segments(p, (0.0, h)))
+        v = lin.stretches.domain_axes
+        if np.isfinite(v).all():
+            seg = np.array([p - h * v[:, 0], p + h * v[:, 0], p - h * v[:, 1], p + h * v[:, 1]])
+            _set_pairs(self.directions, seg)
+        else:
+            self.directions.setData([], [])
+        self.cursor.setData([p[0]], [p[1]])
+
+    def show_pins(self, points: list[tuple[float, float]]) -> None:
+        if points:
+            arr = np.asarray(points, dtype=float)
+            self.pins.setData(arr[:, 0], arr[:, 1])
+        else:
+            self.pins.setData([], [])
+
+    # -- input
+    def _inside(self, scene_pos) -> bool:
+        return self.viewbox.sceneBoundingRect().contains(scene_pos)
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        if self._inside(scene_pos):
+            p = self.viewbox.mapSceneToView(scene_pos)
+            self.cursorMoved.emit(float(p.x()), float(p.y()))
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        if self._inside(event.scenePos()):
+            p = self.viewbox.mapSceneToView(event.scenePos())
+            event.accept()
+            self.pointClicked.emit(float(p.x()), float(p.y()))
+
+    def _on_range_changed(self, *_args) -> None:
+        self.visibleRectChanged.emit(self.visible_rect())
+
+
+class _Lens(pg.PlotWidget):
+    """A magnified view of F near F(p), inset in the codomain view's corner.
+
+    At the scale of the whole codomain the small circle's image is a few pixels wide; here
+    it fills the frame, so the true image and the ellipse J(p) predicts can be compared.
+    """
+
+    def __init__(self, parent) -> None:
+        super().__init__(parent=parent, background=(255, 255, 255, 235))
+        self.setObjectName("lens")
+        item = self.getPlotItem()
+        item.setAspectLocked(True)
+        item.disableAutoRange()
+        item.hideButtons()
+        item.setMenuEnabled(False)
+        item.setMouseEnabled(x=False, y=False)
+        item.setTitle("near F(p), magnified", size="9pt", color=style.FOREGROUND)
+        for axis in ("left", "bottom"):
+            ax = item.getAxis(axis)
+            ax.setPen(pg.mkPen(style.FOREGROUND))
+            ax.setTextPen(pg.mkPen(style.FOREGROUND))
+            ax.setStyle(tickLength=-4)
+        self.setFrameStyle(1)
+        self.setStyleSheet("border: 1px solid #999;")
+        self.true_image = pg.PlotCurveItem(pen=style.pen(style.TRUE_IMAGE, 2.0))
+        self.linear_image = pg.PlotCurveItem(
+            pen=style.pen(style.LINEAR_IMAGE, 2.0, style=Qt.PenStyle.DashLine)
+        )
+        self.je1 = pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 2.5))
+        self.je2 = pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 2.5))
+        self.axes = pg.PlotCurveItem(pen=style.pen(style.AXES, 1.5))
+        self.sigma1 = pg.TextItem("", color=style.AXES, anchor=(0.5, 1.0))
+        self.sigma2 = pg.TextItem("", color=style.AXES, anchor=(0.5, 1.0))
+        for z, it in enumerate((self.axes, self.true_image, self.linear_image, self.je1, self.je2,
+                                self.sigma1, self.sigma2)):
+            it.setZValue(z)
+            item.addItem(it, ignoreBounds=True)
+
+
+class CodomainView(_View):
+    """The deformed grid, the image of the critical curve, and F near F(p)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("codomainView", parent)
+        self.grid_vertical = self.add(pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 1.0, 170)), 0)
+        self.grid_horizontal = self.add(pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 1.0, 170)), 0)
+        self.critical = self.add(pg.PlotCurveItem(pen=style.pen(style.CRITICAL, 2.5)), 5)
+        self.true_image = self.add(pg.PlotCurveItem(pen=style.pen(style.TRUE_IMAGE, 2.0)), 10)
+        self.linear_image = self.add(
+            pg.PlotCurveItem(pen=style.pen(style.LINEAR_IMAGE, 2.0, style=Qt.PenStyle.DashLine)), 11
+        )
+        self.je1 = self.add(pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 2.5)), 12)
+        self.je2 = self.add(pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 2.5)), 12)
+        self.value = self.add(pg.ScatterPlotItem(size=7, pen=pg.mkPen("k"), brush=pg.mkBrush("w")), 14)
+        self.pins = self.add(
+            pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(*style.PIN)), 15
+        )
+        self.lens = _Lens(self)
+        self.follow = True  # follow the domain until the user pans or zooms here by hand
+        self.viewbox.sigRangeChangedManually.connect(self._on_manual_range)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if "lens" not in self.__dict__:  # pyqtgraph calls this from inside __init__
+            return
+        w, h = self.width(), self.height()
+        side = int(max(150, min(0.42 * w, 0.5 * h)))
+        self.lens.setGeometry(w - side - 6, 6, side, side)
+
+    def set_lens_visible(self, visible: bool) -> None:
+        self.lens.setVisible(visible)
+
+    def _on_manual_range(self, *_args) -> None:
+        self.follow = False
+
+    def show_scene(self, scene: Scene) -> None:
+        g = scene.grid
+        _set_path(self.grid_vertical, g.vertical_image)
+        _set_path(self.grid_horizontal, g.horizontal_image)
+        _set_pairs(self.critical, scene.critical_image)
+        if self.follow:
+            (u0, v0), (u1, v1) = scene.image_limits
+            self.viewbox.setRange(xRange=(u0, u1), yRange=(v0, v1), padding=0.0)
+
+    def show_linearization(self, lin: Linearization | None) -> None:
+        lens = self.lens
+        items = (self.true_image, self.linear_image, self.je1, self.je2,
+                 lens.true_image, lens.linear_image, lens.je1, lens.je2, lens.axes)
+        if lin is None or not np.isfinite(lin.value).all():
+            for item in items:
+                item.setData([], [])
+            self.value.setData([], [])
+            lens.sigma1.setText("")
+            lens.sigma2.setText("")
+            return
+        fp, h, jac = lin.value, lin.h, lin.jacobian
+        arrow1 = arrow_segments(fp, h * jac[:, 0])
+        arrow2 = arrow_segments(fp, h * jac[:, 1])
+        for target in (self, lens):
+            _set_path(target.true_image, lin.true_image)
+            _set_path(target.linear_image, lin.linear_image)
+            _set_pairs(target.je1, arrow1)
+            _set_pairs(target.je2, arrow2)
+        self.value.setData([fp[0]], [fp[1]])
+        st = lin.stretches
+        if np.isfinite(st.singular_values).all():
+            s, u = st.singular_values, st.image_axes
+            a1, a2 = h * s[0] * u[:, 0], h * s[1] * u[:, 1]
+            _set_pairs(lens.axes, np.array([fp - a1, fp + a1, fp - a2, fp + a2]))
+            lens.sigma1.setText(f"σ₁ = {s[0]:.4g}")
+            lens.sigma1.setPos(*(fp + a1))
+            lens.sigma2.setText(f"σ₂ = {s[1]:.4g}")
+            lens.sigma2.setPos(*(fp + a2))
+        else:
+            lens.axes.setData([], [])
+            lens.sigma1.setText("")
+            lens.sigma2.setText("")
+        # frame the lens on everything near F(p): the true image may be far from the ellipse
+        pts = [lin.linear_image, lin.true_image, arrow1, arrow2]
+        pts = np.concatenate([p for p in pts if p.size])
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        if pts.size:
+            radius = float(np.max(np.abs(pts - fp))) * 1.3
+            if np.isfinite(radius) and radius > 0:
+                lens.getPlotItem().getViewBox().setRange(
+                    xRange=(fp[0] - radius, fp[0] + radius), yRange=(fp[1] - radius, fp[1] + radius),
+                    padding=0.0,
+                )
+
+    def show_pins(self, images: np.ndarray) -> None:
+        ok = images[np.isfinite(images).all(axis=1)] if images.size else images
+        if ok.size:
+            self.pins.setData(ok[:, 0], ok[:, 1])
+        else:
+            self.pins.setData([], [])

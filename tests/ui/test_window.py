@@ -1,0 +1,213 @@
+"""The main window, driven as a user drives it: typing, moving the mouse, clicking."""
+
+import numpy as np
+import pytest
+from conftest import APPLY_TIMEOUT_MS, apply, wait_idle
+from PySide6.QtCore import Qt
+
+from jacviz.core.presets import load_presets
+
+
+def readout_number(window, key: str) -> float:
+    return float(window.readout.labels[key].text().replace("−", "-"))
+
+
+def hover(qtbot, window, x: float, y: float):
+    """Move the real (synthetic) mouse over data point (x, y) of the domain view."""
+    view = window.domain
+    pos = view.data_to_widget(x, y)
+    qtbot.mouseMove(view.viewport(), pos)
+    qtbot.waitUntil(lambda: window.cursor is not None and abs(window.cursor[0] - x) < 0.05 * 4, timeout=5000)
+    return window.cursor
+
+
+def test_window_contract(window):
+    """The objects the issue names exist, and the default mapping is drawn with a readout."""
+    from PySide6.QtWidgets import QLineEdit
+    from jacviz.ui import MainWindow
+
+    assert isinstance(window, MainWindow)
+    assert isinstance(window.findChild(QLineEdit, "mappingEdit"), QLineEdit)
+    for name in ("domainView", "codomainView", "readout"):
+        assert window.findChild(object, name) is not None, name
+    assert window.prepared is not None and window.scene is not None
+    assert window.readout.labels["det"].text() != "—"
+
+
+def test_typing_a_mapping_and_enter_applies_it(qtbot, window):
+    apply(qtbot, window, "x^2 - y^2, 2xy")
+    assert window.prepared.text == "x^2 - y^2, 2xy"
+    # z^2 at the cursor: det J = 4(x^2 + y^2)
+    x, y = window.cursor
+    assert readout_number(window, "det") == pytest.approx(4 * (x * x + y * y), rel=1e-3)
+
+
+def test_mouse_move_puts_the_right_jacobian_in_the_readout(qtbot, window):
+    apply(qtbot, window, "x^2 - y^2, 2xy")
+    x, y = hover(qtbot, window, 1.0, 0.5)
+    # J = [[2x, -2y], [2y, 2x]], det = 4(x^2 + y^2), at whatever point the pixel maps to
+    expected = {"j00": 2 * x, "j01": -2 * y, "j10": 2 * y, "j11": 2 * x, "det": 4 * (x * x + y * y)}
+    for key, value in expected.items():
+        assert readout_number(window, key) == pytest.approx(value, rel=2e-3, abs=2e-3), key
+    assert abs(x - 1.0) < 0.05 and abs(y - 0.5) < 0.05
+    assert "orientation kept" in window.readout.reading.text()
+
+
+def test_last_position_of_a_fast_movement_is_shown(qtbot, window):
+    apply(qtbot, window, "(r, t) -> r cos(t), r sin(t)")
+    view = window.domain
+    for x in np.linspace(-1.5, 1.2, 25):
+        qtbot.mouseMove(view.viewport(), view.data_to_widget(float(x), 0.7))
+    qtbot.wait(20)
+    x, y = window.cursor
+    assert x == pytest.approx(1.2, abs=0.05) and y == pytest.approx(0.7, abs=0.05)
+    assert readout_number(window, "det") == pytest.approx(x, rel=2e-3)  # det J = r
+
+
+def test_clicking_pins_a_point_and_it_can_be_removed(qtbot, window):
+    view = window.domain
+    pos = view.data_to_widget(0.5, -0.25)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: len(window.pins) == 1, timeout=5000)
+    px, py = window.pins[0]
+    assert px == pytest.approx(0.5, abs=0.05) and py == pytest.approx(-0.25, abs=0.05)
+    assert window.pin_list.count() == 1
+    xs, ys = window.domain.pins.getData()
+    assert len(xs) == 1
+    cx, cy = window.codomain.pins.getData()
+    fx, fy = window.prepared.compiled.value_at(px, py, window.current_params())
+    assert cx[0] == pytest.approx(fx) and cy[0] == pytest.approx(fy)
+    window.remove_pin_button.click()
+    assert window.pins == [] and window.pin_list.count() == 0
+
+
+@pytest.mark.parametrize("preset", load_presets(), ids=lambda p: p.name)
+def test_every_preset_applies_and_draws(qtbot, window, preset):
+    with qtbot.waitSignal(window.mappingApplied, timeout=APPLY_TIMEOUT_MS):
+        window.load_preset(preset)
+    assert window.prepared.text == preset.mapping
+    assert not window.mapping_bar.error.isVisible()
+    det = window.scene.det
+    assert det.shape == (512, 512)
+    assert np.isfinite(det).mean() > 0.5
+    assert np.isfinite(window.scene.grid.vertical_image).any()
+    for name, spec in preset.params.items():
+        assert window.current_params()[name] == pytest.approx(spec.value)
+    assert window.readout.labels["det"].text() != ""
+
+
+def test_broken_mapping_shows_a_message_and_keeps_the_drawing(qtbot, window):
+    apply(qtbot, window, "x^2 - y^2, 2xy")
+    before = window.scene
+    edit = window.mapping_bar.edit
+    edit.clear()
+    with qtbot.waitSignal(window.mappingFailed, timeout=APPLY_TIMEOUT_MS) as blocker:
+        qtbot.keyClicks(edit, "sine(x), y")
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert "unknown function 'sine' at column 1; did you mean sin?" in blocker.args[0]
+    assert window.mapping_bar.error.isVisible()
+    assert "did you mean sin?" in window.mapping_bar.error.text()
+    assert "sine" in window.statusBar().currentMessage()
+    assert window.scene is before and window.prepared.text == "x^2 - y^2, 2xy"
+
+
+def test_typing_is_validated_inline_before_enter(qtbot, window):
+    edit = window.mapping_bar.edit
+    edit.clear()
+    qtbot.keyClicks(edit, "x, y, x + y")
+    qtbot.waitUntil(lambda: window.mapping_bar.error.isVisible(), timeout=3000)
+    assert "expected two components u, v separated by a comma" in window.mapping_bar.error.text()
+    edit.clear()
+    qtbot.keyClicks(edit, "x, y")
+    qtbot.waitUntil(lambda: not window.mapping_bar.error.isVisible(), timeout=3000)
+
+
+def test_history_recalls_earlier_mappings(qtbot, window):
+    apply(qtbot, window, "x, y^2")
+    apply(qtbot, window, "z^2")
+    edit = window.mapping_bar.edit
+    edit.clear()
+    qtbot.keyClick(edit, Qt.Key.Key_Up)
+    assert edit.text() == "z^2"
+    qtbot.keyClick(edit, Qt.Key.Key_Up)
+    assert edit.text() == "x, y^2"
+    qtbot.keyClick(edit, Qt.Key.Key_Down)
+    assert edit.text() == "z^2"
+
+
+def test_parameter_change_reaches_the_jacobian(qtbot, window):
+    apply(qtbot, window, "a x, y")
+    control = window.findChild(object, "param_a")
+    assert control is not None
+    window.move_cursor(0.3, 0.2)
+    # a keeps the value it had in the previous mapping (1.5 in the default preset)
+    assert readout_number(window, "det") == pytest.approx(control.value)
+    control.set_value(2.5)
+    assert readout_number(window, "j00") == pytest.approx(2.5)
+    assert readout_number(window, "det") == pytest.approx(2.5)
+    # the slider too: dragging it to the far end sets the top of the range
+    control.slider.setValue(control.slider.maximum())
+    assert readout_number(window, "det") == pytest.approx(control.range[1])
+    wait_idle(qtbot, window)
+    # and the heatmap was resampled with the new value: det J = a everywhere
+    assert np.nanmax(np.abs(window.scene.det - control.range[1])) < 1e-4
+
+
+def test_pole_draws_and_grid_lines_break_there(qtbot, window):
+    apply(qtbot, window, "1/z")
+    window.domain.show_rect((-2, 2, -2, 2))
+    wait_idle(qtbot, window)
+    grid = window.scene.grid
+    # the horizontal line through the pole (y = 0) must be broken near x = 0, not bridged
+    pts = grid.horizontal.reshape(-1, 2)
+    img = grid.horizontal_image
+    on_axis = np.isclose(pts[:, 1], 0.0) & (np.abs(pts[:, 0]) < 0.3)
+    assert on_axis.any()
+    assert np.isnan(img[on_axis]).any()
+    # no drawn segment is longer than the visible codomain: nothing bridges the pole
+    (u0, v0), (u1, v1) = window.scene.image_limits
+    span = max(u1 - u0, v1 - v0)
+    for family in (grid.vertical_image, grid.horizontal_image):
+        seg = np.diff(family, axis=0)
+        length = np.hypot(seg[:, 0], seg[:, 1])
+        assert np.nanmax(length) < span
+    assert window.readout.labels["det"].text()  # readout survived
+    window.move_cursor(0.0, 0.0)  # exactly at the pole
+    assert window.readout.labels["det"].text() == "—"
+    assert "not defined" in window.readout.reading.text()
+
+
+def test_axes_are_named_after_the_variables(qtbot, window):
+    apply(qtbot, window, "(r, t) -> r cos(t), r sin(t)")
+    item = window.domain.getPlotItem()
+    assert item.getAxis("bottom").labelText == "r"
+    assert item.getAxis("left").labelText == "t"
+    assert window.codomain.getPlotItem().getAxis("bottom").labelText == "u"
+
+
+def test_heatmap_modes(qtbot, window):
+    apply(qtbot, window, "x, y^2")
+    for mode in ("log", "sign", "det"):
+        window.set_mode(mode)
+        assert window.domain.mode == mode
+    window.set_mode("sign")
+    levels = window.domain.image.getLevels()
+    assert tuple(levels) == (-1.0, 1.0)
+
+
+def test_help_explains_the_screen(qtbot, window):
+    window.help_action.trigger()
+    text = window._help.browser.toPlainText().lower()
+    for phrase in ("linearization", "det j", "orientation", "critical curve", "backpropagation",
+                   "jacobian-vector product", "jᵀ·g"):
+        assert phrase in text, phrase
+
+
+def test_exception_in_a_slot_becomes_a_message(qtbot, window, monkeypatch):
+    """A bug in drawing must show up in the status bar, not kill the process."""
+    def boom(*_a, **_k):
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(window.readout, "show_point", boom)
+    window.move_cursor(0.1, 0.1)
+    assert "simulated failure" in window.statusBar().currentMessage()
