@@ -491,7 +491,7 @@ class _Parser:
                     "or one complex expression such as z^2"
                 )
             raise MappingError(f"a stage is empty at column {start.col}", start.col)
-        first = self.parse_expr(top=True)
+        first = self.parse_expression(top=True)
         if isinstance(first, Pair):
             if self.tok.kind not in ("SEMI", "END"):
                 raise self.unexpected(self.tok, "';' or the end after the pair (u, v)")
@@ -504,7 +504,7 @@ class _Parser:
                     f"the second one is missing at column {self.tok.col}",
                     self.tok.col,
                 )
-            second = self.parse_expr()
+            second = self.parse_expression()
             if self.tok.kind == "COMMA":
                 extra = 2
                 while self.tok.kind == "COMMA":
@@ -512,7 +512,7 @@ class _Parser:
                     extra += 1
                     if self.tok.kind in ("SEMI", "END"):
                         break
-                    self.parse_expr()
+                    self.parse_expression()
                 raise MappingError(
                     f"expected two components u, v separated by a comma, but found {extra}",
                     start.col,
@@ -520,7 +520,7 @@ class _Parser:
             return Stage(first, second, None)
         return Stage(None, None, first)
 
-    def parse_expr(self, top: bool = False) -> Node:
+    def parse_expression(self, top: bool = False) -> Node:
         self.enter()
         left = self.parse_term(top)
         if isinstance(left, Pair):
@@ -609,7 +609,7 @@ class _Parser:
             self.enter()
             if self.tok.kind == "RPAREN":
                 raise MappingError(f"empty parentheses at column {tok.col}", tok.col)
-            inner = self.parse_expr()
+            inner = self.parse_expression()
             if self.tok.kind == "COMMA":
                 if not top:
                     raise MappingError(
@@ -618,7 +618,7 @@ class _Parser:
                         self.tok.col,
                     )
                 self.advance()
-                second = self.parse_expr()
+                second = self.parse_expression()
                 if self.tok.kind == "COMMA":
                     raise MappingError(
                         "expected two components u, v separated by a comma, but found 3 or more",
@@ -705,10 +705,10 @@ class _Parser:
         self.enter()
         if self.tok.kind == "RPAREN":
             raise MappingError(f"empty parentheses at column {opener.col}", opener.col)
-        args = [self.parse_expr()]
+        args = [self.parse_expression()]
         while self.tok.kind == "COMMA":
             self.advance()
-            args.append(self.parse_expr())
+            args.append(self.parse_expression())
         self.close(opener)
         self.leave()
         return tuple(args)

@@ -338,8 +338,8 @@ class CompiledMapping:
     variables: tuple[str, str]
     parameters: tuple[str, ...]
     values_program: Program  # u, v
-    jacobian_program: Program  # a, b, c, d, det   (J = [[a, b], [c, d]])
-    det_program: Program  # det
+    jacobian_program: Program  # a, b, c, d, det, u, v   (J = [[a, b], [c, d]])
+    det_program: Program  # det, u, v
 
     def _inputs(self, x, y, params: MappingABC[str, float] | None) -> list:
         params = params or {}
@@ -351,12 +351,23 @@ class CompiledMapping:
         return u, v
 
     def jacobian(self, x, y, params: MappingABC[str, float] | None = None, dtype=np.float64):
-        """(a, b, c, d, det) at the points (x, y), where J = [[a, b], [c, d]]."""
-        return tuple(self.jacobian_program.run(*self._inputs(x, y, params), dtype=dtype))
+        """(a, b, c, d, det) at the points (x, y), where J = [[a, b], [c, d]].
+
+        NaN wherever F itself is undefined: log(x) has the derivative 1/x for x < 0 too,
+        but there is no mapping there to take the Jacobian of.
+        """
+        *entries, u, v = self.jacobian_program.run(*self._inputs(x, y, params), dtype=dtype)
+        undefined = np.isnan(u) | np.isnan(v)
+        if undefined.any():
+            for e in entries:
+                e[undefined] = np.nan
+        return tuple(entries)
 
     def det(self, x, y, params: MappingABC[str, float] | None = None, dtype=np.float64):
-        """det J at the points (x, y)."""
-        return self.det_program.run(*self._inputs(x, y, params), dtype=dtype)[0]
+        """det J at the points (x, y); NaN wherever F or J is undefined."""
+        det, u, v = self.det_program.run(*self._inputs(x, y, params), dtype=dtype)
+        det[np.isnan(u) | np.isnan(v)] = np.nan
+        return det
 
     def jacobian_at(self, x: float, y: float, params: MappingABC[str, float] | None = None) -> np.ndarray:
         """J at one point as a 2×2 float array (NaN where undefined)."""
@@ -400,10 +411,11 @@ def compile_mapping(mapping) -> CompiledMapping:
     j = mapping.jacobian
     a, b, c, d = j[0, 0], j[0, 1], j[1, 0], j[1, 1]
     det = a * d - b * c
+    u, v = mapping.components
     return CompiledMapping(
         mapping.variables,
         mapping.parameters,
-        compile_expressions(mapping.components, inputs),
-        compile_expressions([a, b, c, d, det], inputs),
-        compile_expressions([det], inputs),
+        compile_expressions([u, v], inputs),
+        compile_expressions([a, b, c, d, det, u, v], inputs),
+        compile_expressions([det, u, v], inputs),
     )

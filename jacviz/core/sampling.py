@@ -12,6 +12,7 @@ Everything here is numpy on arrays; nothing knows about Qt. The window asks for:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,7 +106,9 @@ def break_jumps(u: np.ndarray, v: np.ndarray, factor: float = 40.0) -> tuple[np.
     finite = np.isfinite(step)
     if not finite.any():
         return u, v
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # a line that is undefined everywhere has no median step; numpy warns, we don't care
+        warnings.simplefilter("ignore", RuntimeWarning)
         typical = np.nanmedian(np.where(finite, step, np.nan), axis=1, keepdims=True)
         span = robust_span(u, v)
         jump = finite & (step > factor * typical) & (step > 0.25 * span)

@@ -148,7 +148,10 @@ def heatmap_values(det: np.ndarray, mode: str, level: float) -> tuple[np.ndarray
     return det, (-level, level)
 
 
-def sample_scene(compiled: CompiledMapping, rect: Rect, quality: Quality = Quality(),
+DEFAULT_QUALITY = Quality()
+
+
+def sample_scene(compiled: CompiledMapping, rect: Rect, quality: Quality = DEFAULT_QUALITY,
                  params=None) -> Scene:
     """Sample det J, the grid and the critical curve over ``rect``."""
     start = time.perf_counter()

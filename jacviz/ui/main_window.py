@@ -45,7 +45,14 @@ from jacviz.core.errors import MappingError
 from jacviz.core.pointinfo import point_info
 from jacviz.core.presets import ParameterRange, Preset, load_presets
 from jacviz.core.sampling import linearization
-from jacviz.core.scene import HEATMAP_LABELS, HEATMAP_MODES, Quality, prepare, sample_scene
+from jacviz.core.scene import (
+    DEFAULT_QUALITY,
+    HEATMAP_LABELS,
+    HEATMAP_MODES,
+    Quality,
+    prepare,
+    sample_scene,
+)
 from jacviz.ui.help import HelpDialog
 from jacviz.ui.mapping_bar import MappingBar
 from jacviz.ui.parameters import ParameterPanel
@@ -67,7 +74,7 @@ def guarded(method):
             return method(self, *args, **kwargs)
         except MappingError as err:
             self.show_message(str(err), error=True)
-        except Exception as err:  # noqa: BLE001 - the boundary: nothing may escape into Qt
+        except Exception as err:
             traceback.print_exc(file=sys.stderr)
             self.show_message(f"internal error: {type(err).__name__}: {err}", error=True)
         return None
@@ -94,7 +101,7 @@ class MainWindow(QMainWindow):
     mappingFailed = Signal(str)
 
     def __init__(self, mapping: str | None = None, *, variables: tuple[str, str] | None = None,
-                 params: dict[str, float] | None = None, quality: Quality = Quality(),
+                 params: dict[str, float] | None = None, quality: Quality = DEFAULT_QUALITY,
                  parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
@@ -450,7 +457,8 @@ class MainWindow(QMainWindow):
     @guarded
     def _on_sampled(self, generation: int, result) -> None:
         compiled, params, scene = result
-        if generation <= self._drawn_sample or self.prepared is None or compiled is not self.prepared.compiled:
+        current = self.prepared.compiled if self.prepared is not None else None
+        if generation <= self._drawn_sample or compiled is not current:
             return
         self._drawn_sample = generation
         self._draw_scene(scene)
@@ -572,7 +580,7 @@ class MainWindow(QMainWindow):
                 job = simplify.start(simplify.display_items(mapping))
                 self._simplify_job = job
                 forms = job.results(SIMPLIFY_TIMEOUT)
-            except Exception:  # noqa: BLE001 - simplification is best effort
+            except Exception:
                 forms = {}
             try:
                 self._relay.done.emit(token, forms)

@@ -37,6 +37,14 @@ def fmt_complex(z: complex) -> str:
     return f"{fmt(z.real)} {sign} {fmt(abs(z.imag))}i"
 
 
+def eigenvalues_text(eigenvalues) -> str:
+    """Two real eigenvalues as "a, b"; a complex pair (always conjugate for a real J) as "a ± bi"."""
+    z1, z2 = eigenvalues
+    if math.isfinite(z1.imag) and abs(z1.imag) > 1e-12 * max(1.0, abs(z1.real)):
+        return f"{fmt(z1.real)} ± {fmt(abs(z1.imag))}i"
+    return f"{fmt_complex(z1)}, {fmt_complex(z2)}"
+
+
 def _mono() -> QFont:
     font = QFont("DejaVu Sans Mono")
     font.setStyleHint(QFont.StyleHint.Monospace)
@@ -136,7 +144,7 @@ class Readout(QWidget):
         lab["det"].setText(fmt(info.det))
         lab["logdet"].setText(fmt(info.log_abs_det) if info.det != 0 else "−∞")
         lab["trace"].setText(fmt(info.trace))
-        lab["eigenvalues"].setText(", ".join(fmt_complex(z) for z in info.eigenvalues))
+        lab["eigenvalues"].setText(eigenvalues_text(info.eigenvalues))
         lab["singular"].setText(", ".join(fmt(s) for s in info.singular_values))
         self.reading.setText(info.reading())
 

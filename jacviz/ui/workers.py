@@ -82,7 +82,7 @@ class LatestWorker(QObject):
                 self._deliver_failure(
                     generation, MappingError("out of memory: this mapping is too large to sample")
                 )
-            except Exception as err:  # noqa: BLE001 - a bug must become a message, not a crash
+            except Exception as err:
                 traceback.print_exc()
                 self._deliver_failure(
                     generation, MappingError(f"internal error: {type(err).__name__}: {err}")

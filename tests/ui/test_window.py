@@ -24,6 +24,7 @@ def hover(qtbot, window, x: float, y: float):
 def test_window_contract(window):
     """The objects the issue names exist, and the default mapping is drawn with a readout."""
     from PySide6.QtWidgets import QLineEdit
+
     from jacviz.ui import MainWindow
 
     assert isinstance(window, MainWindow)
@@ -72,7 +73,7 @@ def test_clicking_pins_a_point_and_it_can_be_removed(qtbot, window):
     px, py = window.pins[0]
     assert px == pytest.approx(0.5, abs=0.05) and py == pytest.approx(-0.25, abs=0.05)
     assert window.pin_list.count() == 1
-    xs, ys = window.domain.pins.getData()
+    xs, _ys = window.domain.pins.getData()
     assert len(xs) == 1
     cx, cy = window.codomain.pins.getData()
     fx, fy = window.prepared.compiled.value_at(px, py, window.current_params())
