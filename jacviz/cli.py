@@ -216,10 +216,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "eval":
             args = _eval_parser().parse_args(_normalise(rest, _VALUE_OPTIONS))
             return eval_command(args)
-        if command is not None:
-            from jacviz import commands
+        if command == "export":
+            from jacviz import export_command
 
-            return commands.run(command, _normalise(rest, _VALUE_OPTIONS))
+            return export_command.run(_normalise(rest, _VALUE_OPTIONS))
+        if command == "region":
+            from jacviz import region_command
+
+            return region_command.run(_normalise(rest, _VALUE_OPTIONS))
         args = _window_parser().parse_args(_normalise(rest, _VALUE_OPTIONS))
         return window_command(args)
     except (UsageError, MappingError) as err:
@@ -228,6 +232,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # noqa: BLE001 - a bug still gets one line, not a traceback
+        message = " ".join(f"{type(err).__name__}: {err}".split())
+        sys.stderr.write(f"jacviz: internal error: {message} (please report this)\n")
+        return 1
 
 
 def gui_main() -> None:

@@ -21,12 +21,14 @@ import functools
 import math
 import sys
 import threading
+import time
 import traceback
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -102,6 +104,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, mapping: str | None = None, *, variables: tuple[str, str] | None = None,
                  params: dict[str, float] | None = None, quality: Quality = DEFAULT_QUALITY,
+                 rect: tuple[float, float, float, float] | None = None, restore: bool = False,
                  parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
@@ -140,7 +143,7 @@ class MainWindow(QMainWindow):
             preset = next((p for p in self.presets if p.name == DEFAULT_PRESET), self.presets[0])
             self.load_preset(preset)
         else:
-            self.open_mapping(mapping, variables=variables, params=params or {})
+            self.open_mapping(mapping, variables=variables, params=params or {}, rect=rect)
 
     # ------------------------------------------------------------------ construction
     def _build_widgets(self) -> None:
@@ -380,6 +383,23 @@ class MainWindow(QMainWindow):
 
     def current_params(self) -> dict[str, float]:
         return self.parameters.values()
+
+    def wait_until_drawn(self, timeout: float = 60.0) -> bool:
+        """Process events until no compile or resample is pending and its result is drawn.
+
+        For commands and benchmarks that drive the window without a user (jacviz export);
+        an interactive session never needs to wait.
+        """
+        app = QApplication.instance()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            app.processEvents()
+            if self.compiler.is_idle() and self.sampler.is_idle():
+                app.processEvents()  # deliver the queued result, which may ask for more
+                if self.compiler.is_idle() and self.sampler.is_idle():
+                    return True
+            time.sleep(0.002)
+        return False
 
     # ------------------------------------------------------------------ slots
     @guarded

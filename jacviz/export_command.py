@@ -1,0 +1,107 @@
+"""``jacviz export``: render the window's figure to a file, with no display and no window shown.
+
+::
+
+    jacviz export MAPPING -o FILE [--size WxH] [--at X,Y] [--range X0,X1,Y0,Y1]
+                  [--vars A,B] [--param NAME=VALUE ...] [--view both|domain|codomain]
+                  [--mode det|log|sign]
+
+Qt is told to use its offscreen platform before it is imported, so this works over ssh, in
+CI and in a cron job. Errors go through the same one-line path as every command (exit 2).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from jacviz.cli import _Parser, parse_numbers, parse_pair, parse_params, parse_vars
+from jacviz.core.errors import MappingError
+
+WAIT_MS = 120_000
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog="jacviz export", description="Render the figure for MAPPING to an image file.")
+    p.add_argument("mapping", help="the mapping, e.g. 'z^2'")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="a .png, .jpg or .svg file")
+    p.add_argument("--size", metavar="WxH", help="image size in pixels, e.g. 3840x2160")
+    p.add_argument("--at", metavar="X,Y", help="where the cursor (and its neighbourhood) is")
+    p.add_argument("--range", metavar="X0,X1,Y0,Y1", help="the domain to show")
+    p.add_argument("--vars", metavar="A,B", help="names of the two variables")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
+    p.add_argument("--view", default="both", choices=("both", "domain", "codomain"),
+                   help="the whole figure (default) or one view")
+    p.add_argument("--mode", default="det", choices=("det", "log", "sign"), help="heatmap mode")
+    p.add_argument("--h", type=float, metavar="H", help="radius of the neighbourhood circle")
+    return p
+
+
+def run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    output = Path(args.output)
+    if output.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
+        raise MappingError(f"cannot export to '{output.name}': use a .png, .jpg or .svg file name")
+    if not output.parent.exists():
+        raise MappingError(f"the folder '{output.parent}' does not exist")
+    params = parse_params(args.param)
+    variables = parse_vars(args.vars)
+    at = parse_pair(args.at, "--at") if args.at else None
+    rect = None
+    if args.range:
+        x0, x1, y0, y1 = parse_numbers(args.range, "--range", 4, "-2,2,-1,1")
+        if not (x0 < x1 and y0 < y1):
+            raise MappingError("--range needs X0 < X1 and Y0 < Y1")
+        rect = (x0, x1, y0, y1)
+    from jacviz.ui.export import parse_size
+
+    size = parse_size(args.size) if args.size else None
+    if args.h is not None and not (args.h > 0 and args.h < 1e6):
+        raise MappingError("--h must be a positive number")
+
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display is needed, or used
+    return _render(args.mapping, output, size=size, at=at, rect=rect, variables=variables,
+                   params=params, view=args.view, mode=args.mode, h=args.h)
+
+
+def _render(mapping: str, output: Path, *, size, at, rect, variables, params, view, mode, h) -> int:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from jacviz.ui.app import make_application
+
+    app = make_application()
+    from jacviz.ui.export import export
+    from jacviz.ui.main_window import MainWindow
+
+    outcome: dict[str, str] = {}
+    loop = QEventLoop()
+
+    def done(key: str):
+        def slot(message: str = "") -> None:
+            outcome.setdefault(key, message)
+            loop.quit()
+        return slot
+
+    window = MainWindow(mapping, variables=variables, params=params, rect=rect, restore=False)
+    window.mappingApplied.connect(done("applied"))
+    window.mappingFailed.connect(done("failed"))
+    QTimer.singleShot(WAIT_MS, done("timeout"))
+    window.show()
+    if not outcome:
+        loop.exec()
+    if "failed" in outcome:
+        raise MappingError(outcome["failed"])
+    if "applied" not in outcome:
+        raise MappingError("timed out while drawing the mapping")
+    window.set_mode(mode)
+    if h is not None:
+        window.set_h(h)
+    window.wait_until_drawn()
+    if at is not None:
+        window.move_cursor(*at)
+    app.processEvents()
+    export(window, output, view=view, size=size)
+    window.close()
+    sys.stdout.write(f"{output}\n")
+    return 0
