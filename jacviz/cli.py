@@ -232,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    except Exception as err:  # noqa: BLE001 - a bug still gets one line, not a traceback
+    except Exception as err:  # a bug still gets one line, not a traceback
         message = " ".join(f"{type(err).__name__}: {err}".split())
         sys.stderr.write(f"jacviz: internal error: {message} (please report this)\n")
         return 1

@@ -46,7 +46,7 @@ def _simplify_one(expr):
     for step in (sp.simplify, sp.factor):
         try:
             candidates.append(step(candidates[-1]))
-        except Exception:
+        except Exception:  # sympy fails in many ways; the raw form stays
             pass
     return min(candidates, key=lambda e: (sp.count_ops(e), len(str(e))))
 
@@ -106,7 +106,7 @@ def serve() -> None:  # pragma: no cover - runs in the worker process
             try:
                 simple = _simplify_one(expr)
                 _write(stdout, (key, plain_text(simple), latex(simple)))
-            except Exception:
+            except Exception:  # no simplified form for this one
                 _write(stdout, (key, "", ""))
         _write(stdout, None)
 

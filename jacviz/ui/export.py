@@ -85,7 +85,7 @@ def _logical_size(widget: QWidget, size: tuple[int, int] | None) -> tuple[QSize,
 def render_image(window, view: str = "both", size: tuple[int, int] | None = None) -> QImage:
     """Paint the chosen part of the window into an image of exactly ``size`` pixels."""
     widget = export_widget(window, view)
-    logical, scale = _logical_size(widget, size)
+    logical, _scale = _logical_size(widget, size)
     out_w, out_h = size if size is not None else (logical.width(), logical.height())
     check_size(out_w, out_h)
     with _Layout(widget, logical):

@@ -76,7 +76,7 @@ def guarded(method):
             return method(self, *args, **kwargs)
         except MappingError as err:
             self.show_message(str(err), error=True)
-        except Exception as err:
+        except Exception as err:  # the boundary: nothing may escape into Qt
             traceback.print_exc(file=sys.stderr)
             self.show_message(f"internal error: {type(err).__name__}: {err}", error=True)
         return None
@@ -600,7 +600,7 @@ class MainWindow(QMainWindow):
                 job = simplify.start(simplify.display_items(mapping))
                 self._simplify_job = job
                 forms = job.results(SIMPLIFY_TIMEOUT)
-            except Exception:
+            except Exception:  # simplification is best effort
                 forms = {}
             try:
                 self._relay.done.emit(token, forms)

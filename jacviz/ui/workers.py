@@ -82,7 +82,7 @@ class LatestWorker(QObject):
                 self._deliver_failure(
                     generation, MappingError("out of memory: this mapping is too large to sample")
                 )
-            except Exception as err:
+            except Exception as err:  # a bug must become a message, not a crash
                 traceback.print_exc()
                 self._deliver_failure(
                     generation, MappingError(f"internal error: {type(err).__name__}: {err}")
