@@ -161,6 +161,16 @@ def eval_command(args: argparse.Namespace) -> int:
         ],
         "det_symbolic": sym("det", raw["det"]),  # type: ignore[arg-type]
     }
+    if args.jvp is not None or args.vjp is not None:
+        from jacviz.core.backprop import jvp, vjp
+
+        # forward mode J(p)·v and reverse mode J(p)ᵀ·g; null where J is undefined
+        if args.jvp is not None:
+            tangent = parse_pair(args.jvp, "--jvp", "1,0")
+            result["jvp"] = [_json_number(c) for c in jvp(compiled, (x, y), tangent, params)]
+        if args.vjp is not None:
+            cotangent = parse_pair(args.vjp, "--vjp", "1,0")
+            result["vjp"] = [_json_number(c) for c in vjp(compiled, (x, y), cotangent, params)]
     sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
     return 0
 
@@ -173,6 +183,8 @@ def _eval_parser() -> _Parser:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
     p.add_argument("--simplify-timeout", type=float, default=2.0, metavar="SECONDS",
                    help="time allowed for simplifying the formulas (0: print them unsimplified)")
+    p.add_argument("--jvp", metavar="V1,V2", help="also print the Jacobian-vector product J(p)·v")
+    p.add_argument("--vjp", metavar="G1,G2", help="also print the vector-Jacobian product J(p)ᵀ·g")
     return p
 
 
@@ -195,9 +207,23 @@ def _window_parser() -> _Parser:
 def window_command(args: argparse.Namespace) -> int:
     params = parse_params(args.param)
     variables = parse_vars(args.vars)
+    session = None
+    target = args.mapping
+    if target is not None and target.endswith(".jacviz"):
+        from pathlib import Path
+
+        from jacviz.core.session import load
+
+        # checked before any window opens, so a bad file is one line and exit status 2
+        session = load(Path(target))
+        target = None
+    elif target is not None:
+        from jacviz.core.language import parse
+
+        parse(target, variables)  # a bad mapping is reported here, before Qt starts
     from jacviz.ui.app import run_window
 
-    return run_window(args.mapping, variables=variables, params=params)
+    return run_window(target, variables=variables, params=params, session=session)
 
 
 # ---------------------------------------------------------------------------------------

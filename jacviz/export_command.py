@@ -47,6 +47,14 @@ def run(argv: list[str]) -> int:
         raise MappingError(f"the folder '{output.parent}' does not exist")
     params = parse_params(args.param)
     variables = parse_vars(args.vars)
+    from jacviz.core.language import parse
+
+    # Checked before Qt starts: a bad mapping or parameter costs milliseconds, not a window.
+    parsed = parse(args.mapping, variables)
+    for name in params:
+        if name not in parsed.parameters:
+            known = ", ".join(parsed.parameters) or "none"
+            raise MappingError(f"unknown parameter '{name}' (this mapping's parameters: {known})")
     at = parse_pair(args.at, "--at") if args.at else None
     rect = None
     if args.range:

@@ -6,13 +6,26 @@ import sys
 
 from jacviz.core.errors import MappingError
 
+# Qt's offscreen platform (jacviz export, the tests) prints this for every window it
+# shows; it means only that there is no window manager to tell about size hints.
+_HARMLESS_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",
+                         "This plugin does not support raise()")
+
+
+def _qt_message(mode, context, message: str) -> None:
+    if message in _HARMLESS_QT_MESSAGES:
+        return
+    sys.stderr.write(message + "\n")
+
 
 def make_application(argv: list[str] | None = None):
     """The QApplication (created once), with jacviz's name and icon."""
     import pyqtgraph as pg
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtGui import QIcon, QPixmap
     from PySide6.QtWidgets import QApplication
 
+    qInstallMessageHandler(_qt_message)
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else [sys.argv[0]])
@@ -31,12 +44,20 @@ def make_application(argv: list[str] | None = None):
     return app
 
 
-def run_window(target: str | None, *, variables=None, params=None) -> int:
-    """Open the window with a mapping (or the default), run until it is closed."""
+def run_window(target: str | None, *, variables=None, params=None, session=None) -> int:
+    """Open the window and run until it is closed.
+
+    With a mapping, show it; with a session (already loaded and checked), show that;
+    with neither, restore the last session (or show the default preset).
+    """
     app = make_application()
     from jacviz.ui.main_window import MainWindow
 
-    window = MainWindow(target, variables=variables, params=params or {})
+    window = MainWindow(target, variables=variables, params=params or {},
+                        restore=target is None and session is None)
+    window.files.autosave_enabled = True
+    if session is not None:
+        window.apply_session(session)
     window.show()
     return app.exec()
 

@@ -49,20 +49,29 @@ def check_size(w: int, h: int) -> None:
 
 
 class _Layout:
-    """Lay a widget out at a given logical size for the duration of an export."""
+    """Lay a widget out at a given logical size for the duration of an export.
 
-    def __init__(self, widget: QWidget, size: QSize) -> None:
+    An empty list of pins is hidden meanwhile: in a figure it is only a blank box.
+    """
+
+    def __init__(self, widget: QWidget, size: QSize, window=None) -> None:
         self.widget = widget
         self.size = size
         self.old = widget.size()
+        section = getattr(window, "pin_section", None)
+        self.hidden = section if section is not None and not window.pins and section.isVisible() else None
 
     def __enter__(self):
-        if self.size != self.old:
+        if self.hidden is not None:
+            self.hidden.setVisible(False)
+        if self.size != self.old or self.hidden is not None:
             self.widget.resize(self.size)
             QApplication.processEvents()
         return self
 
     def __exit__(self, *exc) -> None:
+        if self.hidden is not None:
+            self.hidden.setVisible(True)
         if self.size != self.old:
             self.widget.resize(self.old)
             parent = self.widget.parentWidget()
@@ -88,7 +97,7 @@ def render_image(window, view: str = "both", size: tuple[int, int] | None = None
     logical, _scale = _logical_size(widget, size)
     out_w, out_h = size if size is not None else (logical.width(), logical.height())
     check_size(out_w, out_h)
-    with _Layout(widget, logical):
+    with _Layout(widget, logical, window):
         image = QImage(out_w, out_h, QImage.Format.Format_ARGB32)
         image.fill(Qt.GlobalColor.white)
         painter = QPainter(image)
@@ -97,7 +106,7 @@ def render_image(window, view: str = "both", size: tuple[int, int] | None = None
             painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.scale(out_w / logical.width(), out_h / logical.height())
-            widget.render(painter, QPoint())
+            QWidget.render(widget, painter, QPoint())
         finally:
             painter.end()  # a painter left open on a deleted device crashes Qt
     return image
@@ -109,7 +118,7 @@ def render_svg(window, path: Path, view: str = "both", size: tuple[int, int] | N
 
     widget = export_widget(window, view)
     logical, _scale = _logical_size(widget, size)
-    with _Layout(widget, logical):
+    with _Layout(widget, logical, window):
         generator = QSvgGenerator()
         generator.setFileName(str(path))
         generator.setSize(logical)
@@ -118,7 +127,7 @@ def render_svg(window, path: Path, view: str = "both", size: tuple[int, int] | N
         generator.setDescription(f"jacviz figure: {window.prepared.text if window.prepared else ''}")
         painter = QPainter(generator)
         try:
-            widget.render(painter, QPoint())
+            QWidget.render(widget, painter, QPoint())
         finally:
             painter.end()
 

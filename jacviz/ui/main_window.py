@@ -17,7 +17,6 @@ bar instead of escaping into Qt's event loop, where PySide6 may end the process.
 
 from __future__ import annotations
 
-import functools
 import math
 import sys
 import threading
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDoubleSpinBox,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -55,6 +55,7 @@ from jacviz.core.scene import (
     prepare,
     sample_scene,
 )
+from jacviz.ui.guard import guarded
 from jacviz.ui.help import HelpDialog
 from jacviz.ui.mapping_bar import MappingBar
 from jacviz.ui.parameters import ParameterPanel
@@ -65,23 +66,6 @@ from jacviz.ui.workers import LatestWorker
 DEFAULT_PRESET = "Sine lattice, folded"
 DEFAULT_RECT = (-2.0, 2.0, -2.0, 2.0)
 SIMPLIFY_TIMEOUT = 8.0
-
-
-def guarded(method):
-    """Run a slot, turning any exception into a status-bar message (never into Qt)."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except MappingError as err:
-            self.show_message(str(err), error=True)
-        except Exception as err:  # the boundary: nothing may escape into Qt
-            traceback.print_exc(file=sys.stderr)
-            self.show_message(f"internal error: {type(err).__name__}: {err}", error=True)
-        return None
-
-    return wrapper
 
 
 def image_names(variables: tuple[str, str]) -> tuple[str, str]:
@@ -137,9 +121,23 @@ class MainWindow(QMainWindow):
 
         self._build_widgets()
         self._build_menus()
+        from jacviz.ui.files import FileActions
+
+        self.files = FileActions(self)
+        # Only the interactive app restores and autosaves; a window made by a test or by
+        # jacviz export must not overwrite the user's last session.
+        self.files.autosave_enabled = restore
         self._connect()
 
-        if mapping is None:
+        restored = None
+        if mapping is None and restore:
+            from jacviz.core import settings
+
+            restored = settings.read_autosave()
+        if restored is not None:
+            self.apply_session(restored)
+            self.show_message("Restored your last session")
+        elif mapping is None:
             preset = next((p for p in self.presets if p.name == DEFAULT_PRESET), self.presets[0])
             self.load_preset(preset)
         else:
@@ -158,12 +156,13 @@ class MainWindow(QMainWindow):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(self.readout)
-        pins_title = QLabel("<b>Pinned points</b> (click in the left view to pin)")
-        side_layout.addWidget(pins_title)
-        self.pin_list = QListWidget(side)
+        self.pin_section = QGroupBox("Pinned points (click in the left view to pin)", side)
+        self.pin_section.setObjectName("pinSection")
+        pin_layout = QVBoxLayout(self.pin_section)
+        self.pin_list = QListWidget(self.pin_section)
         self.pin_list.setObjectName("pinList")
         self.pin_list.setMaximumHeight(130)
-        side_layout.addWidget(self.pin_list)
+        pin_layout.addWidget(self.pin_list)
         pin_buttons = QHBoxLayout()
         self.remove_pin_button = QPushButton("Remove")
         self.remove_pin_button.setObjectName("removePin")
@@ -171,7 +170,8 @@ class MainWindow(QMainWindow):
         self.clear_pins_button.setObjectName("clearPins")
         pin_buttons.addWidget(self.remove_pin_button)
         pin_buttons.addWidget(self.clear_pins_button)
-        side_layout.addLayout(pin_buttons)
+        pin_layout.addLayout(pin_buttons)
+        side_layout.addWidget(self.pin_section)
         scroll = QScrollArea(self)
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        self.quit_action.triggered.connect(self.close)
+        self.quit_action.triggered.connect(self._on_quit)
         self.file_menu.addAction(self.quit_action)
 
         view = bar.addMenu("&View")
@@ -236,38 +236,40 @@ class MainWindow(QMainWindow):
         for i, mode in enumerate(HEATMAP_MODES, start=1):
             action = QAction(f"Heatmap: {HEATMAP_LABELS[mode]}", self, checkable=True)
             action.setShortcut(QKeySequence(f"Ctrl+{i}"))
-            action.triggered.connect(lambda _=False, m=mode: self.set_mode(m))
+            action.triggered.connect(lambda _=False, m=mode: self._on_mode_action(m))
             group.addAction(action)
             view.addAction(action)
             self.mode_actions[mode] = action
         self.mode_actions["det"].setChecked(True)
         view.addSeparator()
         home = QAction("Show the whole domain", self, shortcut=QKeySequence("Home"))
-        home.triggered.connect(self.reset_view)
+        home.triggered.connect(self._on_home)
         view.addAction(home)
         follow = QAction("Right view follows the left", self, shortcut=QKeySequence("Ctrl+F"))
-        follow.triggered.connect(self.follow_domain)
+        follow.triggered.connect(self._on_follow)
         view.addAction(follow)
         view.addSeparator()
         smaller = QAction("Smaller neighbourhood", self, shortcut=QKeySequence("["))
-        smaller.triggered.connect(lambda: self.set_h(self.h / 1.25))
+        smaller.triggered.connect(self._on_smaller)
         larger = QAction("Larger neighbourhood", self, shortcut=QKeySequence("]"))
-        larger.triggered.connect(lambda: self.set_h(self.h * 1.25))
+        larger.triggered.connect(self._on_larger)
         view.addAction(smaller)
         view.addAction(larger)
         focus = QAction("Go to the mapping bar", self, shortcut=QKeySequence("Ctrl+L"))
-        focus.triggered.connect(lambda: (self.mapping_bar.edit.setFocus(), self.mapping_bar.edit.selectAll()))
+        focus.triggered.connect(self._on_focus_mapping)
         view.addAction(focus)
 
         bar.addMenu(self.mapping_bar.presets_menu)
 
         help_menu = bar.addMenu("&Help")
         self.help_action = QAction("What am I looking at?", self, shortcut=QKeySequence("F1"))
-        self.help_action.triggered.connect(self.show_help)
+        self.help_action.triggered.connect(self._on_help)
         help_menu.addAction(self.help_action)
 
     def _connect(self) -> None:
         self.mapping_bar.applyRequested.connect(self._on_apply_requested)
+        self.mapping_bar.edit.textEdited.connect(self._on_state_changed)
+        self.codomain.viewbox.sigRangeChangedManually.connect(self._on_state_changed)
         self.mapping_bar.presetChosen.connect(self._on_preset)
         self.parameters.parameterChanged.connect(self._on_parameter)
         self.domain.cursorMoved.connect(self._on_cursor)
@@ -276,12 +278,12 @@ class MainWindow(QMainWindow):
         self.mode_box.currentIndexChanged.connect(self._on_mode_box)
         self.h_box.valueChanged.connect(self._on_h_box)
         self.remove_pin_button.clicked.connect(self._on_remove_pin)
-        self.clear_pins_button.clicked.connect(self.clear_pins)
+        self.clear_pins_button.clicked.connect(self._on_clear_pins)
         self.pin_list.currentRowChanged.connect(self._on_pin_selected)
         delete = QShortcut(QKeySequence.StandardKey.Delete, self.pin_list)
         delete.activated.connect(self._on_remove_pin)
         clear = QShortcut(QKeySequence("Ctrl+Shift+Delete"), self)
-        clear.activated.connect(self.clear_pins)
+        clear.activated.connect(self._on_clear_pins)
 
     # ------------------------------------------------------------------ public API
     def show_message(self, text: str, error: bool = False, timeout_ms: int = 0) -> None:
@@ -315,11 +317,16 @@ class MainWindow(QMainWindow):
                            strict_params=params or {})
 
     def apply_mapping(self, text: str, *, rect=None, ranges: dict | None = None, note: str = "",
-                      strict_params: dict | None = None) -> int:
-        """Compile ``text`` in the background; ``mappingApplied`` follows when it is drawn."""
+                      strict_params: dict | None = None, after=None) -> int:
+        """Compile ``text`` in the background; ``mappingApplied`` follows when it is drawn.
+
+        ``after`` is called once the mapping is drawn, before ``mappingApplied`` (a session
+        uses it to put back the cursor, h and the codomain's range).
+        """
         new_domain = rect is not None
         rect = tuple(rect) if rect is not None else self.domain.visible_rect()
-        job = dict(rect=rect, ranges=ranges or {}, note=note, text=text, new_domain=new_domain)
+        job = dict(rect=rect, ranges=ranges or {}, note=note, text=text, new_domain=new_domain,
+                   after=after)
         generation = self.compiler.submit(
             _compile_job, text, self.default_variables, self.parameters.values(),
             dict(ranges or {}), rect, self.quality, dict(strict_params or {}),
@@ -337,6 +344,7 @@ class MainWindow(QMainWindow):
         if self.mode_box.currentIndex() != index:
             self.mode_box.setCurrentIndex(index)
         self.domain.set_mode(mode)
+        self.files.changed()
 
     def set_h(self, h: float) -> None:
         if not (math.isfinite(h) and h > 0):
@@ -347,6 +355,7 @@ class MainWindow(QMainWindow):
             self.h_box.setValue(self.h)
             self.h_box.blockSignals(False)
         self._update_overlay()
+        self.files.changed()
 
     def move_cursor(self, x: float, y: float) -> None:
         """Put the cursor at (x, y), as a mouse move there would."""
@@ -356,15 +365,18 @@ class MainWindow(QMainWindow):
         self.pins.append((float(x), float(y)))
         self._refresh_pins()
         self.pin_list.setCurrentRow(len(self.pins) - 1)
+        self.files.changed()
 
     def remove_pin(self, index: int) -> None:
         if 0 <= index < len(self.pins):
             del self.pins[index]
             self._refresh_pins()
+            self.files.changed()
 
     def clear_pins(self) -> None:
         self.pins.clear()
         self._refresh_pins()
+        self.files.changed()
 
     def reset_view(self) -> None:
         self.domain.show_rect(self.home_rect)
@@ -384,6 +396,54 @@ class MainWindow(QMainWindow):
     def current_params(self) -> dict[str, float]:
         return self.parameters.values()
 
+    # ------------------------------------------------------------------ sessions
+    def current_session(self):
+        """The state worth keeping, as a :class:`jacviz.core.session.Session` (None before a mapping)."""
+        from jacviz.core.session import Session
+
+        if self.prepared is None:
+            return None
+        (u0, u1), (v0, v1) = self.codomain.viewbox.viewRange()
+        draft = self.mapping_bar.text()
+        return Session(
+            mapping=self.prepared.text,
+            variables=self.prepared.variables,
+            params=self.parameters.ranges(),
+            domain_range=self.domain.visible_rect(),
+            codomain_range=(float(u0), float(u1), float(v0), float(v1)),
+            codomain_follows=self.codomain.follow,
+            pins=tuple(self.pins),
+            heatmap_mode=self.mode,
+            h=self.h,
+            cursor=self.cursor,
+            draft=draft if draft != self.prepared.text else "",
+        )
+
+    def apply_session(self, s) -> int:
+        """Show a session (already checked by jacviz.core.session); returns the job's generation."""
+        self.default_variables = s.variables
+        self.mapping_bar.default_variables = s.variables
+        self.mapping_bar.set_text(s.mapping)
+        self.mapping_bar.edit.remember(s.mapping)
+        self.home_rect = s.domain_range
+        self.pins = [tuple(p) for p in s.pins]
+        self.set_mode(s.heatmap_mode)
+
+        def after() -> None:
+            self.set_h(s.h)
+            if s.cursor is not None:
+                self.cursor = tuple(s.cursor)
+            if not s.codomain_follows and s.codomain_range is not None:
+                u0, u1, v0, v1 = s.codomain_range
+                self.codomain.follow = False
+                self.codomain.viewbox.setRange(xRange=(u0, u1), yRange=(v0, v1), padding=0.0)
+            if s.draft:
+                self.mapping_bar.set_text(s.draft)
+                self.mapping_bar.validate_now()
+            self._update_overlay()
+
+        return self.apply_mapping(s.mapping, rect=s.domain_range, ranges=dict(s.params), after=after)
+
     def wait_until_drawn(self, timeout: float = 60.0) -> bool:
         """Process events until no compile or resample is pending and its result is drawn.
 
@@ -402,6 +462,47 @@ class MainWindow(QMainWindow):
         return False
 
     # ------------------------------------------------------------------ slots
+    @guarded
+    def _on_quit(self, *_args) -> None:
+        self.close()
+
+    @guarded
+    def _on_home(self, *_args) -> None:
+        self.reset_view()
+
+    @guarded
+    def _on_follow(self, *_args) -> None:
+        self.follow_domain()
+
+    @guarded
+    def _on_help(self, *_args) -> None:
+        self.show_help()
+
+    @guarded
+    def _on_clear_pins(self, *_args) -> None:
+        self.clear_pins()
+
+    @guarded
+    def _on_smaller(self, *_args) -> None:
+        self.set_h(self.h / 1.25)
+
+    @guarded
+    def _on_larger(self, *_args) -> None:
+        self.set_h(self.h * 1.25)
+
+    @guarded
+    def _on_focus_mapping(self, *_args) -> None:
+        self.mapping_bar.edit.setFocus()
+        self.mapping_bar.edit.selectAll()
+
+    @guarded
+    def _on_mode_action(self, mode: str) -> None:
+        self.set_mode(mode)
+
+    @guarded
+    def _on_state_changed(self, *_args) -> None:
+        self.files.changed()
+
     @guarded
     def _on_apply_requested(self, text: str) -> None:
         self.apply_mapping(text)
@@ -452,8 +553,11 @@ class MainWindow(QMainWindow):
         self.status_label.setText(f"{kind} · compiled in {prepared.seconds * 1000:.0f} ms")
         self.show_message(job["note"] or f"Applied: {prepared.text}", timeout_ms=0)
         self.setWindowTitle(f"jacviz — {prepared.text}")
+        if job["after"] is not None:
+            job["after"]()
         if self.domain.visible_rect() != scene.rect:
             self.request_resample()
+        self.files.changed()
         self.mappingApplied.emit(prepared.text)
 
     @guarded
@@ -495,10 +599,12 @@ class MainWindow(QMainWindow):
     def _on_parameter(self, _name: str, _value: float) -> None:
         self._update_overlay()
         self.request_resample()
+        self.files.changed()
 
     @guarded
     def _on_domain_range(self, _rect) -> None:
         self.request_resample()
+        self.files.changed()
 
     @guarded
     def _on_cursor(self, x: float, y: float) -> None:
@@ -611,6 +717,10 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ lifecycle
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        try:
+            self.files.autosave_now()
+        except Exception:  # closing must always work
+            traceback.print_exc(file=sys.stderr)
         self.compiler.close()
         self.sampler.close()
         job = self._simplify_job

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from jacviz.core.errors import MappingError
 from jacviz.core.language import validate
 from jacviz.core.presets import Preset
+from jacviz.ui.guard import guarded
 
 VALIDATE_DELAY_MS = 250
 HISTORY_LIMIT = 100
@@ -116,9 +117,11 @@ class MappingBar(QWidget):
         self.edit.setText(text)
         self.show_error(None)
 
+    @guarded
     def _on_edited(self, _text: str) -> None:
         self._timer.start()  # restart: one check after the typing pauses
 
+    @guarded
     def validate_now(self) -> MappingError | None:
         """Check the text (parser only: cheap, no sympy) and show the first problem inline."""
         text = self.edit.text()
@@ -146,7 +149,8 @@ class MappingBar(QWidget):
         self.error.setVisible(True)
         self.edit.setStyleSheet("QLineEdit#mappingEdit { border: 1px solid #b00020; }")
 
-    def _on_return(self) -> None:
+    @guarded
+    def _on_return(self, *_args) -> None:
         self._timer.stop()
         text = self.edit.text()
         self.edit.remember(text)

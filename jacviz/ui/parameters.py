@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from jacviz.core.presets import ParameterRange
+from jacviz.ui.guard import guarded
 
 SLIDER_STEPS = 1000
 LIMIT = 1e6
@@ -100,6 +101,7 @@ class ParameterControl(QWidget):
         with QSignalBlocker(self.slider):
             self.slider.setValue(max(0, min(SLIDER_STEPS, pos)))
 
+    @guarded
     def _on_slider(self, pos: int) -> None:
         value = self._min + (self._max - self._min) * pos / SLIDER_STEPS
         value = float(f"{value:.6g}")  # no 0.30000000000000004 in the readout
@@ -109,9 +111,11 @@ class ParameterControl(QWidget):
                 self.value_box.setValue(value)
             self.valueChanged.emit(self.name, value)
 
+    @guarded
     def _on_box(self, value: float) -> None:
         self.set_value(value)
 
+    @guarded
     def _on_range(self, *_args) -> None:
         lo, hi = self.minimum.value(), self.maximum.value()
         if lo >= hi:  # refuse an empty range; put the boxes back

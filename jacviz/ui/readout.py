@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from jacviz.core.pointinfo import PointInfo
+from jacviz.ui.guard import guarded
 
 
 def fmt(x: float) -> str:
@@ -106,13 +107,21 @@ class Readout(QWidget):
         self.copy_text.setObjectName("copyText")
         self.copy_latex = QPushButton("Copy as LaTeX")
         self.copy_latex.setObjectName("copyLatex")
-        self.copy_text.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.formulas_text()))
-        self.copy_latex.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.formulas_latex()))
+        self.copy_text.clicked.connect(self._copy_text)
+        self.copy_latex.clicked.connect(self._copy_latex)
         buttons.addWidget(self.copy_text)
         buttons.addWidget(self.copy_latex)
         fl.addLayout(buttons)
         layout.addWidget(formulas)
         layout.addStretch(1)
+
+    @guarded
+    def _copy_text(self, *_args) -> None:
+        QGuiApplication.clipboard().setText(self.formulas_text())
+
+    @guarded
+    def _copy_latex(self, *_args) -> None:
+        QGuiApplication.clipboard().setText(self.formulas_latex())
 
     def _label(self, key: str) -> QLabel:
         label = QLabel("—")

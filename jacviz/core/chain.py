@@ -1,0 +1,164 @@
+"""A chain of stages F = S_k ∘ ⋯ ∘ S_1, one layer at a time.
+
+A mapping typed as ``S1; S2; ...`` is a small network: each stage is a layer whose input
+is the previous layer's output, named with the same two variables. The chain rule makes
+the whole Jacobian the product J = J_k(p_{k−1}) ⋯ J_1(p_0) of the stages' Jacobians, each
+taken at the point that stage sees, and det multiplies, so log|det J| is the sum of the
+layers' log|det J_i|: the log-likelihood bookkeeping of a normalizing flow.
+
+:func:`compile_chain` compiles every stage separately (its values and its own Jacobian
+over its own inputs); :func:`chain_at` runs the layers forward from one point.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass
+
+import numpy as np
+
+from jacviz.core.numeric import CompiledMapping, compile_expressions
+
+Params = MappingABC[str, float] | None
+
+
+@dataclass(frozen=True)
+class CompiledChain:
+    """One CompiledMapping per stage, all over the same variables and parameters."""
+
+    variables: tuple[str, str]
+    parameters: tuple[str, ...]
+    stages: tuple[CompiledMapping, ...]
+
+    def __len__(self) -> int:
+        return len(self.stages)
+
+    def forward(self, x, y, params: Params = None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The points every stage sees, vectorised: [(x0, y0), ..., (xk, yk)].
+
+        NaN in both coordinates after a stage that is undefined there.
+        """
+        points = [(np.asarray(x, dtype=float), np.asarray(y, dtype=float))]
+        for stage in self.stages:
+            u, v = stage.values(*points[-1], params)
+            undefined = np.isnan(u) | np.isnan(v)
+            if undefined.any():
+                u, v = np.where(undefined, np.nan, u), np.where(undefined, np.nan, v)
+            points.append((u, v))
+        return points
+
+    def jacobian(self, x, y, params: Params = None) -> np.ndarray:
+        """The chain-rule product J_k ⋯ J_1 at the points (x, y), as an array (..., 2, 2)."""
+        points = self.forward(x, y, params)
+        total = None
+        for stage, (px, py) in zip(self.stages, points[:-1], strict=True):
+            a, b, c, d, _ = stage.jacobian(px, py, params)
+            jac = np.stack([np.stack([a, b], -1), np.stack([c, d], -1)], -2)
+            with np.errstate(all="ignore"):
+                total = jac if total is None else jac @ total
+        assert total is not None
+        return total
+
+
+def compile_chain(mapping) -> CompiledChain:
+    """Compile each stage of a :class:`~jacviz.core.mapping.Mapping` on its own.
+
+    Every stage's (u, v) and Jacobian are over the mapping's two variable symbols (the
+    stage's own input) and its parameters, so stage i is evaluated at the output of
+    stage i − 1. A one-stage mapping gives a chain of one.
+    """
+    inputs = (*mapping.symbols, *mapping.parameter_symbols)
+    stages = []
+    for (u, v), j in zip(mapping.stage_expressions, mapping.stage_jacobians, strict=True):
+        a, b, c, d = j[0, 0], j[0, 1], j[1, 0], j[1, 1]
+        det = a * d - b * c
+        stages.append(CompiledMapping(
+            mapping.variables,
+            mapping.parameters,
+            compile_expressions([u, v], inputs),
+            compile_expressions([a, b, c, d, det, u, v], inputs),
+            compile_expressions([det, u, v], inputs),
+        ))
+    return CompiledChain(mapping.variables, mapping.parameters, tuple(stages))
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """One layer at one point: what it sees, what it returns and its Jacobian there."""
+
+    index: int  # 1-based, as in S1; S2; ...
+    point: np.ndarray  # the input p_{i−1}
+    value: np.ndarray  # the output p_i = S_i(p_{i−1})
+    jacobian: np.ndarray  # J_i(p_{i−1}), 2×2
+    det: float
+    log_abs_det: float  # log|det J_i| (−inf when singular, NaN when undefined)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """Every layer at one point, the chain-rule product and the log-determinant sum."""
+
+    point: np.ndarray
+    value: np.ndarray  # F(p), the last stage's output
+    stages: tuple[StageReport, ...]
+    product: np.ndarray  # J_k ⋯ J_1, 2×2
+    sum_log_abs_det: float  # Σ log|det J_i|
+    log_abs_det_product: float  # log|det(J_k ⋯ J_1)|, equal to the sum up to rounding
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready values (NaN and infinity become None)."""
+
+        def num(x) -> float | None:
+            x = float(x)
+            return x if math.isfinite(x) else None
+
+        def mat(m) -> list[list[float | None]]:
+            return [[num(m[i, j]) for j in range(2)] for i in range(2)]
+
+        return {
+            "point": [num(x) for x in self.point],
+            "value": [num(x) for x in self.value],
+            "stages": [
+                {"index": s.index, "point": [num(x) for x in s.point], "value": [num(x) for x in s.value],
+                 "jacobian": mat(s.jacobian), "det": num(s.det), "log_abs_det": num(s.log_abs_det)}
+                for s in self.stages
+            ],
+            "product": mat(self.product),
+            "sum_log_abs_det": num(self.sum_log_abs_det),
+            "log_abs_det_product": num(self.log_abs_det_product),
+        }
+
+
+def _log_abs_det(det: float) -> float:
+    if not math.isfinite(det):
+        return math.nan
+    return math.log(abs(det)) if det != 0 else -math.inf
+
+
+def chain_at(chain: CompiledChain, p, params: Params = None) -> ChainReport:
+    """Run the layers forward from p, recording each stage's input, output and J_i.
+
+    The product is accumulated as J ← J_i·J (the last stage on the left), the order of
+    composition. Where a stage is undefined (a NaN in either output) everything after it
+    is NaN.
+    """
+    point = np.asarray(p, dtype=float).reshape(2)
+    current = point
+    total = np.eye(2)
+    reports = []
+    log_sum = 0.0
+    for i, stage in enumerate(chain.stages, 1):
+        value = stage.value_at(current[0], current[1], params)
+        if np.isnan(value).any():
+            value = np.full(2, np.nan)  # half a point is no point: the next layer has no input
+        jac = stage.jacobian_at(current[0], current[1], params)
+        det = float(jac[0, 0] * jac[1, 1] - jac[0, 1] * jac[1, 0])
+        lad = _log_abs_det(det)
+        reports.append(StageReport(i, current, value, jac, det, lad))
+        log_sum += lad
+        with np.errstate(all="ignore"):
+            total = jac @ total
+        current = value
+    det_total = float(total[0, 0] * total[1, 1] - total[0, 1] * total[1, 0])
+    return ChainReport(point, current, tuple(reports), total, float(log_sum), _log_abs_det(det_total))

@@ -1,0 +1,506 @@
+"""Session files (``.jacviz``): everything worth keeping about what the user is looking at.
+
+A session is plain JSON with a ``version`` field. It holds the mapping text and its
+variables, the parameters with their slider ranges, the visible rectangles of both views,
+the pinned points, the heatmap mode, the neighbourhood size h and the cursor, plus the
+text left unapplied in the mapping bar (``draft``) so that an autosave keeps even a
+half-typed formula.
+
+Opening a file never executes anything in it. Every field is checked for its type and
+range, numbers must be finite, names go through the language's own rules and the mapping
+text through the same parser as typed text (:func:`jacviz.core.language.parse`; no sympy
+is involved, so loading is fast and the mapping is only computed when the window shows
+it). Size and nesting are bounded before the JSON is decoded. Anything wrong raises
+:class:`~jacviz.core.errors.MappingError` with a one-line message, and since :func:`load`
+only returns a new :class:`Session`, the caller's current session is untouched.
+
+Writes are atomic (temporary file, fsync, :func:`os.replace`), so killing the process in
+the middle of a save or an autosave leaves the previous file intact. :func:`to_json`
+checks a session with the same code that reads it, so jacviz never writes a file that it
+would refuse to open.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import re
+import secrets
+import stat
+from dataclasses import dataclass, field
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+from jacviz.core.errors import MappingError
+from jacviz.core.language import (
+    MAX_NAME_LENGTH,
+    MAX_PARAMETERS,
+    _check_new_name,
+    check_variable_names,
+    parse,
+)
+from jacviz.core.presets import ParameterRange
+from jacviz.core.scene import HEATMAP_MODES
+
+SESSION_VERSION = 1
+SUFFIX = ".jacviz"
+APP = "jacviz"
+
+# Limits. A real session is a few kilobytes (1000 pins pretty-printed are about 60 kB);
+# each limit is far above that and far below anything that costs noticeable time.
+MAX_FILE_BYTES = 1_000_000
+MAX_NESTING = 16  # a session needs 3 levels: the object, params, one parameter
+MAX_PINS = 1000
+MAX_DRAFT_LENGTH = 20_000
+MAX_INT_DIGITS = 30  # longer integer literals are read as floats (and are then too large)
+
+DEFAULT_DOMAIN = (-2.0, 2.0, -2.0, 2.0)
+DEFAULT_H = 0.1
+
+FIELDS = (
+    "mapping", "variables", "params", "domain_range", "codomain_range", "codomain_follows",
+    "pins", "heatmap_mode", "h", "cursor", "draft",
+)
+
+
+@dataclass(frozen=True)
+class Session:
+    """What the window shows, in a form that can be written to disk and read back exactly.
+
+    ``variables`` is None when the mapping names its own (a head such as ``(r, t) -> ...``)
+    or uses the default x, y; otherwise the window keeps them as the default names while
+    the user edits the formula. ``codomain_range`` is the right view's rectangle, which
+    matters only when ``codomain_follows`` is False (the view does not fit the image).
+    ``draft`` is the mapping bar's text when it differs from the applied ``mapping``
+    (empty otherwise); it is only ever shown as text, so it is not required to parse.
+    """
+
+    mapping: str
+    variables: tuple[str, str] | None = None
+    params: dict[str, ParameterRange] = field(default_factory=dict)
+    domain_range: tuple[float, float, float, float] = DEFAULT_DOMAIN
+    codomain_range: tuple[float, float, float, float] | None = None
+    codomain_follows: bool = True
+    pins: tuple[tuple[float, float], ...] = ()
+    heatmap_mode: str = "det"
+    h: float = DEFAULT_H
+    cursor: tuple[float, float] | None = None
+    draft: str = ""
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+
+
+def to_json(session: Session) -> str:
+    """The session as pretty JSON with sorted keys, a ``version`` and an ``app`` field.
+
+    The session is checked first with the same code that reads files, so whatever this
+    returns, :func:`from_json` accepts. Raises MappingError for a session that could not be
+    read back (a non-finite number, an empty range, a mapping that does not parse, ...).
+    """
+    if not isinstance(session, Session):
+        raise MappingError(f"expected a Session, got {type(session).__name__}")
+    data = {name: _plain(getattr(session, name)) for name in FIELDS}
+    _from_dict(data)  # raises for anything the reader would refuse
+    data["version"] = SESSION_VERSION
+    data["app"] = APP
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    """Tuples, ParameterRanges and numpy scalars turned into what json.dumps writes."""
+    if isinstance(value, ParameterRange):
+        return {"value": _plain(value.value), "min": _plain(value.minimum), "max": _plain(value.maximum)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, int)):
+        return float(value)  # numpy.float32 and friends; float itself round-trips exactly
+    return value
+
+
+def save(session: Session, path: str | os.PathLike[str]) -> None:
+    """Write ``session`` to ``path`` atomically; the path is used exactly as given.
+
+    Raises MappingError (before touching the disk) for a session that could not be read
+    back, and OSError when the disk refuses; in both cases a previous file is unchanged.
+    """
+    atomic_write(path, to_json(session).encode("utf-8"))
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace ``path`` by ``data`` so that readers see the old file or the new one, never half.
+
+    The bytes go to a new file in the same folder (same file system, so the rename is
+    atomic), are flushed and fsynced, and the file then replaces ``path`` with
+    :func:`os.replace`. A symbolic link is followed, so the file it points to is replaced
+    rather than the link. An existing file keeps its permissions; a new one gets the
+    usual ones (0666 minus the umask). On failure the temporary file is removed.
+    """
+    target = Path(os.path.realpath(os.fspath(path)))
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = None  # no file yet (or unreadable): the new file gets the default mode
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        # Any failure, KeyboardInterrupt included: drop the temporary file, keep the old one.
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass  # already gone, or the folder itself is failing: the original error matters
+        raise
+    _fsync_folder(target.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # Windows, or an unreadable folder: the data itself is already on disk
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a folder; the rename has still happened
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+
+
+def load(path: str | os.PathLike[str]) -> Session:
+    """Read and check a session file. Raises MappingError with a one-line message.
+
+    Missing files, folders and anything that is not a regular file (a FIFO would block the
+    reader for ever) are refused with the file's name; so is a file larger than
+    MAX_FILE_BYTES, before it is read, and at most MAX_FILE_BYTES + 1 bytes are ever read.
+    """
+    p = Path(path)
+    name = p.name or str(p)
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise MappingError(f"{name} does not exist") from None
+    except IsADirectoryError:
+        raise MappingError(f"{name} is a folder, not a session file") from None
+    except PermissionError:
+        raise MappingError(f"{name} cannot be read (permission denied)") from None
+    except (OSError, ValueError) as err:  # ValueError: a NUL byte in the name
+        raise MappingError(f"{name} cannot be read ({_reason(err)})") from None
+    try:
+        # Checked on the open descriptor (not the name), so the file cannot be swapped in between.
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise MappingError(f"{name} is a folder, not a session file")
+        if not stat.S_ISREG(info.st_mode):
+            raise MappingError(f"{name} is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise MappingError(_too_large(info.st_size))
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise MappingError(f"{name} cannot be read ({_reason(err)})") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:  # the file grew after fstat
+        raise MappingError(_too_large(len(data)))
+    try:
+        text = data.decode("utf-8-sig")  # -sig: a byte-order mark from a Windows editor is fine
+    except UnicodeDecodeError as err:
+        raise MappingError(
+            f"{name} is not a jacviz session: it is not UTF-8 text (invalid byte at offset {err.start})"
+        ) from None
+    return from_json(text)
+
+
+def from_json(text: str) -> Session:
+    """Check the text of a session file and return its Session; raise MappingError if it is bad.
+
+    Refused: anything but a JSON object, NaN and Infinity (which Python's json accepts by
+    default), nesting deeper than MAX_NESTING, a missing or unknown version, a wrong type
+    or a non-finite number in any field, empty ranges, bad names, and a mapping the parser
+    refuses. Unknown keys are ignored, so a newer jacviz can add fields to version 1.
+    """
+    if not isinstance(text, str):
+        raise MappingError(f"a session is text, not {type(text).__name__}")
+    if len(text) > MAX_FILE_BYTES:
+        raise MappingError(_too_large(len(text)))
+    if not text.strip():
+        raise MappingError("not a jacviz session: the file is empty")
+    depth = _nesting(text)
+    if depth > MAX_NESTING:
+        raise MappingError(
+            f"not a jacviz session: the JSON is nested too deeply ({depth} levels; "
+            f"a session needs at most {MAX_NESTING})"
+        )
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int)
+    except MappingError:
+        raise
+    except json.JSONDecodeError as err:
+        raise MappingError(
+            f"not a jacviz session: the file is not valid JSON (line {err.lineno}, column {err.colno}: "
+            f"{err.msg[:1].lower()}{err.msg[1:]})"
+        ) from None
+    except (RecursionError, ValueError, MemoryError) as err:
+        # The nesting check makes RecursionError unreachable in practice; ValueError covers
+        # Python's own limits (such as digits in an integer). Both mean: not a session.
+        raise MappingError(f"not a jacviz session: the JSON cannot be read ({type(err).__name__})") from None
+    if not isinstance(data, dict):
+        raise MappingError(f"not a jacviz session: the file holds {_kind(data)}, not an object")
+    _check_header(data)
+    return _from_dict(data)
+
+
+# A JSON string, or an unterminated one up to the end of the text (json.loads refuses that
+# anyway). Every quote therefore starts a match that ends where json's string would end, and
+# matches never overlap, so the scan is linear even for text such as '"\\"\\"\\"...'.
+_STRING = re.compile(r'"(?:[^"\\]++|\\.?)*+(?:"|\Z)', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of [ and { in ``text``, not counting brackets inside strings.
+
+    Runs before json.loads, whose recursive decoder would otherwise be the only bound.
+    Linear in the text: the string pattern is possessive, so it never backtracks.
+    """
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise MappingError(
+        f"not a jacviz session: {name} is not allowed in a session file (every number must be finite)"
+    )
+
+
+def _parse_int(literal: str) -> int | float:
+    # Python's int() is quadratic in the digits (and refuses more than 4300): a long literal
+    # becomes a float instead, which is inf or huge and is then refused where it is used.
+    return int(literal) if len(literal) <= MAX_INT_DIGITS else float(literal)
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"not a jacviz session: the file is too large ({size / 1e6:.1f} MB; "
+        f"a session file is at most {MAX_FILE_BYTES / 1e6:g} MB)"
+    )
+
+
+def _reason(err: BaseException) -> str:
+    """A short one-line reason for an OSError (or ValueError) from the file system."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    lines = str(err).splitlines()
+    return lines[0] if lines else type(err).__name__
+
+
+def _check_header(data: dict) -> None:
+    app = data.get("app", APP)
+    if app != APP:
+        raise MappingError(f"not a jacviz session: the app field says {_show(app)}")
+    if "version" not in data:
+        raise MappingError("not a jacviz session (no version field)")
+    version = data["version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise MappingError(
+            f"not a jacviz session: the version field must be a whole number, not {_show(version)}"
+        )
+    if version > SESSION_VERSION:
+        raise MappingError(
+            f"this session was written by a newer jacviz (version {version}); this jacviz reads "
+            f"version {SESSION_VERSION}: update jacviz to open it"
+        )
+    if version < 1:
+        raise MappingError(f"not a jacviz session: unknown version {version}")
+
+
+# ---------------------------------------------------------------------------------------
+# Field checks. ``data`` is what json.loads returned (or what to_json is about to write),
+# so every value may be of any JSON type; nothing below assumes a type before checking it.
+
+
+def _from_dict(data: dict) -> Session:
+    if "mapping" not in data:
+        raise MappingError("the session has no mapping")
+    mapping = data["mapping"]
+    if not isinstance(mapping, str):
+        raise MappingError(f"the mapping must be text, not {_kind(mapping)}")
+
+    variables = _variables(data.get("variables"))
+    try:
+        # Checked only: the window parses again when it shows the mapping. The variables are
+        # passed as defaults, as the window does (MainWindow.apply_session), so a head in the
+        # text such as (r, t) -> ... names them, exactly as it will when the session is shown.
+        parse(mapping, default_variables=variables)
+    except MappingError as err:
+        # No column: it refers to text in the file, not to what is in the mapping bar.
+        raise MappingError(f"the mapping in the session does not parse: {err.message}") from None
+
+    domain = _rect(data.get("domain_range", DEFAULT_DOMAIN), "domain_range")
+    codomain_raw = data.get("codomain_range")
+    codomain = None if codomain_raw is None else _rect(codomain_raw, "codomain_range")
+    follows = data.get("codomain_follows", True)
+    if not isinstance(follows, bool):
+        raise MappingError(f"codomain_follows must be true or false, not {_show(follows)}")
+    mode = data.get("heatmap_mode", "det")
+    if not isinstance(mode, str) or mode not in HEATMAP_MODES:
+        raise MappingError(f"heatmap_mode must be one of {', '.join(HEATMAP_MODES)}, not {_show(mode)}")
+    h = _number(data.get("h", DEFAULT_H), "h")
+    if not h > 0:
+        raise MappingError(f"h (the neighbourhood size) must be positive, not {_show(h)}")
+    cursor_raw = data.get("cursor")
+    cursor = None if cursor_raw is None else _point(cursor_raw, "cursor")
+    draft = data.get("draft", "")
+    if not isinstance(draft, str):
+        raise MappingError(f"draft must be text, not {_kind(draft)}")
+    if len(draft) > MAX_DRAFT_LENGTH:
+        raise MappingError(f"draft is too long ({len(draft)} characters; the limit is {MAX_DRAFT_LENGTH})")
+    _check_encodable(draft, "draft")
+    return Session(
+        mapping=mapping,
+        variables=variables,
+        params=_params(data.get("params", {})),
+        domain_range=domain,
+        codomain_range=codomain,
+        codomain_follows=follows,
+        pins=_pins(data.get("pins", [])),
+        heatmap_mode=mode,
+        h=h,
+        cursor=cursor,
+        draft=draft,
+    )
+
+
+def _variables(value: Any) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, str) for v in value):
+        raise MappingError(f'variables must be two names such as ["x", "y"], or null; not {_show(value)}')
+    return check_variable_names(value, "the session's variables")
+
+
+def _params(value: Any) -> dict[str, ParameterRange]:
+    if not isinstance(value, dict):
+        raise MappingError(f"params must be an object of name: {{value, min, max}}, not {_kind(value)}")
+    if len(value) > MAX_PARAMETERS:
+        raise MappingError(f"too many parameters ({len(value)}; the limit is {MAX_PARAMETERS})")
+    out: dict[str, ParameterRange] = {}
+    for name, spec in value.items():
+        if not isinstance(name, str):
+            raise MappingError(f"a parameter name must be text, not {_show(name)}")
+        if len(name) > MAX_NAME_LENGTH:
+            raise MappingError(f"a parameter name is too long ({len(name)} characters; the limit is "
+                               f"{MAX_NAME_LENGTH})")
+        _check_new_name(name, None, what="parameter")  # the parser's own rule for new names
+        what = f"parameter {name}"
+        if not isinstance(spec, dict):
+            raise MappingError(f"{what} must be an object {{value, min, max}}, not {_kind(spec)}")
+        missing = [key for key in ("value", "min", "max") if key not in spec]
+        if missing:
+            raise MappingError(f"{what} has no {' and no '.join(missing)}")
+        val = _number(spec["value"], f"the value of {what}")
+        lo = _number(spec["min"], f"the min of {what}")
+        hi = _number(spec["max"], f"the max of {what}")
+        if not lo < hi:
+            raise MappingError(f"{what}: min ({_show(lo)}) must be below max ({_show(hi)})")
+        out[name] = ParameterRange(val, lo, hi)
+    return out
+
+
+def _rect(value: Any, what: str) -> tuple[float, float, float, float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 4:
+        raise MappingError(f"{what} must be four numbers [x0, x1, y0, y1], not {_show(value)}")
+    x0, x1, y0, y1 = (_number(v, f"{what}[{i}]") for i, v in enumerate(value))
+    for lo, hi, axis in ((x0, x1, "x"), (y0, y1, "y")):
+        if not lo < hi:
+            raise MappingError(f"{what} is empty: {axis}0 ({_show(lo)}) must be below {axis}1 ({_show(hi)})")
+        if not math.isfinite(hi - lo):
+            raise MappingError(f"{what} is too wide in {axis}")
+    return (x0, x1, y0, y1)
+
+
+def _pins(value: Any) -> tuple[tuple[float, float], ...]:
+    if not isinstance(value, (list, tuple)):
+        raise MappingError(f"pins must be a list of [x, y] points, not {_kind(value)}")
+    if len(value) > MAX_PINS:
+        raise MappingError(f"too many pins ({len(value)}; the limit is {MAX_PINS})")
+    return tuple(_point(p, f"pin {i + 1}") for i, p in enumerate(value))
+
+
+def _point(value: Any, what: str) -> tuple[float, float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise MappingError(f"{what} must be two numbers [x, y], not {_show(value)}")
+    return (_number(value[0], what), _number(value[1], what))
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise MappingError(f"{what} must be a number, not {_show(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        number = math.inf
+    if not math.isfinite(number):
+        raise MappingError(f"{what} must be a finite number, not {_show(number)}")
+    return number
+
+
+def _check_encodable(text: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:  # a lone surrogate, which JSON's \ud800 can produce
+        raise MappingError(f"{what} holds an invalid character at position {err.start + 1}") from None
+
+
+def _kind(value: Any) -> str:
+    """The JSON name of a value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _show(value: Any, limit: int = 40) -> str:
+    """A short one-line rendering of a value from the file (which may be huge or hostile)."""
+    if isinstance(value, (list, tuple, dict)):
+        text = json.dumps(value, ensure_ascii=True, default=repr) if _small(value) else _kind(value)
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _small(value: Any) -> bool:
+    """True for a flat container of at most 8 scalars (safe and short to print)."""
+    items = list(value.values()) if isinstance(value, dict) else list(value)
+    return len(items) <= 8 and not any(isinstance(v, (list, tuple, dict)) for v in items)
+

@@ -1,0 +1,295 @@
+"""The File menu: export images, save and open sessions, recent files, and autosave.
+
+Everything that touches the disk goes through here. Sessions are read by
+:mod:`jacviz.core.session`, which checks every field and sends the mapping text through the
+same parser as typed text; a file that fails the checks is reported and the current session
+is left as it was. The autosave is written a moment after every change (and on quit), to a
+temporary file that atomically replaces the previous one, so killing the process loses
+nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QMessageBox,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from jacviz.core import session as sessions
+from jacviz.core import settings
+from jacviz.core.errors import MappingError
+from jacviz.ui import export
+from jacviz.ui.guard import guarded
+
+AUTOSAVE_DELAY_MS = 400
+FILE_FILTER = "jacviz sessions (*.jacviz)"
+IMAGE_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;SVG vector drawing (*.svg)"
+
+
+class ExportDialog(QDialog):
+    """Choose what to export (figure or one view) and its size."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.setObjectName("exportDialog")
+        self.setWindowTitle("Export image")
+        self.window_ = window
+        layout = QVBoxLayout(self)
+
+        what = QGroupBox("What")
+        wl = QVBoxLayout(what)
+        self.view_group = QButtonGroup(self)
+        for i, (key, label) in enumerate([
+            ("both", "The whole figure: both views, the colour bar and the readout"),
+            ("domain", "The left view (domain, with the colour bar)"),
+            ("codomain", "The right view (codomain)"),
+        ]):
+            button = QRadioButton(label)
+            button.setObjectName(f"exportView_{key}")
+            button.setProperty("view", key)
+            button.setChecked(i == 0)
+            self.view_group.addButton(button, i)
+            wl.addWidget(button)
+        layout.addWidget(what)
+
+        size = QGroupBox("Size")
+        grid = QGridLayout(size)
+        self.size_group = QButtonGroup(self)
+        for i, (key, label) in enumerate([("1", "as on screen"), ("2", "2×"), ("4", "4×"),
+                                          ("custom", "width × height:")]):
+            button = QRadioButton(label)
+            button.setObjectName(f"exportSize_{key}")
+            button.setProperty("scale", key)
+            button.setChecked(key == "2")
+            self.size_group.addButton(button, i)
+            grid.addWidget(button, i, 0)
+        self.width_box = QSpinBox()
+        self.width_box.setObjectName("exportWidth")
+        self.height_box = QSpinBox()
+        self.height_box.setObjectName("exportHeight")
+        for box, value in ((self.width_box, 1920), (self.height_box, 1080)):
+            box.setRange(16, export.MAX_PIXELS)
+            box.setValue(value)
+            box.setSuffix(" px")
+        grid.addWidget(self.width_box, 3, 1)
+        grid.addWidget(QLabel("×"), 3, 2)
+        grid.addWidget(self.height_box, 3, 3)
+        self.size_note = QLabel("")
+        grid.addWidget(self.size_note, 4, 0, 1, 4)
+        layout.addWidget(size)
+        layout.addWidget(QLabel("PNG and JPEG are images; SVG keeps curves and text as vectors."))
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export…")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.view_group.buttonToggled.connect(self._update_note)
+        self.size_group.buttonToggled.connect(self._update_note)
+        self._update_note()
+
+    def view(self) -> str:
+        return self.view_group.checkedButton().property("view")
+
+    def size(self) -> tuple[int, int]:
+        key = self.size_group.checkedButton().property("scale")
+        if key == "custom":
+            return self.width_box.value(), self.height_box.value()
+        widget = export.export_widget(self.window_, self.view())
+        scale = int(key)
+        return widget.width() * scale, widget.height() * scale
+
+    @guarded
+    def _update_note(self, *_args) -> None:
+        w, h = self.size()
+        self.size_note.setText(f"The image will be {w} × {h} pixels.")
+
+
+class FileActions(QObject):
+    """Adds the file actions to a MainWindow and keeps its autosave up to date."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.path: Path | None = None
+        self.autosave_enabled = True
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(AUTOSAVE_DELAY_MS)
+        self._timer.timeout.connect(self.autosave_now)
+
+        menu = window.file_menu
+        first = menu.actions()[0] if menu.actions() else None
+
+        def action(text: str, shortcut, slot, name: str) -> QAction:
+            a = QAction(text, window)
+            a.setObjectName(name)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            a.triggered.connect(slot)
+            menu.insertAction(first, a)
+            return a
+
+        self.open_action = action("&Open session…", QKeySequence.StandardKey.Open, self.open_dialog,
+                                  "openAction")
+        self.recent_menu = menu.addMenu("Open &recent")
+        self.recent_menu.setObjectName("recentMenu")
+        menu.insertMenu(first, self.recent_menu)
+        self.save_action = action("&Save session", QKeySequence.StandardKey.Save, self.save, "saveAction")
+        self.save_as_action = action("Save session &as…", QKeySequence("Ctrl+Shift+S"), self.save_as_dialog,
+                                     "saveAsAction")
+        menu.insertSeparator(first)
+        self.export_action = action("&Export image…", QKeySequence("Ctrl+E"), self.export_dialog,
+                                    "exportAction")
+        self.copy_action = action("&Copy image to clipboard", QKeySequence("Ctrl+Shift+C"),
+                                  self.copy_image, "copyImageAction")
+        menu.insertSeparator(first)
+        self.refresh_recent()
+
+    # -- autosave
+    @guarded
+    def changed(self) -> None:
+        """Something the user would miss changed: autosave shortly (one write per burst)."""
+        if self.autosave_enabled:
+            self._timer.start()
+
+    @guarded
+    def autosave_now(self) -> None:
+        self._timer.stop()
+        if not self.autosave_enabled:
+            return
+        try:
+            current = self.window.current_session()
+            if current is not None:
+                settings.write_autosave(current)
+        except (OSError, MappingError) as err:
+            self.window.show_message(f"could not autosave: {err}", error=True)
+
+    # -- sessions
+    @guarded
+    def open_dialog(self) -> None:
+        start = str(self.path.parent) if self.path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open session", start, FILE_FILTER,
+                                              options=QFileDialog.Option.DontUseNativeDialog)
+        if path:
+            self.open_path(Path(path))
+
+    @guarded
+    def open_path(self, path: Path) -> bool:
+        """Open a session file; on any problem say so and leave the current session alone."""
+        try:
+            loaded = sessions.load(path)
+        except MappingError as err:
+            self.window.show_message(f"could not open {path.name}: {err}", error=True)
+            if self.window.isVisible():
+                # open(), not exec(): the message is window-modal but nothing waits on it
+                box = QMessageBox(QMessageBox.Icon.Warning, "jacviz", f"Could not open {path.name}:\n\n{err}",
+                                  QMessageBox.StandardButton.Ok, self.window)
+                box.setObjectName("openErrorBox")
+                box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                box.open()
+            return False
+        self.path = Path(path)
+        self.window.apply_session(loaded)
+        self._remember(self.path)
+        self.window.show_message(f"Opened {self.path.name}")
+        return True
+
+    @guarded
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.path)
+
+    @guarded
+    def save_as_dialog(self) -> bool:
+        start = str(self.path) if self.path else str(Path.home() / f"untitled{sessions.SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save session", start, FILE_FILTER,
+                                              options=QFileDialog.Option.DontUseNativeDialog)
+        if not path:
+            return False
+        path = Path(path)
+        if path.suffix != sessions.SUFFIX:
+            path = path.with_name(path.name + sessions.SUFFIX)
+        return self.save_to(path)
+
+    def save_to(self, path: Path) -> bool:
+        try:
+            current = self.window.current_session()
+            if current is None:
+                raise MappingError("there is no mapping to save yet")
+            sessions.save(current, path)
+        except (OSError, MappingError) as err:
+            self.window.show_message(f"could not save {Path(path).name}: {err}", error=True)
+            return False
+        self.path = Path(path)
+        self._remember(self.path)
+        self.window.show_message(f"Saved {self.path.name}")
+        return True
+
+    def _remember(self, path: Path) -> None:
+        try:
+            settings.add_recent(path)
+        except OSError:
+            pass  # a read-only config folder must not stop the user
+        self.refresh_recent()
+        self.window.setWindowFilePath(str(path))
+
+    def refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        try:
+            files = settings.recent_files()
+        except OSError:
+            files = []
+        for path in files:
+            a = self.recent_menu.addAction(path.name)
+            a.setToolTip(str(path))
+            a.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        self.recent_menu.setEnabled(bool(files))
+        self.recent_menu.setToolTipsVisible(True)
+
+    # -- images
+    @guarded
+    def export_dialog(self) -> bool:
+        dialog = ExportDialog(self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        view, size = dialog.view(), dialog.size()
+        start = str((self.path.parent if self.path else Path.home()) / "jacviz.png")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export image", start, IMAGE_FILTER,
+                                              options=QFileDialog.Option.DontUseNativeDialog)
+        if not path:
+            return False
+        path = Path(path)
+        if path.suffix.lower() not in export.FORMATS:
+            path = path.with_name(path.name + ".png")
+        return self.export_to(path, view, size)
+
+    def export_to(self, path: Path, view: str = "both", size: tuple[int, int] | None = None) -> bool:
+        try:
+            export.export(self.window, path, view=view, size=size)
+        except (OSError, MappingError) as err:
+            self.window.show_message(f"could not export: {err}", error=True)
+            return False
+        self.window.show_message(f"Exported {path.name}")
+        return True
+
+    @guarded
+    def copy_image(self) -> None:
+        image = export.copy_to_clipboard(self.window)
+        self.window.show_message(f"Copied a {image.width()} × {image.height()} image to the clipboard")
