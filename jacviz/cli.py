@@ -230,7 +230,8 @@ def window_command(args: argparse.Namespace) -> int:
 
 
 _VALUE_OPTIONS = {"--at", "--vars", "--param", "--simplify-timeout", "--size", "--range",
-                  "--view", "-o", "--output", "--rect", "--jvp", "--vjp", "--morph", "--mode", "--h"}
+                  "--view", "-o", "--output", "--rect", "--jvp", "--vjp", "--morph", "--mode", "--h",
+                  "--frames", "--loss"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,7 +4,8 @@
 
     jacviz export MAPPING -o FILE [--size WxH] [--at X,Y] [--range X0,X1,Y0,Y1]
                   [--vars A,B] [--param NAME=VALUE ...] [--view both|domain|codomain]
-                  [--mode det|log|sign]
+                  [--mode det|log|sign|linerr] [--h H]
+    jacviz export MAPPING --morph FILE.gif [same options]   the identity morphing into F
 
 Qt is told to use its offscreen platform before it is imported, so this works over ssh, in
 CI and in a cron job. Errors go through the same one-line path as every command (exit 2).
@@ -25,7 +26,10 @@ WAIT_MS = 120_000
 def _parser() -> _Parser:
     p = _Parser(prog="jacviz export", description="Render the figure for MAPPING to an image file.")
     p.add_argument("mapping", help="the mapping, e.g. 'z^2'")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="a .png, .jpg or .svg file")
+    p.add_argument("-o", "--output", metavar="FILE", help="a .png, .jpg or .svg file")
+    p.add_argument("--morph", metavar="FILE.gif",
+                   help="write an animation of p + t·(F(p) − p) for t from 0 to 1 as a GIF")
+    p.add_argument("--frames", type=int, default=31, metavar="N", help="frames in the animation (default 31)")
     p.add_argument("--size", metavar="WxH", help="image size in pixels, e.g. 3840x2160")
     p.add_argument("--at", metavar="X,Y", help="where the cursor (and its neighbourhood) is")
     p.add_argument("--range", metavar="X0,X1,Y0,Y1", help="the domain to show")
@@ -33,18 +37,26 @@ def _parser() -> _Parser:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
     p.add_argument("--view", default="both", choices=("both", "domain", "codomain"),
                    help="the whole figure (default) or one view")
-    p.add_argument("--mode", default="det", choices=("det", "log", "sign"), help="heatmap mode")
+    p.add_argument("--mode", default="det", choices=("det", "log", "sign", "linerr"), help="heatmap mode")
     p.add_argument("--h", type=float, metavar="H", help="radius of the neighbourhood circle")
     return p
 
 
 def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    output = Path(args.output)
-    if output.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
+    if args.output is None and args.morph is None:
+        raise MappingError("say where to write: -o FILE (an image) or --morph FILE.gif (an animation)")
+    output = Path(args.output) if args.output else None
+    if output is not None and output.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
         raise MappingError(f"cannot export to '{output.name}': use a .png, .jpg or .svg file name")
-    if not output.parent.exists():
-        raise MappingError(f"the folder '{output.parent}' does not exist")
+    morph = Path(args.morph) if args.morph else None
+    if morph is not None and morph.suffix.lower() != ".gif":
+        raise MappingError(f"the animation '{morph.name}' must be a .gif file")
+    if not 2 <= args.frames <= 300:
+        raise MappingError("--frames must be between 2 and 300")
+    for target in (output, morph):
+        if target is not None and not target.parent.exists():
+            raise MappingError(f"the folder '{target.parent}' does not exist")
     params = parse_params(args.param)
     variables = parse_vars(args.vars)
     from jacviz.core.language import parse
@@ -70,10 +82,12 @@ def run(argv: list[str]) -> int:
 
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display is needed, or used
     return _render(args.mapping, output, size=size, at=at, rect=rect, variables=variables,
-                   params=params, view=args.view, mode=args.mode, h=args.h)
+                   params=params, view=args.view, mode=args.mode, h=args.h, morph=morph,
+                   frames=args.frames)
 
 
-def _render(mapping: str, output: Path, *, size, at, rect, variables, params, view, mode, h) -> int:
+def _render(mapping: str, output: Path | None, *, size, at, rect, variables, params, view, mode, h,
+            morph: Path | None = None, frames: int = 31) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
 
     from jacviz.ui.app import make_application
@@ -109,7 +123,47 @@ def _render(mapping: str, output: Path, *, size, at, rect, variables, params, vi
     if at is not None:
         window.move_cursor(*at)
     app.processEvents()
-    export(window, output, view=view, size=size)
+    if output is not None:
+        export(window, output, view=view, size=size)
+        sys.stdout.write(f"{output}\n")
+    if morph is not None:
+        write_morph_gif(window, morph, view=view, size=size, frames=frames, at=at)
+        sys.stdout.write(f"{morph}\n")
     window.close()
-    sys.stdout.write(f"{output}\n")
     return 0
+
+
+FRAME_MS = 80
+HOLD_MS = 1200
+
+
+def write_morph_gif(window, path: Path, *, view: str = "both", size=None, frames: int = 31, at=None) -> None:
+    """Render the morph from the identity (t = 0) to F (t = 1) and save it as a looping GIF."""
+    import numpy as np
+    from PIL import Image
+    from PySide6.QtGui import QImage
+
+    from jacviz.ui.export import render_image
+
+    # One fixed frame for the right view, holding both ends of the morph, so the picture
+    # moves and the axes do not.
+    if window.codomain.follow and window.scene is not None:
+        (u0, v0), (u1, v1) = window.scene.image_limits
+        x0, x1, y0, y1 = window.domain.visible_rect()
+        window.codomain.follow = False
+        window.codomain.viewbox.setRange(xRange=(min(u0, x0), max(u1, x1)),
+                                         yRange=(min(v0, y0), max(v1, y1)), padding=0.02)
+    images = []
+    for t in np.linspace(0.0, 1.0, frames):
+        window.lab.set_t(float(t))
+        window.wait_until_drawn()
+        if at is not None:
+            window.move_cursor(*at)
+        qimage = render_image(window, view, size).convertToFormat(QImage.Format.Format_RGB888)
+        w, h, stride = qimage.width(), qimage.height(), qimage.bytesPerLine()
+        data = bytes(qimage.constBits())[: stride * h]
+        frame = Image.frombuffer("RGB", (w, h), data, "raw", "RGB", stride, 1)
+        images.append(frame.quantize(colors=255, method=Image.Quantize.MEDIANCUT))
+    durations = [FRAME_MS] * (len(images) - 1) + [HOLD_MS]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0,
+                   optimize=False, disposal=1)

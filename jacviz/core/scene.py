@@ -25,8 +25,11 @@ from jacviz.core.sampling import (
     robust_limits,
 )
 
-HEATMAP_MODES = ("det", "log", "sign")
-HEATMAP_LABELS = {"det": "det J", "log": "log₁₀|det J|", "sign": "sign of det J"}
+HEATMAP_MODES = ("det", "log", "sign", "linerr")
+HEATMAP_LABELS = {
+    "det": "det J", "log": "log₁₀|det J|", "sign": "sign of det J",
+    "linerr": "linearization error ‖F(p+hu) − F(p) − J·hu‖/h",
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Prepared:
     stages: int = 1
     mapping: object = None  # the sympy-backed Mapping, when it was built in this process
     seconds: float = 0.0
+    chain: object = None  # a CompiledChain for a mapping of several stages
 
 
 def prepare(text: str, variables: tuple[str, str] | None = None, *,
@@ -66,6 +70,11 @@ def prepare(text: str, variables: tuple[str, str] | None = None, *,
     start = time.perf_counter()
     mapping = Mapping.from_text(text, variables, default_variables=default_variables)
     compiled = compile_mapping(mapping)
+    chain = None
+    if len(mapping.stage_expressions) > 1:
+        from jacviz.core.chain import compile_chain
+
+        chain = compile_chain(mapping)
     return Prepared(
         text=text,
         variables=mapping.variables,
@@ -76,6 +85,7 @@ def prepare(text: str, variables: tuple[str, str] | None = None, *,
         stages=len(mapping.stage_expressions),
         mapping=mapping,
         seconds=time.perf_counter() - start,
+        chain=chain,
     )
 
 
@@ -130,11 +140,18 @@ class Scene:
     critical_image: np.ndarray  # their images
     image_limits: tuple[tuple[float, float], tuple[float, float]]
     seconds: float = 0.0
+    linerr: np.ndarray | None = None  # the linearization error field, when it was asked for
+    h: float | None = None  # the h it was computed for
     extra: dict = field(default_factory=dict)
 
 
-def heatmap_values(det: np.ndarray, mode: str, level: float) -> tuple[np.ndarray, tuple[float, float]]:
+def heatmap_values(scene: Scene, mode: str) -> tuple[np.ndarray, tuple[float, float]]:
     """The image and its colour levels for a heatmap mode (see HEATMAP_MODES)."""
+    det, level = scene.det, scene.level
+    if mode == "linerr":
+        if scene.linerr is None:
+            return np.full((2, 2), np.nan, dtype=np.float32), (0.0, 1.0)
+        return scene.linerr, (0.0, robust_level(scene.linerr))
     with np.errstate(all="ignore"):
         if mode == "log":
             img = np.log10(np.abs(det))
@@ -152,8 +169,12 @@ DEFAULT_QUALITY = Quality()
 
 
 def sample_scene(compiled: CompiledMapping, rect: Rect, quality: Quality = DEFAULT_QUALITY,
-                 params=None) -> Scene:
-    """Sample det J, the grid and the critical curve over ``rect``."""
+                 params=None, *, linerr_h: float | None = None) -> Scene:
+    """Sample det J, the grid and the critical curve over ``rect``.
+
+    With ``linerr_h``, also the linearization error field for that h (at half the
+    heatmap's resolution per side: it costs 16 evaluations of F per sample).
+    """
     start = time.perf_counter()
     field_ = det_field(compiled, rect, quality.heatmap, params)
     grid = sample_grid(compiled, rect, quality, params)
@@ -161,6 +182,13 @@ def sample_scene(compiled: CompiledMapping, rect: Rect, quality: Quality = DEFAU
     critical_image = map_segments(compiled, critical, params)
     pts = np.concatenate([grid.vertical_image, grid.horizontal_image])
     limits = robust_limits(pts[:, 0], pts[:, 1])
+    linerr = None
+    if linerr_h is not None:
+        from jacviz.core.linerror import linearization_error_field
+
+        linerr = linearization_error_field(
+            compiled, rect, max(quality.heatmap // 2, 16), linerr_h, params
+        ).astype(np.float32)
     return Scene(
         rect=rect,
         det=field_,
@@ -170,4 +198,6 @@ def sample_scene(compiled: CompiledMapping, rect: Rect, quality: Quality = DEFAU
         critical_image=critical_image,
         image_limits=limits,
         seconds=time.perf_counter() - start,
+        linerr=linerr,
+        h=linerr_h,
     )

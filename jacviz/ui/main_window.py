@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         pin_buttons.addWidget(self.clear_pins_button)
         pin_layout.addLayout(pin_buttons)
         side_layout.addWidget(self.pin_section)
+        self._side_layout = side_layout
         scroll = QScrollArea(self)
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
@@ -195,11 +196,18 @@ class MainWindow(QMainWindow):
         self.h_box.setKeyboardTracking(False)
         self.h_box.setToolTip("radius of the small circle around the cursor ([ and ] change it)")
         controls.addWidget(self.h_box)
+        controls.addSpacing(16)
+        from jacviz.ui.tools import Laboratory
+
+        self.lab = Laboratory(self)
+        controls.addWidget(self.lab.controls)
         controls.addStretch(1)
         self.view_note = QLabel("")
         self.view_note.setObjectName("viewNote")
         controls.addWidget(self.view_note)
 
+        for panel in (self.lab.chain_panel, self.lab.region_panel, self.lab.backprop_panel):
+            self._side_layout.insertWidget(1, panel)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("viewSplitter")
         self.splitter.addWidget(self.domain)
@@ -268,6 +276,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.mapping_bar.applyRequested.connect(self._on_apply_requested)
+        self.lab.morphChanged.connect(self._on_morph)
         self.mapping_bar.edit.textEdited.connect(self._on_state_changed)
         self.codomain.viewbox.sigRangeChangedManually.connect(self._on_state_changed)
         self.mapping_bar.presetChosen.connect(self._on_preset)
@@ -329,7 +338,7 @@ class MainWindow(QMainWindow):
                    after=after)
         generation = self.compiler.submit(
             _compile_job, text, self.default_variables, self.parameters.values(),
-            dict(ranges or {}), rect, self.quality, dict(strict_params or {}),
+            dict(ranges or {}), rect, self.quality, dict(strict_params or {}), self.lab.t,
         )
         self._pending = {generation: job}
         self.show_message("Compiling…")
@@ -344,6 +353,8 @@ class MainWindow(QMainWindow):
         if self.mode_box.currentIndex() != index:
             self.mode_box.setCurrentIndex(index)
         self.domain.set_mode(mode)
+        if mode == "linerr" and (self.scene is None or self.scene.h != self.h):
+            self.request_resample()
         self.files.changed()
 
     def set_h(self, h: float) -> None:
@@ -355,6 +366,8 @@ class MainWindow(QMainWindow):
             self.h_box.setValue(self.h)
             self.h_box.blockSignals(False)
         self._update_overlay()
+        if self.mode == "linerr":
+            self.request_resample()
         self.files.changed()
 
     def move_cursor(self, x: float, y: float) -> None:
@@ -547,6 +560,7 @@ class MainWindow(QMainWindow):
         self._draw_scene(scene)
         self._refresh_pins()
         self._update_overlay()
+        self.lab.mapping_changed()
         self._start_simplify(prepared)
         kind = "complex form" if prepared.is_complex else f"{prepared.stages}-stage chain" \
             if prepared.stages > 1 else "real form"
@@ -576,7 +590,9 @@ class MainWindow(QMainWindow):
         compiled = self.prepared.compiled
         params = self.parameters.values()
         rect = self.domain.visible_rect()
-        self.sampler.submit(_sample_job, compiled, rect, self.quality, params)
+        linerr_h = self.h if self.mode == "linerr" else None
+        self.sampler.submit(_sample_job, compiled, self.lab.numeric(compiled), rect, self.quality,
+                            params, linerr_h)
 
     @guarded
     def _on_sampled(self, generation: int, result) -> None:
@@ -599,7 +615,14 @@ class MainWindow(QMainWindow):
     def _on_parameter(self, _name: str, _value: float) -> None:
         self._update_overlay()
         self.request_resample()
+        self.lab.mapping_changed()
         self.files.changed()
+
+    @guarded
+    def _on_morph(self, _t: float) -> None:
+        self._update_overlay()
+        self.request_resample()
+        self.lab.mapping_changed()
 
     @guarded
     def _on_domain_range(self, _rect) -> None:
@@ -660,12 +683,23 @@ class MainWindow(QMainWindow):
             return
         x, y = self.cursor
         params = self.parameters.values()
-        compiled = self.prepared.compiled
-        info = point_info(compiled, x, y, params)
-        lin = linearization(compiled, (x, y), self.h, params)
+        numeric = self.lab.numeric(self.prepared.compiled)
+        info = point_info(numeric, x, y, params)
+        lin = linearization(numeric, (x, y), self.h, params)
         self.domain.show_linearization(lin)
         self.codomain.show_linearization(lin)
         self.readout.show_point(info)
+        self._value = np.asarray(info.value, dtype=float)
+        self.lab.update_at(np.array([x, y], dtype=float), numeric, params, info)
+
+    def refresh_cursor(self) -> None:
+        """Redraw everything that depends on the cursor (after a tool changed)."""
+        self._update_overlay()
+
+    def current_value(self) -> np.ndarray | None:
+        """F(p) at the cursor, as last shown."""
+        value = getattr(self, "_value", None)
+        return None if value is None or not np.isfinite(value).all() else value
 
     def _refresh_pins(self) -> None:
         self.domain.show_pins(self.pins)
@@ -723,13 +757,14 @@ class MainWindow(QMainWindow):
             traceback.print_exc(file=sys.stderr)
         self.compiler.close()
         self.sampler.close()
+        self.lab.close()
         job = self._simplify_job
         if job is not None:
             job.cancel()
         super().closeEvent(event)
 
 
-def _compile_job(text, default_variables, old_values, ranges, rect, quality, strict):
+def _compile_job(text, default_variables, old_values, ranges, rect, quality, strict, t=1.0):
     """Background: parse, differentiate, compile, choose parameter values, sample."""
     prepared = prepare(text, default_variables=default_variables)
     unknown = [name for name in strict if name not in prepared.parameters]
@@ -744,10 +779,15 @@ def _compile_job(text, default_variables, old_values, ranges, rect, quality, str
             params[name] = float(ranges[name].value)
         else:
             params[name] = float(old_values.get(name, 1.0))
-    scene = sample_scene(prepared.compiled, rect, quality, params)
+    numeric = prepared.compiled
+    if t < 1.0:
+        from jacviz.core.morph import MorphedMapping
+
+        numeric = MorphedMapping(prepared.compiled, t)
+    scene = sample_scene(numeric, rect, quality, params)
     return prepared, params, scene
 
 
-def _sample_job(compiled, rect, quality, params):
-    """Background: resample the visible domain."""
-    return compiled, params, sample_scene(compiled, rect, quality, params)
+def _sample_job(compiled, numeric, rect, quality, params, linerr_h=None):
+    """Background: resample the visible domain (``numeric`` is F, or F morphing)."""
+    return compiled, params, sample_scene(numeric, rect, quality, params, linerr_h=linerr_h)

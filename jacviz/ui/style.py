@@ -23,6 +23,10 @@ LOG_COLORS = np.array([
     (118, 42, 131), (175, 141, 195), (247, 247, 247), (127, 191, 123), (27, 120, 55),
 ], dtype=np.ubyte)
 
+# Linearization error: white where the linear picture is exact, dark red where it fails.
+LINERR_STOPS = np.array([0.0, 0.35, 0.7, 1.0])
+LINERR_COLORS = np.array([(255, 255, 255), (253, 187, 132), (227, 74, 51), (127, 0, 0)], dtype=np.ubyte)
+
 VERTICAL = (94, 60, 153)  # lines x = const, and J·e2
 HORIZONTAL = (230, 97, 1)  # lines y = const, and J·e1
 CRITICAL = (20, 20, 20)
@@ -43,7 +47,18 @@ def log_colormap() -> pg.ColorMap:
 
 
 def colormap_for(mode: str) -> pg.ColorMap:
+    if mode == "linerr":
+        return pg.ColorMap(LINERR_STOPS, LINERR_COLORS, name="jacviz-linerr")
     return log_colormap() if mode == "log" else det_colormap()
+
+
+# The laboratory tools
+REGION = (255, 193, 7)  # the region R and its image
+FOLD = (255, 214, 0)  # where F reverses orientation inside R / where F(R) is covered twice
+TANGENT = (0, 150, 60)  # v and J·v
+COVECTOR = (0, 90, 200)  # g and Jᵀ·g
+GRADIENT = (120, 120, 120)  # ∇L and ∇(L∘F)
+PREIMAGE = (200, 0, 120)
 
 
 def pen(color, width: float = 1.0, alpha: int = 255, style=None) -> pg.QtGui.QPen:

@@ -55,8 +55,11 @@ def _set_path(item: pg.PlotCurveItem, points: np.ndarray) -> None:
 class _View(pg.PlotWidget):
     """A PlotWidget with a locked aspect ratio (circles stay circles) and no auto-range."""
 
-    def __init__(self, name: str, parent=None) -> None:
-        super().__init__(parent=parent, background=style.BACKGROUND)
+    def __init__(self, name: str, parent=None, viewbox: pg.ViewBox | None = None) -> None:
+        if viewbox is None:
+            super().__init__(parent=parent, background=style.BACKGROUND)
+        else:
+            super().__init__(parent=parent, background=style.BACKGROUND, viewBox=viewbox)
         self.setObjectName(name)
         item = self.getPlotItem()
         item.setAspectLocked(True)
@@ -97,15 +100,41 @@ class _View(pg.PlotWidget):
         return self.mapFromScene(scene_pt)
 
 
+class _DomainViewBox(pg.ViewBox):
+    """A ViewBox whose left drag draws a rectangle instead of panning in region mode."""
+
+    def __init__(self, owner: DomainView) -> None:
+        super().__init__()
+        self._owner = owner
+        self.region_mode = False
+
+    def mouseDragEvent(self, ev, axis=None):  # noqa: N802 - pyqtgraph override
+        if self.region_mode and ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            a = self.mapSceneToView(ev.buttonDownScenePos())
+            b = self.mapSceneToView(ev.scenePos())
+            self._owner.regionDragged.emit(
+                (min(a.x(), b.x()), max(a.x(), b.x()), min(a.y(), b.y()), max(a.y(), b.y())),
+                bool(ev.isFinish()),
+            )
+            return
+        super().mouseDragEvent(ev, axis)
+
+
 class DomainView(_View):
     """det J heatmap, the grid, the critical curve, the cursor and its neighbourhood."""
 
     cursorMoved = Signal(float, float)
     pointClicked = Signal(float, float)
     visibleRectChanged = Signal(object)
+    regionDragged = Signal(object, bool)  # (x0, x1, y0, y1), finished
+    polygonPoint = Signal(float, float)
+    polygonClosed = Signal()
+    vectorDragged = Signal(float, float)  # the tip of the tangent vector v, in data coordinates
 
     def __init__(self, parent=None) -> None:
-        super().__init__("domainView", parent)
+        self._viewbox = _DomainViewBox(self)
+        super().__init__("domainView", parent, viewbox=self._viewbox)
         self.image = self.add(pg.ImageItem(axisOrder="row-major"), -10)
         self.colorbar = pg.ColorBarItem(
             values=(-1, 1), colorMap=style.det_colormap(), label=HEATMAP_LABELS["det"],
@@ -127,6 +156,27 @@ class DomainView(_View):
         self.pins = self.add(
             pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(*style.PIN)), 15
         )
+        # laboratory overlays
+        self.fold_overlay = self.add(pg.ImageItem(axisOrder="row-major"), -5)
+        self.region_outline = self.add(
+            pg.PlotCurveItem(pen=style.pen(style.REGION, 2.5, style=Qt.PenStyle.DashLine)), 20
+        )
+        self.preimages = self.add(
+            pg.ScatterPlotItem(size=13, symbol="o", pen=pg.mkPen(style.PREIMAGE, width=2.5),
+                               brush=pg.mkBrush(255, 255, 255, 120)), 16
+        )
+        self.tangent = self.add(pg.PlotCurveItem(pen=style.pen(style.TANGENT, 2.5)), 13)
+        self.pullback = self.add(pg.PlotCurveItem(pen=style.pen(style.COVECTOR, 2.5)), 13)
+        self.gradient = self.add(
+            pg.PlotCurveItem(pen=style.pen(style.GRADIENT, 2.0, style=Qt.PenStyle.DashLine)), 13
+        )
+        self.tangent_handle = self.add(
+            pg.TargetItem(pos=(0, 0), size=11, symbol="o", pen=pg.mkPen(style.TANGENT, width=2),
+                          brush=pg.mkBrush(255, 255, 255, 200), movable=True), 17
+        )
+        self.tangent_handle.setVisible(False)
+        self.tangent_handle.sigPositionChanged.connect(self._on_handle)
+        self._setting_handle = False
         self.mode = "det"
         self._scene: Scene | None = None
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -152,7 +202,7 @@ class DomainView(_View):
     def _show_heatmap(self) -> None:
         scene = self._scene
         assert scene is not None
-        img, levels = heatmap_values(scene.det, self.mode, scene.level)
+        img, levels = heatmap_values(scene, self.mode)
         self.image.setImage(img, autoLevels=False, levels=levels)
         x0, x1, y0, y1 = scene.rect
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
@@ -194,12 +244,73 @@ class DomainView(_View):
             self.cursorMoved.emit(float(p.x()), float(p.y()))
 
     def _on_mouse_clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or event.double():
+        if event.button() != Qt.MouseButton.LeftButton or not self._inside(event.scenePos()):
             return
-        if self._inside(event.scenePos()):
-            p = self.viewbox.mapSceneToView(event.scenePos())
+        p = self.viewbox.mapSceneToView(event.scenePos())
+        if self._viewbox.region_mode:
             event.accept()
-            self.pointClicked.emit(float(p.x()), float(p.y()))
+            if event.double():
+                self.polygonClosed.emit()
+            else:
+                self.polygonPoint.emit(float(p.x()), float(p.y()))
+            return
+        if event.double():
+            return
+        event.accept()
+        self.pointClicked.emit(float(p.x()), float(p.y()))
+
+    # -- laboratory tools
+    def set_region_mode(self, on: bool) -> None:
+        self._viewbox.region_mode = on
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+
+    def show_region(self, outline: np.ndarray | None, fold: np.ndarray | None = None,
+                    fold_rect=None) -> None:
+        """The region's outline (a closed polyline) and, shaded, where det J < 0 inside it."""
+        if outline is None or outline.size == 0:
+            self.region_outline.setData([], [])
+        else:
+            _set_path(self.region_outline, outline)
+        if fold is None or not fold.any():
+            self.fold_overlay.clear()
+            self.fold_overlay.setVisible(False)
+            return
+        rgba = np.zeros((*fold.shape, 4), dtype=np.ubyte)
+        rgba[fold] = (*style.FOLD, 150)
+        self.fold_overlay.setImage(rgba, autoLevels=False)
+        x0, x1, y0, y1 = fold_rect
+        self.fold_overlay.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.fold_overlay.setVisible(True)
+
+    def show_preimages(self, points: np.ndarray | None) -> None:
+        if points is None or len(points) == 0:
+            self.preimages.setData([], [])
+        else:
+            self.preimages.setData(points[:, 0], points[:, 1])
+
+    def show_vectors(self, p, v, pullback, gradient, h: float) -> None:
+        """v at p (draggable tip), Jᵀ·g at p, and the direction of ∇(L∘F) (length 3h)."""
+        if p is None:
+            for item in (self.tangent, self.pullback, self.gradient):
+                item.setData([], [])
+            self.tangent_handle.setVisible(False)
+            return
+        p = np.asarray(p, dtype=float)
+        _set_pairs(self.tangent, arrow_segments(p, v))
+        _set_pairs(self.pullback, arrow_segments(p, pullback))
+        _set_pairs(self.gradient, arrow_segments(p, _direction(gradient) * 3 * h))
+        self._setting_handle = True
+        try:
+            self.tangent_handle.setPos(*(p + np.asarray(v, dtype=float)))
+        finally:
+            self._setting_handle = False
+        self.tangent_handle.setVisible(True)
+
+    def _on_handle(self, *_args) -> None:
+        if self._setting_handle:
+            return
+        pos = self.tangent_handle.pos()
+        self.vectorDragged.emit(float(pos.x()), float(pos.y()))
 
     def _on_range_changed(self, *_args) -> None:
         self.visibleRectChanged.emit(self.visible_rect())
@@ -262,9 +373,30 @@ class CodomainView(_View):
         self.pins = self.add(
             pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(*style.PIN)), 15
         )
+        # laboratory overlays
+        self.coverage = self.add(pg.ImageItem(axisOrder="row-major"), -5)
+        self.region_image = self.add(
+            pg.PlotCurveItem(pen=style.pen(style.REGION, 2.5, style=Qt.PenStyle.DashLine)), 20
+        )
+        self.hover = self.add(
+            pg.ScatterPlotItem(size=13, symbol="+", pen=pg.mkPen(style.PREIMAGE, width=2.5)), 16
+        )
+        self.pushforward = self.add(pg.PlotCurveItem(pen=style.pen(style.TANGENT, 2.5)), 13)
+        self.covector = self.add(pg.PlotCurveItem(pen=style.pen(style.COVECTOR, 2.5)), 13)
+        self.gradient = self.add(
+            pg.PlotCurveItem(pen=style.pen(style.GRADIENT, 2.0, style=Qt.PenStyle.DashLine)), 13
+        )
+        self.covector_handle = self.add(
+            pg.TargetItem(pos=(0, 0), size=11, symbol="o", pen=pg.mkPen(style.COVECTOR, width=2),
+                          brush=pg.mkBrush(255, 255, 255, 200), movable=True), 17
+        )
+        self.covector_handle.setVisible(False)
+        self.covector_handle.sigPositionChanged.connect(self._on_handle)
+        self._setting_handle = False
         self.lens = _Lens(self)
         self.follow = True  # follow the domain until the user pans or zooms here by hand
         self.viewbox.sigRangeChangedManually.connect(self._on_manual_range)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -340,3 +472,71 @@ class CodomainView(_View):
             self.pins.setData(ok[:, 0], ok[:, 1])
         else:
             self.pins.setData([], [])
+
+    # -- laboratory tools
+    hoverMoved = Signal(float, float)
+    covectorDragged = Signal(float, float)  # the tip of g, in data coordinates
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        if self.lens.isVisible() and self.lens.geometry().contains(self.mapFromScene(scene_pos)):
+            return
+        if self.viewbox.sceneBoundingRect().contains(scene_pos):
+            q = self.viewbox.mapSceneToView(scene_pos)
+            self.hoverMoved.emit(float(q.x()), float(q.y()))
+
+    def show_hover(self, q) -> None:
+        if q is None:
+            self.hover.setData([], [])
+        else:
+            self.hover.setData([q[0]], [q[1]])
+
+    def show_region_image(self, boundary: np.ndarray | None, coverage: np.ndarray | None = None,
+                          extent=None) -> None:
+        """F(∂R) and, shaded by how many times, the parts of F(R) covered more than once."""
+        if boundary is None or boundary.size == 0:
+            self.region_image.setData([], [])
+        else:
+            _set_path(self.region_image, boundary)
+        if coverage is None or extent is None or not (coverage > 1).any():
+            self.coverage.clear()
+            self.coverage.setVisible(False)
+            return
+        rgba = np.zeros((*coverage.shape, 4), dtype=np.ubyte)
+        sheets = np.clip(coverage, 0, 4)
+        for k, alpha in ((2, 110), (3, 170), (4, 220)):
+            rgba[sheets == k] = (*style.FOLD, alpha)
+        self.coverage.setImage(rgba, autoLevels=False)
+        u0, u1, v0, v1 = extent
+        self.coverage.setRect(QRectF(u0, v0, u1 - u0, v1 - v0))
+        self.coverage.setVisible(True)
+
+    def show_vectors(self, q, jv, g, gradient, scale: float) -> None:
+        """J·v and g at F(p) (g's tip draggable), and the direction of ∇L (length ``scale``)."""
+        if q is None or not np.isfinite(q).all():
+            for item in (self.pushforward, self.covector, self.gradient):
+                item.setData([], [])
+            self.covector_handle.setVisible(False)
+            return
+        q = np.asarray(q, dtype=float)
+        _set_pairs(self.pushforward, arrow_segments(q, jv))
+        _set_pairs(self.covector, arrow_segments(q, g))
+        _set_pairs(self.gradient, arrow_segments(q, _direction(gradient) * scale))
+        self._setting_handle = True
+        try:
+            self.covector_handle.setPos(*(q + np.asarray(g, dtype=float)))
+        finally:
+            self._setting_handle = False
+        self.covector_handle.setVisible(True)
+
+    def _on_handle(self, *_args) -> None:
+        if self._setting_handle:
+            return
+        pos = self.covector_handle.pos()
+        self.covectorDragged.emit(float(pos.x()), float(pos.y()))
+
+
+def _direction(vector) -> np.ndarray:
+    """The unit vector along ``vector`` (zero if it has no direction)."""
+    v = np.asarray(vector, dtype=float)
+    n = float(np.hypot(*v)) if np.isfinite(v).all() else 0.0
+    return v / n if n > 0 else np.zeros(2)
