@@ -1,9 +1,13 @@
 """Shared test set-up: Qt runs headless, and hypothesis is given room on a shared machine."""
 
 import os
+import tempfile
 
 # Set before anything imports Qt: the tests draw offscreen, and never need a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Autosave and recent files go to a folder of the test run's own, never the user's
+# ~/.config/jacviz (child processes inherit it).
+os.environ["JACVIZ_CONFIG_DIR"] = tempfile.mkdtemp(prefix="jacviz-test-config-")
 
 from hypothesis import HealthCheck, settings
 

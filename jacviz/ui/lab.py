@@ -118,7 +118,8 @@ def region_verdict(report) -> str:
     if report.undefined_fraction > 0:
         parts.append(f"F is undefined on {report.undefined_fraction:.1%} of R; that part is left out.")
     abs_det, area = report.integral_abs_det, report.image_area
-    agree = abs(abs_det - area) <= max(3 * (report.image_area_error + report.error_estimate), 1e-3 * max(area, 1e-12))
+    tolerance = max(3 * (report.image_area_error + report.error_estimate), 1e-3 * max(area, 1e-12))
+    agree = abs(abs_det - area) <= tolerance
     if report.folds or report.max_preimages > 1:
         sheets = report.max_preimages
         where = (f"det J < 0 on {report.negative_fraction:.1%} of R (shaded)"
@@ -187,7 +188,8 @@ class BackpropPanel(_Section):
         if check is None:
             lab["check"].setText("—")
         else:
-            lab["check"].setText(f"{_vec(check.finite_difference)}  (differs by {fmt(check.max_abs_difference)})")
+            gap = fmt(check.max_abs_difference)
+            lab["check"].setText(f"{_vec(check.finite_difference)}  (differs by {gap})")
 
 
 class ChainPanel(_Section):
