@@ -30,6 +30,8 @@ HEATMAP_LABELS = {
     "det": "det J", "log": "log₁₀|det J|", "sign": "sign of det J",
     "linerr": "linearization error ‖F(p+hu) − F(p) − J·hu‖/h",
 }
+HEATMAP_NAMES = {"det": "det J", "log": "log₁₀|det J|", "sign": "sign of det J",
+                 "linerr": "linearization error"}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ SHORTCUTS = [
     ("Home", "show the mapping's whole domain again"),
     ("Ctrl+F", "let the right view follow the left one again"),
     ("[ and ]", "make the neighbourhood smaller / larger"),
-    ("Ctrl+1, 2, 3", "heatmap: det J, log₁₀|det J|, sign"),
+    ("Ctrl+1, 2, 3, 4", "heatmap: det J, log₁₀|det J|, sign, linearization error"),
     ("F1", "this help"),
     ("Ctrl+Q", "quit"),
 ]

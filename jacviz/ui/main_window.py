@@ -51,6 +51,7 @@ from jacviz.core.scene import (
     DEFAULT_QUALITY,
     HEATMAP_LABELS,
     HEATMAP_MODES,
+    HEATMAP_NAMES,
     Quality,
     prepare,
     sample_scene,
@@ -184,7 +185,7 @@ class MainWindow(QMainWindow):
         self.mode_box = QComboBox(self)
         self.mode_box.setObjectName("heatmapMode")
         for mode in HEATMAP_MODES:
-            self.mode_box.addItem(HEATMAP_LABELS[mode], mode)
+            self.mode_box.addItem(HEATMAP_NAMES[mode], mode)
         controls.addWidget(self.mode_box)
         controls.addSpacing(16)
         controls.addWidget(QLabel("Neighbourhood radius h:"))
@@ -242,8 +243,9 @@ class MainWindow(QMainWindow):
         group = QActionGroup(self)
         self.mode_actions: dict[str, QAction] = {}
         for i, mode in enumerate(HEATMAP_MODES, start=1):
-            action = QAction(f"Heatmap: {HEATMAP_LABELS[mode]}", self, checkable=True)
+            action = QAction(f"Heatmap: {HEATMAP_NAMES[mode]}", self, checkable=True)
             action.setShortcut(QKeySequence(f"Ctrl+{i}"))
+            action.setToolTip(HEATMAP_LABELS[mode])
             action.triggered.connect(lambda _=False, m=mode: self._on_mode_action(m))
             group.addAction(action)
             view.addAction(action)

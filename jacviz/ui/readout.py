@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QFont, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -52,6 +52,76 @@ def _mono() -> QFont:
     return font
 
 
+class _Cell:
+    """One number in a :class:`NumberTable`; reads like a QLabel (text, setText)."""
+
+    __slots__ = ("_table", "_text", "key")
+
+    def __init__(self, table: NumberTable, key: str) -> None:
+        self._table = table
+        self._text = "—"
+        self.key = key
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 - the QLabel name, on purpose
+        if text != self._text:
+            self._text = text
+            self._table.update()
+
+
+class NumberTable(QWidget):
+    """The numbers at the cursor, painted in one pass.
+
+    Fourteen QLabels cost a layout pass and fourteen repaints on every mouse move; this
+    widget has a fixed size and repaints itself once. Right-click copies the numbers.
+    """
+
+    def __init__(self, rows: list[tuple[str, list[str]]], parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("readoutNumbers")
+        self.setFont(_mono())
+        self.rows = rows
+        self.cells: dict[str, _Cell] = {key: _Cell(self, key) for _, keys in rows for key in keys}
+        metrics = self.fontMetrics()
+        self._line = metrics.height() + 4
+        self._title_width = max(metrics.horizontalAdvance(title) for title, _ in rows) + 14
+        self._cell_width = metrics.horizontalAdvance("−0.00000e+000") + 6
+        self.setMinimumHeight(self._line * len(rows) + 4)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        copy = QAction("Copy these numbers", self)
+        copy.triggered.connect(self._copy)
+        self.addAction(copy)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(self._title_width + 2 * self._cell_width, self._line * len(self.rows) + 4)
+
+    def as_text(self) -> str:
+        return "\n".join(
+            f"{title}: " + "  ".join(self.cells[k].text() for k in keys) for title, keys in self.rows
+        )
+
+    @guarded
+    def _copy(self, *_args) -> None:
+        QGuiApplication.clipboard().setText(self.as_text())
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        ascent = self.fontMetrics().ascent()
+        for r, (title, keys) in enumerate(self.rows):
+            y = 2 + r * self._line + ascent
+            painter.drawText(4, y, title)
+            if len(keys) == 1:
+                painter.drawText(self._title_width, y, self.cells[keys[0]].text())
+            else:
+                for c, key in enumerate(keys):
+                    painter.drawText(self._title_width + c * self._cell_width, y, self.cells[key].text())
+        painter.end()
+
+
 class Readout(QWidget):
     """Shows a :class:`PointInfo` and the symbolic Jacobian; copies formulas on request."""
 
@@ -62,7 +132,6 @@ class Readout(QWidget):
         self._image_names = ("u", "v")
         self._symbolic: dict = {}
         self._simplified: dict = {}
-        self.labels: dict[str, QLabel] = {}
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -73,24 +142,21 @@ class Readout(QWidget):
         font = self.reading.font()
         font.setBold(True)
         self.reading.setFont(font)
+        # two lines, always: a sentence of another length must not re-lay-out the panel
+        self.reading.setFixedHeight(2 * self.reading.fontMetrics().height() + 6)
+        self.reading.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.reading)
 
         numbers = QGroupBox("At the cursor")
-        grid = QGridLayout(numbers)
-        grid.setHorizontalSpacing(10)
-        rows = [
-            ("point", "p"), ("value", "F(p)"), ("det", "det J"), ("logdet", "log|det J|"),
-            ("trace", "trace J"), ("eigenvalues", "eigenvalues"), ("singular", "singular values"),
-        ]
-        for r, (key, title) in enumerate(rows):
-            grid.addWidget(QLabel(title), r, 0)
-            label = self._label(key)
-            grid.addWidget(label, r, 1, 1, 2)
-        r = len(rows)
-        grid.addWidget(QLabel("J(p)"), r, 0, 2, 1)
-        for i in range(2):
-            for j in range(2):
-                grid.addWidget(self._label(f"j{i}{j}"), r + i, 1 + j)
+        box = QVBoxLayout(numbers)
+        box.setContentsMargins(6, 4, 6, 4)
+        self.table = NumberTable([
+            ("p", ["point"]), ("F(p)", ["value"]), ("J(p)", ["j00", "j01"]), ("", ["j10", "j11"]),
+            ("det J", ["det"]), ("log|det J|", ["logdet"]), ("trace J", ["trace"]),
+            ("eigenvalues", ["eigenvalues"]), ("singular values", ["singular"]),
+        ], numbers)
+        self.labels = self.table.cells
+        box.addWidget(self.table)
         layout.addWidget(numbers)
 
         formulas = QGroupBox("Formulas")
@@ -122,14 +188,6 @@ class Readout(QWidget):
     @guarded
     def _copy_latex(self, *_args) -> None:
         QGuiApplication.clipboard().setText(self.formulas_latex())
-
-    def _label(self, key: str) -> QLabel:
-        label = QLabel("—")
-        label.setObjectName(f"readout_{key}")
-        label.setFont(_mono())
-        label.setTextInteractionFlags(label.textInteractionFlags().TextSelectableByMouse)
-        self.labels[key] = label
-        return label
 
     # -- numbers
     def set_names(self, variables: tuple[str, str], image_names: tuple[str, str]) -> None:

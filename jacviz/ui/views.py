@@ -13,7 +13,9 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem
 
 from jacviz.core.sampling import Linearization
 from jacviz.core.scene import HEATMAP_LABELS, Scene, heatmap_values
@@ -52,6 +54,100 @@ def _set_path(item: pg.PlotCurveItem, points: np.ndarray) -> None:
         item.setData(points[:, 0], points[:, 1], connect="finite")
 
 
+class Overlay(pg.GraphicsObject):
+    """Everything that follows the cursor in one view, drawn by one item in one paint call.
+
+    A cursor move replaces the strokes (polylines with a pen) and markers (dots of a fixed
+    size in pixels) and repaints only this item's small bounding rectangle. One item instead
+    of one pyqtgraph curve per arrow avoids most of the per-item bookkeeping on every move.
+    """
+
+    MARGIN_PX = 10.0
+    LABEL_MARGIN_PX = 70.0  # room for a label's text around its anchor
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._strokes: list[tuple[QPen, QPainterPath]] = []
+        self._markers: list[tuple[QPen, QBrush, float, float, float]] = []
+        self._labels: list[tuple[QColor, float, float, str]] = []
+        self._rect = QRectF()
+
+    def clear(self) -> None:
+        self.set_strokes([], [])
+
+    def set_strokes(self, strokes, markers=(), labels=()) -> None:
+        """``strokes``: (pen, (n, 2) points, connect) with connect 'finite' or 'pairs';
+        ``markers``: (pen, brush, x, y, diameter in pixels); ``labels``: (colour, x, y, text),
+        drawn just above and centred on (x, y)."""
+        self._labels = [(QColor(*c), float(x), float(y), t) for c, x, y, t in labels
+                        if np.isfinite(x) and np.isfinite(y)]
+        self.prepareGeometryChange()
+        self._strokes = []
+        boxes = []
+        for pen, pts, connect in strokes:
+            pts = np.asarray(pts, dtype=float)
+            if pts.size == 0:
+                continue
+            finite = pts[np.isfinite(pts).all(axis=1)]
+            if finite.size == 0:
+                continue
+            path = pg.functions.arrayToQPath(pts[:, 0], pts[:, 1], connect=connect)
+            self._strokes.append((pen, path))
+            boxes.append((finite.min(axis=0), finite.max(axis=0)))
+        self._markers = [m for m in markers if np.isfinite(m[2]) and np.isfinite(m[3])]
+        for m in self._markers:
+            boxes.append((np.array([m[2], m[3]]), np.array([m[2], m[3]])))
+        for _c, x, y, _t in self._labels:
+            boxes.append((np.array([x, y]), np.array([x, y])))
+        if not boxes:
+            self._rect = QRectF()
+        else:
+            lo = np.min([b[0] for b in boxes], axis=0)
+            hi = np.max([b[1] for b in boxes], axis=0)
+            px, py = self._pixel_size()
+            margin = self.LABEL_MARGIN_PX if self._labels else self.MARGIN_PX
+            mx, my = margin * px, margin * py
+            self._rect = QRectF(lo[0] - mx, lo[1] - my, hi[0] - lo[0] + 2 * mx, hi[1] - lo[1] + 2 * my)
+        self.update()
+
+    def _pixel_size(self) -> tuple[float, float]:
+        vb = self.getViewBox()
+        if vb is None:
+            return 0.0, 0.0
+        size = vb.viewPixelSize()
+        return abs(size[0]), abs(size[1])
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
+        return self._rect
+
+    def paint(self, painter, *_args) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for pen, path in self._strokes:
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(path)
+        if self._markers or self._labels:
+            transform = painter.transform()
+            painter.save()
+            painter.resetTransform()
+            for pen, brush, x, y, size in self._markers:
+                centre = transform.map(QPointF(x, y))
+                painter.setPen(pen)
+                painter.setBrush(brush)
+                painter.drawEllipse(centre, size / 2, size / 2)
+            metrics = painter.fontMetrics()
+            for colour, x, y, text in self._labels:
+                anchor = transform.map(QPointF(x, y))
+                width = metrics.horizontalAdvance(text)
+                painter.setPen(colour)
+                painter.drawText(QPointF(anchor.x() - width / 2, anchor.y() - 4), text)
+            painter.restore()
+
+
+def _marker(x: float, y: float, size: float = 7.0):
+    return (pg.mkPen("k", width=1.5), pg.mkBrush("w"), float(x), float(y), size)
+
+
 class _View(pg.PlotWidget):
     """A PlotWidget with a locked aspect ratio (circles stay circles) and no auto-range."""
 
@@ -76,8 +172,16 @@ class _View(pg.PlotWidget):
     def viewbox(self) -> pg.ViewBox:
         return self.getPlotItem().getViewBox()
 
-    def add(self, item, z: float, bounds: bool = False):
+    def add(self, item, z: float, bounds: bool = False, static: bool = False):
+        """Add an item; ``static`` ones (heatmap, grid, critical curve) are cached as pixmaps.
+
+        A cursor move repaints the small region around the overlay; with the cache, the
+        static layers under it are blitted instead of re-stroking thousands of segments.
+        The cache is rebuilt when the item or the view range changes (pan, zoom, resample).
+        """
         item.setZValue(z)
+        if static:
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.getPlotItem().addItem(item, ignoreBounds=not bounds)
         return item
 
@@ -135,24 +239,26 @@ class DomainView(_View):
     def __init__(self, parent=None) -> None:
         self._viewbox = _DomainViewBox(self)
         super().__init__("domainView", parent, viewbox=self._viewbox)
-        self.image = self.add(pg.ImageItem(axisOrder="row-major"), -10)
+        self.image = self.add(pg.ImageItem(axisOrder="row-major"), -10, static=True)
         self.colorbar = pg.ColorBarItem(
             values=(-1, 1), colorMap=style.det_colormap(), label=HEATMAP_LABELS["det"],
             interactive=False, width=14,
         )
         self.colorbar.setImageItem(self.image, insert_in=self.getPlotItem())
-        self.grid_vertical = self.add(pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 1.0, 150)), 0)
-        self.grid_horizontal = self.add(pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 1.0, 150)), 0)
-        self.critical = self.add(pg.PlotCurveItem(pen=style.pen(style.CRITICAL, 2.5)), 5)
-        self.neighbourhood = self.add(pg.PlotCurveItem(pen=style.pen(style.TRUE_IMAGE, 2.0)), 10)
-        self.e1 = self.add(pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 2.5)), 11)
-        self.e2 = self.add(pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 2.5)), 11)
-        self.directions = self.add(
-            pg.PlotCurveItem(pen=style.pen(style.AXES, 1.5, style=Qt.PenStyle.DashLine)), 11
+        self.grid_vertical = self.add(
+            pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 1.0, 150)), 0, static=True
         )
-        self.cursor = self.add(
-            pg.ScatterPlotItem(size=7, pen=pg.mkPen("k"), brush=pg.mkBrush("w")), 12
+        self.grid_horizontal = self.add(
+            pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 1.0, 150)), 0, static=True
         )
+        self.critical = self.add(pg.PlotCurveItem(pen=style.pen(style.CRITICAL, 2.5)), 5, static=True)
+        self.overlay = self.add(Overlay(), 11)
+        self._pens = {
+            "circle": style.pen(style.TRUE_IMAGE, 2.0),
+            "e1": style.pen(style.HORIZONTAL, 2.5),
+            "e2": style.pen(style.VERTICAL, 2.5),
+            "directions": style.pen(style.AXES, 1.5, style=Qt.PenStyle.DashLine),
+        }
         self.pins = self.add(
             pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(*style.PIN)), 15
         )
@@ -179,7 +285,10 @@ class DomainView(_View):
         self._setting_handle = False
         self.mode = "det"
         self._scene: Scene | None = None
-        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        # Every mouse move, straight from the viewport: pyqtgraph's sigMouseMoved drops moves
+        # that come within 10 ms of the previous one (its mouseRateLimit) and never delivers
+        # the last of them, so a fast flick would leave the readout at a stale point.
+        self.viewport().installEventFilter(self)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.viewbox.sigRangeChanged.connect(self._on_range_changed)
 
@@ -210,22 +319,22 @@ class DomainView(_View):
 
     # -- overlay
     def show_linearization(self, lin: Linearization | None) -> None:
+        """The circle of radius h around p, e₁ and e₂ scaled by h, and J's principal directions."""
         if lin is None:
-            for item in (self.neighbourhood, self.e1, self.e2, self.directions):
-                item.setData([], [])
-            self.cursor.setData([], [])
+            self.overlay.clear()
             return
         p, h = lin.point, lin.h
-        _set_path(self.neighbourhood, lin.circle)
-        _set_pairs(self.e1, arrow_segments(p, (h, 0.0)))
-        _set_pairs(self.e2, arrow_segments(p, (0.0, h)))
+        pens = self._pens
+        strokes = [
+            (pens["circle"], lin.circle, "finite"),
+            (pens["e1"], arrow_segments(p, (h, 0.0)), "pairs"),
+            (pens["e2"], arrow_segments(p, (0.0, h)), "pairs"),
+        ]
         v = lin.stretches.domain_axes
         if np.isfinite(v).all():
             seg = np.array([p - h * v[:, 0], p + h * v[:, 0], p - h * v[:, 1], p + h * v[:, 1]])
-            _set_pairs(self.directions, seg)
-        else:
-            self.directions.setData([], [])
-        self.cursor.setData([p[0]], [p[1]])
+            strokes.append((pens["directions"], seg, "pairs"))
+        self.overlay.set_strokes(strokes, [_marker(p[0], p[1])])
 
     def show_pins(self, points: list[tuple[float, float]]) -> None:
         if points:
@@ -238,10 +347,13 @@ class DomainView(_View):
     def _inside(self, scene_pos) -> bool:
         return self.viewbox.sceneBoundingRect().contains(scene_pos)
 
-    def _on_mouse_moved(self, scene_pos) -> None:
-        if self._inside(scene_pos):
-            p = self.viewbox.mapSceneToView(scene_pos)
-            self.cursorMoved.emit(float(p.x()), float(p.y()))
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.MouseMove and obj is self.viewport():
+            scene_pos = self.mapToScene(event.position().toPoint())
+            if self._inside(scene_pos):
+                p = self.viewbox.mapSceneToView(scene_pos)
+                self.cursorMoved.emit(float(p.x()), float(p.y()))
+        return False  # pyqtgraph still gets the event (hover, drag)
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or not self._inside(event.scenePos()):
@@ -321,38 +433,74 @@ class _Lens(pg.PlotWidget):
 
     At the scale of the whole codomain the small circle's image is a few pixels wide; here
     it fills the frame, so the true image and the ellipse J(p) predicts can be compared.
+    The lens never changes its range: what it draws is moved to F(p) = 0 and scaled to
+    fit, so a cursor move redraws one item and no axes (the scale is written underneath).
     """
+
+    EXTENT = 1.3
 
     def __init__(self, parent) -> None:
         super().__init__(parent=parent, background=(255, 255, 255, 235))
         self.setObjectName("lens")
         item = self.getPlotItem()
         item.setAspectLocked(True)
-        item.disableAutoRange()
         item.hideButtons()
         item.setMenuEnabled(False)
         item.setMouseEnabled(x=False, y=False)
+        item.hideAxis("left")
+        item.hideAxis("bottom")
         item.setTitle("near F(p), magnified", size="9pt", color=style.FOREGROUND)
-        for axis in ("left", "bottom"):
-            ax = item.getAxis(axis)
-            ax.setPen(pg.mkPen(style.FOREGROUND))
-            ax.setTextPen(pg.mkPen(style.FOREGROUND))
-            ax.setStyle(tickLength=-4)
+        item.getViewBox().setRange(xRange=(-self.EXTENT, self.EXTENT), yRange=(-self.EXTENT, self.EXTENT),
+                                   padding=0.0)
+        item.disableAutoRange()
         self.setFrameStyle(1)
         self.setStyleSheet("border: 1px solid #999;")
-        self.true_image = pg.PlotCurveItem(pen=style.pen(style.TRUE_IMAGE, 2.0))
-        self.linear_image = pg.PlotCurveItem(
-            pen=style.pen(style.LINEAR_IMAGE, 2.0, style=Qt.PenStyle.DashLine)
-        )
-        self.je1 = pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 2.5))
-        self.je2 = pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 2.5))
-        self.axes = pg.PlotCurveItem(pen=style.pen(style.AXES, 1.5))
-        self.sigma1 = pg.TextItem("", color=style.AXES, anchor=(0.5, 1.0))
-        self.sigma2 = pg.TextItem("", color=style.AXES, anchor=(0.5, 1.0))
-        for z, it in enumerate((self.axes, self.true_image, self.linear_image, self.je1, self.je2,
-                                self.sigma1, self.sigma2)):
-            it.setZValue(z)
-            item.addItem(it, ignoreBounds=True)
+        self.overlay = Overlay()
+        self.overlay.setZValue(1)
+        item.addItem(self.overlay, ignoreBounds=True)
+        self._pens = {
+            "true": style.pen(style.TRUE_IMAGE, 2.0),
+            "linear": style.pen(style.LINEAR_IMAGE, 2.0, style=Qt.PenStyle.DashLine),
+            "je1": style.pen(style.HORIZONTAL, 2.5),
+            "je2": style.pen(style.VERTICAL, 2.5),
+            "axes": style.pen(style.AXES, 1.5),
+        }
+
+    def clear(self) -> None:
+        self.overlay.clear()
+
+    def show_linearization(self, lin: Linearization, arrow1: np.ndarray, arrow2: np.ndarray) -> None:
+        """Draw the neighbourhood's images about F(p), scaled to the frame."""
+        fp, h = lin.value, lin.h
+        pts = [p for p in (lin.linear_image, lin.true_image, arrow1, arrow2) if p.size]
+        pts = np.concatenate(pts) if pts else np.empty((0, 2))
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        radius = float(np.max(np.abs(pts - fp))) if pts.size else 0.0
+        if not (np.isfinite(radius) and radius > 0):
+            self.clear()
+            return
+
+        def local(a: np.ndarray) -> np.ndarray:
+            return (a - fp) / radius if a.size else a
+
+        pens = self._pens
+        strokes = [
+            (pens["true"], local(lin.true_image), "finite"),
+            (pens["linear"], local(lin.linear_image), "finite"),
+            (pens["je1"], local(arrow1), "pairs"),
+            (pens["je2"], local(arrow2), "pairs"),
+        ]
+        labels = [(style.FOREGROUND, 0.0, -self.EXTENT + 0.12, f"frame: F(p) ± {radius * self.EXTENT:.3g}")]
+        st = lin.stretches
+        if np.isfinite(st.singular_values).all():
+            s, u = st.singular_values, st.image_axes
+            a1, a2 = h * s[0] * u[:, 0] / radius, h * s[1] * u[:, 1] / radius
+            strokes.insert(0, (pens["axes"], np.array([-a1, a1, -a2, a2]), "pairs"))
+            # each label sits beyond the end of its axis that points up
+            for k, axis in ((1, a1), (2, a2)):
+                tip = axis if axis[1] >= 0 else -axis
+                labels.append((style.AXES, tip[0], tip[1], f"σ{'₁₂'[k - 1]} = {s[k - 1]:.4g}"))
+        self.overlay.set_strokes(strokes, [_marker(0.0, 0.0)], labels)
 
 
 class CodomainView(_View):
@@ -360,16 +508,20 @@ class CodomainView(_View):
 
     def __init__(self, parent=None) -> None:
         super().__init__("codomainView", parent)
-        self.grid_vertical = self.add(pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 1.0, 170)), 0)
-        self.grid_horizontal = self.add(pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 1.0, 170)), 0)
-        self.critical = self.add(pg.PlotCurveItem(pen=style.pen(style.CRITICAL, 2.5)), 5)
-        self.true_image = self.add(pg.PlotCurveItem(pen=style.pen(style.TRUE_IMAGE, 2.0)), 10)
-        self.linear_image = self.add(
-            pg.PlotCurveItem(pen=style.pen(style.LINEAR_IMAGE, 2.0, style=Qt.PenStyle.DashLine)), 11
+        self.grid_vertical = self.add(
+            pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 1.0, 170)), 0, static=True
         )
-        self.je1 = self.add(pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 2.5)), 12)
-        self.je2 = self.add(pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 2.5)), 12)
-        self.value = self.add(pg.ScatterPlotItem(size=7, pen=pg.mkPen("k"), brush=pg.mkBrush("w")), 14)
+        self.grid_horizontal = self.add(
+            pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 1.0, 170)), 0, static=True
+        )
+        self.critical = self.add(pg.PlotCurveItem(pen=style.pen(style.CRITICAL, 2.5)), 5, static=True)
+        self.overlay = self.add(Overlay(), 11)
+        self._pens = {
+            "true": style.pen(style.TRUE_IMAGE, 2.0),
+            "linear": style.pen(style.LINEAR_IMAGE, 2.0, style=Qt.PenStyle.DashLine),
+            "je1": style.pen(style.HORIZONTAL, 2.5),
+            "je2": style.pen(style.VERTICAL, 2.5),
+        }
         self.pins = self.add(
             pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(*style.PIN)), 15
         )
@@ -396,7 +548,7 @@ class CodomainView(_View):
         self.lens = _Lens(self)
         self.follow = True  # follow the domain until the user pans or zooms here by hand
         self.viewbox.sigRangeChangedManually.connect(self._on_manual_range)
-        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.viewport().installEventFilter(self)  # every move; see DomainView
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -422,49 +574,23 @@ class CodomainView(_View):
             self.viewbox.setRange(xRange=(u0, u1), yRange=(v0, v1), padding=0.0)
 
     def show_linearization(self, lin: Linearization | None) -> None:
-        lens = self.lens
-        items = (self.true_image, self.linear_image, self.je1, self.je2,
-                 lens.true_image, lens.linear_image, lens.je1, lens.je2, lens.axes)
+        """The true image of the circle, the ellipse J(p) predicts, and J's columns (times h)."""
         if lin is None or not np.isfinite(lin.value).all():
-            for item in items:
-                item.setData([], [])
-            self.value.setData([], [])
-            lens.sigma1.setText("")
-            lens.sigma2.setText("")
+            self.overlay.clear()
+            self.lens.clear()
             return
         fp, h, jac = lin.value, lin.h, lin.jacobian
         arrow1 = arrow_segments(fp, h * jac[:, 0])
         arrow2 = arrow_segments(fp, h * jac[:, 1])
-        for target in (self, lens):
-            _set_path(target.true_image, lin.true_image)
-            _set_path(target.linear_image, lin.linear_image)
-            _set_pairs(target.je1, arrow1)
-            _set_pairs(target.je2, arrow2)
-        self.value.setData([fp[0]], [fp[1]])
-        st = lin.stretches
-        if np.isfinite(st.singular_values).all():
-            s, u = st.singular_values, st.image_axes
-            a1, a2 = h * s[0] * u[:, 0], h * s[1] * u[:, 1]
-            _set_pairs(lens.axes, np.array([fp - a1, fp + a1, fp - a2, fp + a2]))
-            lens.sigma1.setText(f"σ₁ = {s[0]:.4g}")
-            lens.sigma1.setPos(*(fp + a1))
-            lens.sigma2.setText(f"σ₂ = {s[1]:.4g}")
-            lens.sigma2.setPos(*(fp + a2))
-        else:
-            lens.axes.setData([], [])
-            lens.sigma1.setText("")
-            lens.sigma2.setText("")
-        # frame the lens on everything near F(p): the true image may be far from the ellipse
-        pts = [lin.linear_image, lin.true_image, arrow1, arrow2]
-        pts = np.concatenate([p for p in pts if p.size])
-        pts = pts[np.isfinite(pts).all(axis=1)]
-        if pts.size:
-            radius = float(np.max(np.abs(pts - fp))) * 1.3
-            if np.isfinite(radius) and radius > 0:
-                lens.getPlotItem().getViewBox().setRange(
-                    xRange=(fp[0] - radius, fp[0] + radius), yRange=(fp[1] - radius, fp[1] + radius),
-                    padding=0.0,
-                )
+        pens = self._pens
+        self.overlay.set_strokes([
+            (pens["true"], lin.true_image, "finite"),
+            (pens["linear"], lin.linear_image, "finite"),
+            (pens["je1"], arrow1, "pairs"),
+            (pens["je2"], arrow2, "pairs"),
+        ], [_marker(fp[0], fp[1])])
+        if self.lens.isVisible():
+            self.lens.show_linearization(lin, arrow1, arrow2)
 
     def show_pins(self, images: np.ndarray) -> None:
         ok = images[np.isfinite(images).all(axis=1)] if images.size else images
@@ -477,12 +603,15 @@ class CodomainView(_View):
     hoverMoved = Signal(float, float)
     covectorDragged = Signal(float, float)  # the tip of g, in data coordinates
 
-    def _on_mouse_moved(self, scene_pos) -> None:
-        if self.lens.isVisible() and self.lens.geometry().contains(self.mapFromScene(scene_pos)):
-            return
-        if self.viewbox.sceneBoundingRect().contains(scene_pos):
-            q = self.viewbox.mapSceneToView(scene_pos)
-            self.hoverMoved.emit(float(q.x()), float(q.y()))
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.MouseMove and obj is self.viewport():
+            pos = event.position().toPoint()
+            if not (self.lens.isVisible() and self.lens.geometry().contains(pos)):
+                scene_pos = self.mapToScene(pos)
+                if self.viewbox.sceneBoundingRect().contains(scene_pos):
+                    q = self.viewbox.mapSceneToView(scene_pos)
+                    self.hoverMoved.emit(float(q.x()), float(q.y()))
+        return False
 
     def show_hover(self, q) -> None:
         if q is None:

@@ -161,7 +161,7 @@ def test_export_command_png_jpeg_svg(tmp_path):
     (["x, y", "-o", "x.png", "--at", "1"], "--at needs two numbers"),
     (["a x, y", "-o", "x.png", "--param", "b=2"], "unknown parameter 'b'"),
     (["x, y", "-o", "nowhere/x.png"], "does not exist"),
-    (["x, y"], "required"),
+    (["x, y"], "say where to write"),
 ])
 def test_export_command_bad_input(tmp_path, args, message):
     res = _run_cli("export", *args, cwd=tmp_path)
