@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QWidget
 
 from jacviz.core.errors import MappingError
 
@@ -60,8 +60,17 @@ class _Layout:
         self.old = widget.size()
         section = getattr(window, "pin_section", None)
         self.hidden = section if section is not None and not window.pins and section.isVisible() else None
+        # Static layers are cached as screen-sized pixmaps (see views.py); an export paints
+        # at another scale, and a scaled cache comes out blurred or dotted, so it is off.
+        self.cached = [
+            item for view in (getattr(window, "domain", None), getattr(window, "codomain", None))
+            if view is not None for item in view.items()
+            if item.cacheMode() != QGraphicsItem.CacheMode.NoCache
+        ]
 
     def __enter__(self):
+        for item in self.cached:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         if self.hidden is not None:
             self.hidden.setVisible(False)
         if self.size != self.old or self.hidden is not None:
@@ -70,6 +79,8 @@ class _Layout:
         return self
 
     def __exit__(self, *exc) -> None:
+        for item in self.cached:
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         if self.hidden is not None:
             self.hidden.setVisible(True)
         if self.size != self.old:
