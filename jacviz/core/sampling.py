@@ -166,8 +166,14 @@ def robust_level(field: np.ndarray, quantile: float = 98.0) -> float:
     """A symmetric colour level m for a diverging map: levels are (-m, m).
 
     m is a high percentile of |field| over the finite values, so a pole does not wash out
-    the picture, and never 0 (a constant det J still gets a usable colour scale).
+    the picture, and never 0 (a constant det J still gets a usable colour scale). A large
+    field is subsampled to about 65,000 values first: a percentile of a smooth field does
+    not need every pixel, and sorting 262,144 of them took longer than computing them.
     """
+    field = np.asarray(field)
+    if field.ndim == 2 and field.size > 2 * 65536:
+        step = int(np.sqrt(field.size / 65536))
+        field = field[::step, ::step]
     a = np.abs(np.asarray(field, dtype=float))
     a = a[np.isfinite(a)]
     if a.size == 0:
@@ -190,10 +196,17 @@ def critical_segments(field: np.ndarray, rect: Rect, level: float = 0.0) -> np.n
     endpoints found by linear interpolation along its edges. Squares touching NaN are
     skipped, so a pole is not mistaken for a sign change. Draw with connect='pairs'.
     """
-    f = np.asarray(field, dtype=np.float64) - level
+    f = np.asarray(field)
+    if level != 0.0:
+        f = f - level
     ny, nx = f.shape
     if nx < 2 or ny < 2:
         return np.empty((0, 2))
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN field has no min
+        lo, hi = np.nanmin(f), np.nanmax(f)
+    if not (lo <= 0 <= hi) or not (lo < 0 or hi > 0):
+        return np.empty((0, 2))  # no sign change anywhere: no curve (the common case)
     xs, _ = cell_centres(rect, nx)
     _, ys = cell_centres((rect[0], rect[1], rect[2], rect[3]), ny)
     # corners of each square: a=(i,j) b=(i,j+1) c=(i+1,j+1) d=(i+1,j)  (i: row/y, j: col/x)
@@ -207,7 +220,7 @@ def critical_segments(field: np.ndarray, rect: Rect, level: float = 0.0) -> np.n
         return np.empty((0, 2))
     ii, jj = np.nonzero(active)
     code = code[ii, jj]
-    fa, fb, fc, fd = a[ii, jj], b[ii, jj], c[ii, jj], d[ii, jj]
+    fa, fb, fc, fd = (corner[ii, jj].astype(np.float64) for corner in (a, b, c, d))
     x_left, x_right = xs[jj], xs[jj + 1]
     y_bot, y_top = ys[ii], ys[ii + 1]
 
@@ -254,6 +267,38 @@ def critical_segments(field: np.ndarray, rect: Rect, level: float = 0.0) -> np.n
             p1 = edges[pair[:, 1], sel]
             out.append(np.stack([p0, p1], axis=1))
     return np.concatenate(out).reshape(-1, 2)
+
+
+def critical_curve(compiled: CompiledMapping, field: np.ndarray, rect: Rect, params=None) -> np.ndarray:
+    """The curve det J = 0 as segment pairs, without the sign changes that are poles.
+
+    det J of log|x| is 1/x: it changes sign between two samples on either side of x = 0,
+    but through infinity, not through 0. So each segment from :func:`critical_segments` is
+    checked at its midpoint, where a true zero crossing has |det J| much smaller than at the
+    neighbouring samples and a pole has it larger (or undefined).
+    """
+    segments = critical_segments(field, rect)
+    if segments.size == 0:
+        return segments
+    pairs = segments.reshape(-1, 2, 2)
+    mid = pairs.mean(axis=1)
+    x0, x1, y0, y1 = rect
+    ny, nx = np.asarray(field).shape
+    # |det J| at the samples nearest to each end, the scale a true zero must be small against
+    cols = np.clip(((pairs[..., 0] - x0) / (x1 - x0) * nx - 0.5).round().astype(int), 0, nx - 1)
+    rows = np.clip(((pairs[..., 1] - y0) / (y1 - y0) * ny - 0.5).round().astype(int), 0, ny - 1)
+    f = np.asarray(field, dtype=np.float64)
+    near = np.abs(f[rows, cols])
+    window = np.stack([
+        np.abs(f[np.clip(rows + dr, 0, ny - 1), np.clip(cols + dc, 0, nx - 1)])
+        for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+    ])
+    with np.errstate(invalid="ignore"):
+        scale = np.nanmax(np.concatenate([near, window.reshape(-1, near.shape[0], 2).max(axis=0)], axis=1),
+                          axis=1)
+        value = np.abs(compiled.det(mid[:, 0], mid[:, 1], params))
+        keep = np.isfinite(value) & (value <= 0.5 * scale)
+    return pairs[keep].reshape(-1, 2)
 
 
 def map_segments(compiled: CompiledMapping, segments: np.ndarray, params=None) -> np.ndarray:

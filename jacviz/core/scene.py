@@ -18,7 +18,7 @@ from jacviz.core.numeric import CompiledMapping
 from jacviz.core.sampling import (
     GridLines,
     Rect,
-    critical_segments,
+    critical_curve,
     det_field,
     map_segments,
     robust_level,
@@ -180,7 +180,7 @@ def sample_scene(compiled: CompiledMapping, rect: Rect, quality: Quality = DEFAU
     start = time.perf_counter()
     field_ = det_field(compiled, rect, quality.heatmap, params)
     grid = sample_grid(compiled, rect, quality, params)
-    critical = critical_segments(field_, rect)
+    critical = critical_curve(compiled, field_, rect, params)
     critical_image = map_segments(compiled, critical, params)
     pts = np.concatenate([grid.vertical_image, grid.horizontal_image])
     limits = robust_limits(pts[:, 0], pts[:, 1])
