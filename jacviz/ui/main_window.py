@@ -669,8 +669,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ drawing
     def _draw_scene(self, scene) -> None:
         self.scene = scene
-        self.domain.show_scene(scene)
-        self.codomain.show_scene(scene)
+        paths = scene.extra.get("paths")
+        self.domain.show_scene(scene, paths)
+        self.codomain.show_scene(scene, paths)
         nan = np.isnan(scene.det)
         note = ""
         if nan.all():
@@ -787,9 +788,18 @@ def _compile_job(text, default_variables, old_values, ranges, rect, quality, str
 
         numeric = MorphedMapping(prepared.compiled, t)
     scene = sample_scene(numeric, rect, quality, params)
-    return prepared, params, scene
+    return prepared, params, _with_paths(scene)
 
 
 def _sample_job(compiled, numeric, rect, quality, params, linerr_h=None):
     """Background: resample the visible domain (``numeric`` is F, or F morphing)."""
-    return compiled, params, sample_scene(numeric, rect, quality, params, linerr_h=linerr_h)
+    scene = sample_scene(numeric, rect, quality, params, linerr_h=linerr_h)
+    return compiled, params, _with_paths(scene)
+
+
+def _with_paths(scene):
+    """Attach the static curves' QPainterPaths, built here rather than on the GUI thread."""
+    from jacviz.ui.views import scene_paths
+
+    scene.extra["paths"] = scene_paths(scene)
+    return scene

@@ -144,6 +144,78 @@ class Overlay(pg.GraphicsObject):
             painter.restore()
 
 
+def polyline_path(points: np.ndarray, connect: str) -> tuple[QPainterPath | None, QRectF]:
+    """A QPainterPath for (n, 2) points ('finite': NaN breaks; 'pairs': segments), and its bounds.
+
+    Safe to call off the GUI thread (QPainterPath is a plain value), which is where the
+    window builds the paths of a freshly sampled scene.
+    """
+    pts = np.asarray(points, dtype=float)
+    if pts.size == 0:
+        return None, QRectF()
+    finite = np.isfinite(pts).all(axis=1)
+    if not finite.any():
+        return None, QRectF()
+    lo = pts[finite].min(axis=0)
+    hi = pts[finite].max(axis=0)
+    path = pg.functions.arrayToQPath(pts[:, 0], pts[:, 1], connect=connect)
+    return path, QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+
+
+def scene_paths(scene: Scene) -> dict[str, tuple[QPainterPath | None, QRectF]]:
+    """The paths of a scene's static curves, for DomainView/CodomainView.show_scene."""
+    g = scene.grid
+    return {
+        "domain_vertical": polyline_path(g.vertical, "finite"),
+        "domain_horizontal": polyline_path(g.horizontal, "finite"),
+        "domain_critical": polyline_path(scene.critical, "pairs"),
+        "image_vertical": polyline_path(g.vertical_image, "finite"),
+        "image_horizontal": polyline_path(g.horizontal_image, "finite"),
+        "image_critical": polyline_path(scene.critical_image, "pairs"),
+    }
+
+
+class StaticCurve(pg.GraphicsObject):
+    """A family of many polylines (a grid, a critical curve) drawn from one prebuilt path.
+
+    The path is made on the worker thread that sampled it (:func:`scene_paths`), so the
+    GUI thread only swaps it in; pyqtgraph's PlotCurveItem would rebuild it and rescan the
+    data for NaN and bounds on the GUI thread at every update.
+    """
+
+    def __init__(self, pen: QPen, antialias: bool = True) -> None:
+        super().__init__()
+        self._pen = pen
+        self._antialias = antialias
+        self._path: QPainterPath | None = None
+        self._rect = QRectF()
+
+    def set_path(self, path: QPainterPath | None, rect: QRectF) -> None:
+        self.prepareGeometryChange()
+        self._path = path
+        vb = self.getViewBox()
+        if path is not None and vb is not None:
+            px, py = (abs(v) for v in vb.viewPixelSize())
+            w = self._pen.widthF() + 2
+            rect = rect.adjusted(-w * px, -w * py, w * px, w * py)
+        self._rect = rect if path is not None else QRectF()
+        self.update()
+
+    def set_points(self, points: np.ndarray, connect: str) -> None:
+        self.set_path(*polyline_path(points, connect))
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
+        return self._rect
+
+    def paint(self, painter, *_args) -> None:
+        if self._path is None:
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, self._antialias)
+        painter.setPen(self._pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._path)
+
+
 def _marker(x: float, y: float, size: float = 7.0):
     return (pg.mkPen("k", width=1.5), pg.mkBrush("w"), float(x), float(y), size)
 
@@ -245,13 +317,9 @@ class DomainView(_View):
             interactive=False, width=14,
         )
         self.colorbar.setImageItem(self.image, insert_in=self.getPlotItem())
-        self.grid_vertical = self.add(
-            pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 1.0, 150)), 0, static=True
-        )
-        self.grid_horizontal = self.add(
-            pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 1.0, 150)), 0, static=True
-        )
-        self.critical = self.add(pg.PlotCurveItem(pen=style.pen(style.CRITICAL, 2.5)), 5, static=True)
+        self.grid_vertical = self.add(StaticCurve(style.pen(style.VERTICAL, 1.0, 150)), 0, static=True)
+        self.grid_horizontal = self.add(StaticCurve(style.pen(style.HORIZONTAL, 1.0, 150)), 0, static=True)
+        self.critical = self.add(StaticCurve(style.pen(style.CRITICAL, 2.5)), 5, static=True)
         self.overlay = self.add(Overlay(), 11)
         self._pens = {
             "circle": style.pen(style.TRUE_IMAGE, 2.0),
@@ -293,13 +361,14 @@ class DomainView(_View):
         self.viewbox.sigRangeChanged.connect(self._on_range_changed)
 
     # -- static layers
-    def show_scene(self, scene: Scene) -> None:
+    def show_scene(self, scene: Scene, paths: dict | None = None) -> None:
+        """Draw a scene; ``paths`` (from :func:`scene_paths`, built off the GUI thread) saves time."""
         self._scene = scene
         self._show_heatmap()
-        g = scene.grid
-        _set_path(self.grid_vertical, g.vertical)
-        _set_path(self.grid_horizontal, g.horizontal)
-        _set_pairs(self.critical, scene.critical)
+        paths = paths or scene_paths(scene)
+        self.grid_vertical.set_path(*paths["domain_vertical"])
+        self.grid_horizontal.set_path(*paths["domain_horizontal"])
+        self.critical.set_path(*paths["domain_critical"])
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
@@ -508,13 +577,9 @@ class CodomainView(_View):
 
     def __init__(self, parent=None) -> None:
         super().__init__("codomainView", parent)
-        self.grid_vertical = self.add(
-            pg.PlotCurveItem(pen=style.pen(style.VERTICAL, 1.0, 170)), 0, static=True
-        )
-        self.grid_horizontal = self.add(
-            pg.PlotCurveItem(pen=style.pen(style.HORIZONTAL, 1.0, 170)), 0, static=True
-        )
-        self.critical = self.add(pg.PlotCurveItem(pen=style.pen(style.CRITICAL, 2.5)), 5, static=True)
+        self.grid_vertical = self.add(StaticCurve(style.pen(style.VERTICAL, 1.0, 170)), 0, static=True)
+        self.grid_horizontal = self.add(StaticCurve(style.pen(style.HORIZONTAL, 1.0, 170)), 0, static=True)
+        self.critical = self.add(StaticCurve(style.pen(style.CRITICAL, 2.5)), 5, static=True)
         self.overlay = self.add(Overlay(), 11)
         self._pens = {
             "true": style.pen(style.TRUE_IMAGE, 2.0),
@@ -564,14 +629,15 @@ class CodomainView(_View):
     def _on_manual_range(self, *_args) -> None:
         self.follow = False
 
-    def show_scene(self, scene: Scene) -> None:
-        g = scene.grid
-        _set_path(self.grid_vertical, g.vertical_image)
-        _set_path(self.grid_horizontal, g.horizontal_image)
-        _set_pairs(self.critical, scene.critical_image)
+    def show_scene(self, scene: Scene, paths: dict | None = None) -> None:
+        """Draw a scene's images; see DomainView.show_scene for ``paths``."""
+        paths = paths or scene_paths(scene)
         if self.follow:
             (u0, v0), (u1, v1) = scene.image_limits
             self.viewbox.setRange(xRange=(u0, u1), yRange=(v0, v1), padding=0.0)
+        self.grid_vertical.set_path(*paths["image_vertical"])
+        self.grid_horizontal.set_path(*paths["image_horizontal"])
+        self.critical.set_path(*paths["image_critical"])
 
     def show_linearization(self, lin: Linearization | None) -> None:
         """The true image of the circle, the ellipse J(p) predicts, and J's columns (times h)."""

@@ -224,6 +224,7 @@ def test_session_round_trip_restores_the_same_state(qtbot, window, app, tmp_path
 
 def test_a_hostile_session_file_leaves_the_current_session_alone(qtbot, window, tmp_path):
     apply(qtbot, window, "z^2")
+    wait_idle(qtbot, window)  # the first resample for the window's aspect ratio has landed
     before = window.current_session()
     canary = tmp_path / "CANARY"
     for i, text in enumerate([
