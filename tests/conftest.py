@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Autosave and recent files go to a folder of the test run's own, never the user's
 # ~/.config/jacviz (child processes inherit it).
 os.environ["JACVIZ_CONFIG_DIR"] = tempfile.mkdtemp(prefix="jacviz-test-config-")
+os.environ["JACVIZ_CACHE_DIR"] = tempfile.mkdtemp(prefix="jacviz-test-cache-")
 
 from hypothesis import HealthCheck, settings
 

@@ -61,15 +61,30 @@ class Prepared:
     mapping: object = None  # the sympy-backed Mapping, when it was built in this process
     seconds: float = 0.0
     chain: object = None  # a CompiledChain for a mapping of several stages
+    extra: dict = field(default_factory=dict)  # "simplified" formulas, "from_cache"
 
 
 def prepare(text: str, variables: tuple[str, str] | None = None, *,
-            default_variables: tuple[str, str] | None = None) -> Prepared:
-    """Parse, differentiate and compile ``text``. Raises MappingError for bad input."""
+            default_variables: tuple[str, str] | None = None, use_cache: bool = True) -> Prepared:
+    """Parse, differentiate and compile ``text``. Raises MappingError for bad input.
+
+    With ``use_cache``, a mapping compiled before is read from the disk cache
+    (:mod:`jacviz.core.cache`) without importing sympy; the text is still parsed first, so
+    a bad mapping is reported the same way either way.
+    """
+    start = time.perf_counter()
+    if use_cache:
+        from jacviz.core import cache
+        from jacviz.core.language import parse
+
+        parse(text, variables, default_variables=default_variables)
+        hit = cache.load(text, variables, default_variables)
+        if hit is not None:
+            object.__setattr__(hit, "seconds", time.perf_counter() - start)
+            return hit
     from jacviz.core.mapping import Mapping
     from jacviz.core.numeric import compile_mapping
 
-    start = time.perf_counter()
     mapping = Mapping.from_text(text, variables, default_variables=default_variables)
     compiled = compile_mapping(mapping)
     chain = None
@@ -77,7 +92,7 @@ def prepare(text: str, variables: tuple[str, str] | None = None, *,
         from jacviz.core.chain import compile_chain
 
         chain = compile_chain(mapping)
-    return Prepared(
+    prepared = Prepared(
         text=text,
         variables=mapping.variables,
         parameters=mapping.parameters,
@@ -89,6 +104,11 @@ def prepare(text: str, variables: tuple[str, str] | None = None, *,
         seconds=time.perf_counter() - start,
         chain=chain,
     )
+    if use_cache:
+        from jacviz.core import cache
+
+        cache.store(prepared, variables, default_variables)
+    return prepared
 
 
 def grid_positions(lo: float, hi: float, count: int) -> np.ndarray:

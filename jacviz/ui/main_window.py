@@ -665,6 +665,10 @@ class MainWindow(QMainWindow):
     def _on_simplified(self, token: int, forms: dict) -> None:
         if token == self._simplify_token and forms:
             self.readout.set_simplified(forms)
+            _token, text, variables = self._simplify_for
+            from jacviz.core import cache
+
+            cache.store_simplified(text, forms, None, variables)
 
     # ------------------------------------------------------------------ drawing
     def _draw_scene(self, scene) -> None:
@@ -726,13 +730,25 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ simplification
     def _start_simplify(self, prepared) -> None:
-        """Simplify the formulas in a killable process; show them when (if) they arrive."""
+        """Simplify the formulas in a killable process; show them when (if) they arrive.
+
+        A mapping read from the compiled-code cache brings its simplified formulas along.
+        """
         self._simplify_token += 1
         token = self._simplify_token
         old, self._simplify_job = self._simplify_job, None
+        if old is not None:
+            old.cancel()
         mapping = prepared.mapping
+        cached = prepared.extra.get("simplified")
+        if cached:
+            from jacviz.core.simplify import SimplifiedForm
+
+            self.readout.set_simplified({k: SimplifiedForm(k, t, tex) for k, (t, tex) in cached.items()})
         if mapping is None:
             return
+        text, variables = prepared.text, self.default_variables
+        self._simplify_for = (token, text, variables)
 
         def work() -> None:
             from jacviz.core import simplify
