@@ -32,7 +32,20 @@ def det_field(compiled: CompiledMapping, rect: Rect, n: int, params=None,
     only one variable is computed n times instead of n² times.
     """
     xs, ys = cell_centres(rect, n)
-    return compiled.det(xs[None, :].astype(dtype), ys[:, None].astype(dtype), params, dtype=dtype)
+    xs, ys = xs.astype(dtype), ys.astype(dtype)
+    # In blocks of rows of about 64k samples: every operation of the program then works
+    # on arrays that stay in the CPU's cache, so the cost per sample does not grow with n.
+    rows = max(1, BLOCK_SAMPLES // max(n, 1))
+    if rows >= n:
+        return compiled.det(xs[None, :], ys[:, None], params, dtype=dtype)
+    out = np.empty((n, n), dtype=dtype)
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        out[start:stop] = compiled.det(xs[None, :], ys[start:stop, None], params, dtype=dtype)
+    return out
+
+
+BLOCK_SAMPLES = 65536
 
 
 def cell_centres(rect: Rect, n: int) -> tuple[np.ndarray, np.ndarray]:

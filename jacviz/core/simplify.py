@@ -72,16 +72,22 @@ def _write(stream, obj) -> None:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the worker process
-    """Ask Linux to kill this worker if the caller dies, so no orphan keeps a core busy."""
-    try:
-        import ctypes
-        import signal
+    """Exit as soon as the caller is gone, so no orphan keeps a core busy inside sympy.
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # not Linux: the worker still exits when its stdin closes
+    An idle worker sees its stdin close; a busy one would not notice until it finished,
+    so a watchdog thread checks the parent twice a second (sympy releases the GIL often
+    enough for it to run). Linux's PR_SET_PDEATHSIG is not used: it fires when the
+    *thread* that started the worker ends, which killed the pooled worker after every job.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def serve() -> None:  # pragma: no cover - runs in the worker process

@@ -161,7 +161,9 @@ def export(window, path: str | Path, view: str = "both", size: tuple[int, int] |
     image = render_image(window, view, size)
     if fmt == "JPEG":
         image = image.convertToFormat(QImage.Format.Format_RGB32)
-    if not image.save(str(path), fmt, 95 if fmt == "JPEG" else -1):
+    # PNG at Qt's middle compression: a 4K figure saves in about half the time of the
+    # default setting, for a file a few per cent larger.
+    if not image.save(str(path), fmt, 95 if fmt == "JPEG" else 50):
         raise MappingError(f"could not write '{path}' (is the folder writable?)")
     return path
 

@@ -24,7 +24,7 @@ import time
 import traceback
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
         self._drawn_sample = 0
         self._simplify_token = 0
         self._simplify_job = None
+        self._simplify_pending = 0
+        self._simplify_lock = threading.Lock()
         self._help: HelpDialog | None = None
 
         self.compiler = LatestWorker("compile", self)
@@ -135,14 +137,21 @@ class MainWindow(QMainWindow):
             from jacviz.core import settings
 
             restored = settings.read_autosave()
-        if restored is not None:
-            self.apply_session(restored)
-            self.show_message("Restored your last session")
-        elif mapping is None:
-            preset = next((p for p in self.presets if p.name == DEFAULT_PRESET), self.presets[0])
-            self.load_preset(preset)
-        else:
-            self.open_mapping(mapping, variables=variables, params=params or {}, rect=rect)
+
+        def first_mapping() -> None:
+            if restored is not None:
+                self.apply_session(restored)
+                self.show_message("Restored your last session")
+            elif mapping is None:
+                preset = next((p for p in self.presets if p.name == DEFAULT_PRESET), self.presets[0])
+                self.load_preset(preset)
+            else:
+                self.open_mapping(mapping, variables=variables, params=params or {}, rect=rect)
+
+        # The first mapping is compiled once the window is shown and laid out: the domain
+        # view's shape decides the rectangle that is sampled, and sampling a guess first
+        # would only have to be done again.
+        self._first_mapping = first_mapping
 
     # ------------------------------------------------------------------ construction
     def _build_widgets(self) -> None:
@@ -335,9 +344,17 @@ class MainWindow(QMainWindow):
         uses it to put back the cursor, h and the codomain's range).
         """
         new_domain = rect is not None
-        rect = tuple(rect) if rect is not None else self.domain.visible_rect()
-        job = dict(rect=rect, ranges=ranges or {}, note=note, text=text, new_domain=new_domain,
-                   after=after)
+        requested = tuple(rect) if rect is not None else None
+        if requested is not None:
+            # Show the new domain now, so the job samples the rectangle that will be on
+            # screen (the locked aspect ratio widens one side), and only once.
+            self.domain.viewbox.blockSignals(True)
+            self.domain.show_rect(requested)
+            self.domain.viewbox.blockSignals(False)
+            self.codomain.follow = True
+        rect = self.domain.visible_rect()
+        job = dict(rect=rect, requested=requested, ranges=ranges or {}, note=note, text=text,
+                   new_domain=new_domain, after=after)
         generation = self.compiler.submit(
             _compile_job, text, self.default_variables, self.parameters.values(),
             dict(ranges or {}), rect, self.quality, dict(strict_params or {}), self.lab.t,
@@ -459,6 +476,12 @@ class MainWindow(QMainWindow):
 
         return self.apply_mapping(s.mapping, rect=s.domain_range, ranges=dict(s.params), after=after)
 
+    @property
+    def formulas_pending(self) -> bool:
+        """True while formulas are being simplified in the background."""
+        with self._simplify_lock:
+            return self._simplify_pending > 0
+
     def wait_until_drawn(self, timeout: float = 60.0) -> bool:
         """Process events until no compile or resample is pending and its result is drawn.
 
@@ -469,6 +492,8 @@ class MainWindow(QMainWindow):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             app.processEvents()
+            if self._first_mapping is not None:
+                continue  # the first mapping starts when the window has been shown
             if self.compiler.is_idle() and self.sampler.is_idle():
                 app.processEvents()  # deliver the queued result, which may ask for more
                 if self.compiler.is_idle() and self.sampler.is_idle():
@@ -549,16 +574,11 @@ class MainWindow(QMainWindow):
         self.codomain.set_axis_names(u, v)
         self.readout.set_names(prepared.variables, (u, v))
         self.readout.set_symbolic(prepared.symbolic)
-        rect = job["rect"]
-        x0, x1, y0, y1 = rect
+        x0, x1, y0, y1 = job["requested"] or job["rect"]
         if job["new_domain"] or self.cursor is None:
             # a new domain: start the cursor off-centre (the centre is often a special point)
             self.cursor = (x0 + (x1 - x0) * 0.637, y0 + (y1 - y0) * 0.593)
             self.set_h(0.035 * max(x1 - x0, y1 - y0))
-            self.domain.viewbox.blockSignals(True)
-            self.domain.show_rect(rect)
-            self.domain.viewbox.blockSignals(False)
-            self.codomain.follow = True
         self._draw_scene(scene)
         self._refresh_pins()
         self._update_overlay()
@@ -766,9 +786,30 @@ class MainWindow(QMainWindow):
             except RuntimeError:  # the window is gone
                 pass
 
-        threading.Thread(target=work, name="jacviz-simplify", daemon=True).start()
+        with self._simplify_lock:
+            self._simplify_pending += 1
+
+        def work_and_count() -> None:
+            try:
+                work()
+            finally:
+                with self._simplify_lock:
+                    self._simplify_pending -= 1
+
+        threading.Thread(target=work_and_count, name="jacviz-simplify", daemon=True).start()
 
     # ------------------------------------------------------------------ lifecycle
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._first_mapping is not None:
+            QTimer.singleShot(0, self._start_first_mapping)
+
+    @guarded
+    def _start_first_mapping(self) -> None:
+        first, self._first_mapping = self._first_mapping, None
+        if first is not None:
+            first()
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         try:
             self.files.autosave_now()
