@@ -1,0 +1,186 @@
+"""The benchmark suite runs and says what it measured. Nothing here judges speed.
+
+The machines are shared and noisy, so no test asserts on a time: the smoke test checks
+that ``python -m jacviz.bench --quick`` finishes, that its JSON has the promised shape,
+that every number in it is a finite positive measurement, count or setting, and that the
+matplotlib baseline ran. The other tests check the baseline's hand-written formulas
+against jacviz's own compiled mappings, so the comparison is between equal figures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from jacviz.bench import stats
+from jacviz.bench.workloads import BY_NAME, PARTNER, WORKLOADS, select
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKLOAD = "square"
+SMOKE_TIMEOUT_S = 900  # generous: a quick run takes well under a minute on an idle machine
+
+OPERATIONS = ("cold_start_window", "cold_start_export", "mapping_change", "mapping_change_stall",
+              "cursor_move", "pan_step", "export_4k")
+BASELINE_OPERATIONS = ("cold_start_figure", "mapping_change", "cursor_move_full_redraw", "cursor_move_blit",
+                       "pan_step", "numpy_det_512")
+SUMMARY_KEYS = ("median_ms", "p90_ms", "n")
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory) -> tuple[dict, str]:
+    """One quick run of the whole harness on one workload, in its own process."""
+    pytest.importorskip("matplotlib", reason="the baseline needs matplotlib: pip install -e '.[bench]'")
+    out = tmp_path_factory.mktemp("bench") / "bench.json"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [sys.executable, "-m", "jacviz.bench", "--quick", "--workload", WORKLOAD, "--json", str(out),
+         "--quiet"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=SMOKE_TIMEOUT_S,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(out.read_text(encoding="utf-8")), proc.stdout
+
+
+def _numbers(node, path: str = ""):
+    """Every number in a JSON tree with where it is (booleans are not numbers here)."""
+    if isinstance(node, bool):
+        return
+    if isinstance(node, (int, float)):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _numbers(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _numbers(value, f"{path}[{i}]")
+
+
+@pytest.mark.slow
+def test_quick_run_reports_every_operation(bench):
+    result, _table = bench
+    assert "errors" not in result, result.get("errors")
+    assert result["schema"] == "jacviz-bench/1"
+    assert result["mode"] == "quick"
+    machine = result["machine"]
+    for key in ("cpu_count", "python", "numpy", "PySide6", "pyqtgraph"):
+        assert machine[key], key
+    assert list(result["workloads"]) == [WORKLOAD]
+    ours = result["jacviz"][WORKLOAD]
+    for op in OPERATIONS:
+        for key in SUMMARY_KEYS:
+            assert key in ours[op], (op, key)
+        assert ours[op]["p90_ms"] >= ours[op]["median_ms"] >= ours[op]["min_ms"]
+    assert result["jacviz_detail"][WORKLOAD]["cursor_moves_delivered"] == result["settings"]["cursor_moves"]
+    memory = result["memory"]
+    for key in ("jacviz_window_cold", "jacviz_export_cold"):
+        assert memory[key][WORKLOAD]["median_mb"] > 0
+    assert memory["bench_process_peak_mb"] > 0
+    sizes = result["scaling"][WORKLOAD]["sizes"]
+    assert list(sizes) == ["256", "512", "1024", "2048"]
+    assert all("ms_per_msample" in s for s in sizes.values())
+
+
+@pytest.mark.slow
+def test_quick_run_ran_the_matplotlib_baseline(bench):
+    result, table = bench
+    baseline = result["baseline"]
+    assert baseline["ran"] is True
+    theirs = baseline["workloads"][WORKLOAD]
+    for op in BASELINE_OPERATIONS:
+        for key in SUMMARY_KEYS:
+            assert key in theirs[op], (op, key)
+    assert set(result["ratios"][WORKLOAD]) >= {"cursor_move_vs_full_redraw", "cursor_move_vs_blit",
+                                               "pan_step", "mapping_change", "cold_start_export_vs_figure"}
+    assert result["memory"]["matplotlib_cold"][WORKLOAD]["median_mb"] > 0
+    assert "matplotlib" in table and "Targets" in table
+
+
+@pytest.mark.slow
+def test_every_number_is_finite_and_positive(bench):
+    result, _table = bench
+    numbers = list(_numbers(result))
+    assert len(numbers) > 100
+    bad = [(path, value) for path, value in numbers if not (math.isfinite(value) and value > 0)]
+    assert not bad, bad
+
+
+@pytest.mark.slow
+def test_targets_say_pass_or_miss(bench):
+    result, _table = bench
+    targets = result["targets"]
+    ids = {t["id"] for t in targets}
+    assert {"cursor_move.median", "cursor_move.p90", "pan_step.median", "mapping_change.median",
+            "mapping_change_stall.median", "cold_start_window.median", "cold_start_export.vs_matplotlib",
+            "memory.window", "memory.export", "scaling.slope"} <= ids
+    for target in targets:
+        assert isinstance(target["passed"], bool)
+        assert target["workload"] == WORKLOAD
+
+
+@pytest.mark.slow
+def test_markdown_tables_render_from_the_json(bench):
+    from jacviz.bench.report import render
+
+    result, _table = bench
+    text = render(result, markdown=True)
+    assert "| cursor move (event → painted) |" in text
+    assert "|---|" in text
+
+
+# -- the baseline draws what jacviz draws: its hand-written formulas are jacviz's mappings
+
+
+def _points(workload, n: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    x0, x1, y0, y1 = workload.rect
+    return rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)
+
+
+@pytest.mark.parametrize("workload", [*WORKLOADS, PARTNER], ids=lambda w: w.name)
+def test_closed_forms_match_jacviz(workload):
+    from jacviz.core.scene import prepare
+
+    compiled = prepare(workload.text).compiled
+    x, y = _points(workload)
+    u, v = compiled.values(x, y)
+    fu, fv = workload.values(x, y)
+    np.testing.assert_allclose(np.broadcast_to(fu, x.shape), u, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(np.broadcast_to(fv, x.shape), v, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(workload.det(x, y), compiled.det(x, y), rtol=1e-8, atol=1e-10)
+    a, b, c, d = (np.broadcast_to(e, x.shape) for e in workload.jac(x, y))
+    np.testing.assert_allclose(a * d - b * c, workload.det(x, y), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.name)
+def test_baseline_derivation_matches_closed_forms(workload):
+    pytest.importorskip("sympy")
+    from jacviz.bench.mpl_baseline import derived
+
+    funcs = derived(workload)
+    x, y = _points(workload)
+    np.testing.assert_allclose(funcs.det(x, y), workload.det(x, y), rtol=1e-8, atol=1e-10)
+    for got, want in zip(funcs.jac(x, y), workload.jac(x, y), strict=True):
+        np.testing.assert_allclose(got, np.broadcast_to(want, x.shape), rtol=1e-8, atol=1e-10)
+
+
+def test_workload_selection():
+    assert [w.name for w in select(None)] == [w.name for w in WORKLOADS]
+    assert [w.name for w in select(["joukowski,square"])] == ["square", "joukowski"]
+    assert select(["polar"]) == [BY_NAME["polar"]]
+    with pytest.raises(ValueError, match="unknown workload"):
+        select(["nope"])
+
+
+def test_summary_and_slope():
+    s = stats.summary([1.0, 2.0, 3.0, 4.0, 100.0])
+    assert s["median_ms"] == 3.0 and s["n"] == 5 and s["max_ms"] == 100.0
+    assert s["median_ms"] <= s["p90_ms"] <= s["max_ms"]
+    assert stats.loglog_slope([1, 4, 16], [2.0, 8.0, 32.0]) == pytest.approx(1.0)
+    assert stats.ratio(10.0, 0.0) is None
