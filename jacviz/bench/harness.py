@@ -639,12 +639,12 @@ def main(argv: list[str] | None = None) -> int:
     result = run_benchmark(workloads, plan, baseline=not args.no_baseline,
                            profile_dir=Path(args.profile) if args.profile else None, progress=progress)
     text = json.dumps(result, indent=2, ensure_ascii=False)
+    if args.json and args.json != "-":
+        Path(args.json).write_text(text + "\n", encoding="utf-8")  # before rendering can fail
     table = render(result, markdown=args.markdown)
     if args.json == "-":
         sys.stdout.write(text + "\n")
         sys.stderr.write(table + "\n")
     else:
-        if args.json:
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
         sys.stdout.write(table + "\n")
     return 1 if result.get("errors") else 0

@@ -89,6 +89,8 @@ class NumberTable(QWidget):
         self._title_width = max(metrics.horizontalAdvance(title) for title, _ in rows) + 14
         self._cell_width = metrics.horizontalAdvance("−0.00000e+000") + 6
         self.setMinimumHeight(self._line * len(rows) + 4)
+        # It paints its whole rectangle itself, so its parents need not repaint under it.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         copy = QAction("Copy these numbers", self)
@@ -109,6 +111,7 @@ class NumberTable(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window))
         painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
         ascent = self.fontMetrics().ascent()
         for r, (title, keys) in enumerate(self.rows):
@@ -119,6 +122,40 @@ class NumberTable(QWidget):
             else:
                 for c, key in enumerate(keys):
                     painter.drawText(self._title_width + c * self._cell_width, y, self.cells[key].text())
+        painter.end()
+
+
+class Sentence(QWidget):
+    """One bold sentence, wrapped over at most two lines, painted in one pass.
+
+    A QLabel whose text changes asks its parents to lay out and repaint the whole panel;
+    this widget has a fixed height, is opaque and repaints only itself.
+    """
+
+    def __init__(self, text: str, parent=None) -> None:
+        super().__init__(parent)
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
+        self._text = text
+        self.setFixedHeight(2 * self.fontMetrics().height() + 6)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 - the QLabel name, on purpose
+        if text != self._text:
+            self._text = text
+            self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window))
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        painter.drawText(self.rect().adjusted(2, 2, -2, -2), int(flags), self._text)
         painter.end()
 
 
@@ -136,15 +173,8 @@ class Readout(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
 
-        self.reading = QLabel("Move the mouse over the left view.")
+        self.reading = Sentence("Move the mouse over the left view.", self)
         self.reading.setObjectName("readout_reading")
-        self.reading.setWordWrap(True)
-        font = self.reading.font()
-        font.setBold(True)
-        self.reading.setFont(font)
-        # two lines, always: a sentence of another length must not re-lay-out the panel
-        self.reading.setFixedHeight(2 * self.reading.fontMetrics().height() + 6)
-        self.reading.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.reading)
 
         numbers = QGroupBox("At the cursor")

@@ -162,8 +162,9 @@ class Laboratory(QObject):
             from jacviz.core.chain import chain_at
 
             self.chain_panel.show_report(chain_at(prepared.chain, p, params))
-            self.chain_panel.setVisible(True)
-        else:
+            if self.chain_panel.isHidden():
+                self.chain_panel.setVisible(True)
+        elif not self.chain_panel.isHidden():
             self.chain_panel.setVisible(False)
         if not self.vectors_on:
             return

@@ -509,8 +509,12 @@ class _Lens(pg.PlotWidget):
     EXTENT = 1.3
 
     def __init__(self, parent) -> None:
-        super().__init__(parent=parent, background=(255, 255, 255, 235))
+        super().__init__(parent=parent, background=(255, 255, 255))
         self.setObjectName("lens")
+        # Opaque, so that repainting the lens on a cursor move does not repaint the
+        # codomain view underneath it as well.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         item = self.getPlotItem()
         item.setAspectLocked(True)
         item.hideButtons()
