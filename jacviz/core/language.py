@@ -812,7 +812,14 @@ class _Resolver:
         if isinstance(node, Neg):
             return Neg(node.col, self.resolve(node.operand))
         if isinstance(node, BinOp):
-            return BinOp(node.col, node.op, self.resolve(node.left), self.resolve(node.right))
+            left = self.resolve(node.left)
+            right = self.resolve(node.right)
+            if node.op == "^" and isinstance(node.left, Name) and isinstance(left, BinOp):
+                # Fix (tests/core/test_language.py): a word of names is a product, and the
+                # power binds to its last letter as on paper: 2xy^2 and xy² are 2·x·y², not
+                # 2·(xy)². (resolve_word returns a BinOp only for such a product.)
+                return BinOp(left.col, "*", left.left, BinOp(node.col, "^", left.right, right))
+            return BinOp(node.col, node.op, left, right)
         if isinstance(node, NameCall):
             return self.resolve_call(node)
         raise MappingError(f"unexpected element at column {node.col}", node.col)  # pragma: no cover
@@ -849,7 +856,13 @@ class _Resolver:
                     f"unexpected ',' inside the parentheses after '{word}' at column {col}", col
                 )
             return BinOp(col, "*", self.resolve_word(word, col), args[0])
-        close = difflib.get_close_matches(word.lower(), list(ALL_FUNCTIONS) + list(ALIASES), n=1, cutoff=0.6)
+        # Fix (tests/core/test_language.py): difflib alone answered "cosine" with "did you
+        # mean sin?" (a tie that it broke alphabetically); a function name the word starts
+        # with (cos in cosine, tan in tangent) is the better guess, so it comes first.
+        names = list(ALL_FUNCTIONS) + list(ALIASES)
+        prefixes = sorted((f for f in names if len(f) >= 3 and word.lower().startswith(f.lower())),
+                          key=len, reverse=True)
+        close = prefixes[:1] or difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.6)
         if close:
             hint = f"did you mean {ALIASES.get(close[0], close[0])}?"
         elif _VALID_NAME.match(word) and not keyword.iskeyword(word):

@@ -111,35 +111,44 @@ def prepare(text: str, variables: tuple[str, str] | None = None, *,
     return prepared
 
 
-def grid_positions(lo: float, hi: float, count: int) -> np.ndarray:
+def grid_positions(lo: float, hi: float, count: int, step: float | None = None) -> np.ndarray:
     """At least ``count`` evenly spaced positions covering [lo, hi], anchored at 0.
 
-    The spacing is (hi − lo)/(count − 1) and positions are its integer multiples, so
-    panning moves the view over fixed lines instead of dragging the lines along.
+    The spacing is (hi − lo)/(count − 1) (or ``step``) and positions are its integer
+    multiples, so panning moves the view over fixed lines instead of dragging them along.
     """
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return np.linspace(-1.0, 1.0, count)
-    step = (hi - lo) / (count - 1)
+    if step is None or not step > 0:
+        step = (hi - lo) / (count - 1)
     first = math.floor(lo / step)
     last = math.ceil(hi / step)
     k = np.arange(first, last + 1, dtype=float)
     return k * step
 
 
-def sample_grid(compiled: CompiledMapping, rect: Rect, quality: Quality, params=None) -> GridLines:
-    """Grid lines over ``rect`` (see :func:`grid_positions`) and their images."""
+def sample_grid(compiled: CompiledMapping, rect: Rect, quality: Quality, params=None,
+                visible: Rect | None = None) -> GridLines:
+    """Grid lines over ``rect`` (see :func:`grid_positions`) and their images.
+
+    With ``visible`` (a part of ``rect``), the spacing of lines and of samples along them is
+    what ``quality`` asks for on ``visible``, carried out over the whole of ``rect``.
+    """
     from jacviz.core.sampling import break_jumps, with_breaks
 
     x0, x1, y0, y1 = rect
-    xs = grid_positions(x0, x1, quality.lines)
-    ys = grid_positions(y0, y1, quality.lines)
+    v0, v1, w0, w1 = visible or rect
+    xs = grid_positions(x0, x1, quality.lines, (v1 - v0) / (quality.lines - 1))
+    ys = grid_positions(y0, y1, quality.lines, (w1 - w0) / (quality.lines - 1))
     # each line runs over the positions' full extent, so the grid is a closed lattice
-    tx = np.linspace(xs[0], xs[-1], quality.samples)
-    ty = np.linspace(ys[0], ys[-1], quality.samples)
-    vx = np.broadcast_to(xs[:, None], (xs.size, quality.samples))
-    vy = np.broadcast_to(ty[None, :], (xs.size, quality.samples))
-    hx = np.broadcast_to(tx[None, :], (ys.size, quality.samples))
-    hy = np.broadcast_to(ys[:, None], (ys.size, quality.samples))
+    nx = max(quality.samples, round(quality.samples * (xs[-1] - xs[0]) / max(v1 - v0, 1e-300)))
+    ny = max(quality.samples, round(quality.samples * (ys[-1] - ys[0]) / max(w1 - w0, 1e-300)))
+    tx = np.linspace(xs[0], xs[-1], nx)
+    ty = np.linspace(ys[0], ys[-1], ny)
+    vx = np.broadcast_to(xs[:, None], (xs.size, ny))
+    vy = np.broadcast_to(ty[None, :], (xs.size, ny))
+    hx = np.broadcast_to(tx[None, :], (ys.size, nx))
+    hy = np.broadcast_to(ys[:, None], (ys.size, nx))
     vu, vv = compiled.values(vx, vy, params)
     hu, hv = compiled.values(hx, hy, params)
     return GridLines(
@@ -154,8 +163,10 @@ def sample_grid(compiled: CompiledMapping, rect: Rect, quality: Quality, params=
 class Scene:
     """Everything the two views draw, for one rectangle of the domain."""
 
-    rect: Rect
-    det: np.ndarray  # (n, n) float32, row = y, column = x
+    rect: Rect  # what was sampled: the visible domain and a margin around it
+    visible: Rect  # the visible domain when it was sampled
+    samples: int  # det J samples per side of ``rect``
+    det: np.ndarray  # (samples, samples) float32, row = y, column = x
     level: float  # symmetric colour level for det
     grid: GridLines
     critical: np.ndarray  # (2K, 2) segment endpoint pairs in the domain
@@ -165,6 +176,44 @@ class Scene:
     linerr: np.ndarray | None = None  # the linearization error field, when it was asked for
     h: float | None = None  # the h it was computed for
     extra: dict = field(default_factory=dict)
+
+    def covers(self, visible: Rect, quality: Quality) -> bool:
+        """True if ``visible`` lies inside the sampled rectangle at full resolution.
+
+        Then a pan needs no new samples: the heatmap still has at least ``quality.heatmap``
+        samples across the visible width, and the grid keeps its spacing.
+        """
+        x0, x1, y0, y1 = self.rect
+        v0, v1, w0, w1 = visible
+        inside = x0 <= v0 and v1 <= x1 and y0 <= w0 and w1 <= y1
+        dx = (x1 - x0) / self.samples
+        fine_enough = dx <= (v1 - v0) / quality.heatmap * 1.001
+        same_zoom = abs((v1 - v0) - (self.visible[1] - self.visible[0])) <= 1e-9 * max(v1 - v0, 1e-300)
+        return inside and fine_enough and same_zoom
+
+
+def _central(field_: np.ndarray, n: int) -> np.ndarray:
+    """The middle n×n block of a field sampled with a margin: the visible part.
+
+    The colour scale is set by what is on screen, not by the margin kept for panning.
+    """
+    total = field_.shape[0]
+    start = max((total - n) // 2, 0)
+    return field_[start:start + n, start:start + n]
+
+
+def _visible_limits(grid: GridLines, visible: Rect):
+    """Robust limits of the image of the visible part of the grid."""
+    v0, v1, w0, w1 = visible
+    img = []
+    for domain, image in ((grid.vertical, grid.vertical_image), (grid.horizontal, grid.horizontal_image)):
+        with np.errstate(invalid="ignore"):
+            inside = (domain[:, 0] >= v0) & (domain[:, 0] <= v1) & (domain[:, 1] >= w0) & (domain[:, 1] <= w1)
+        img.append(image[inside])
+    img = np.concatenate(img) if img else np.empty((0, 2))
+    if img.size == 0:
+        img = np.concatenate([grid.vertical_image, grid.horizontal_image])
+    return robust_limits(img[:, 0], img[:, 1])
 
 
 def heatmap_values(scene: Scene, mode: str) -> tuple[np.ndarray, tuple[float, float]]:
@@ -190,31 +239,45 @@ def heatmap_values(scene: Scene, mode: str) -> tuple[np.ndarray, tuple[float, fl
 DEFAULT_QUALITY = Quality()
 
 
-def sample_scene(compiled: CompiledMapping, rect: Rect, quality: Quality = DEFAULT_QUALITY,
-                 params=None, *, linerr_h: float | None = None) -> Scene:
-    """Sample det J, the grid and the critical curve over ``rect``.
+def expand(rect: Rect, margin: float) -> Rect:
+    """``rect`` grown by ``margin`` times its width and height on every side."""
+    x0, x1, y0, y1 = rect
+    dx, dy = margin * (x1 - x0), margin * (y1 - y0)
+    return (x0 - dx, x1 + dx, y0 - dy, y1 + dy)
 
-    With ``linerr_h``, also the linearization error field for that h (at half the
-    heatmap's resolution per side: it costs 16 evaluations of F per sample).
+
+def sample_scene(compiled: CompiledMapping, rect: Rect, quality: Quality = DEFAULT_QUALITY,
+                 params=None, *, linerr_h: float | None = None, margin: float = 0.0) -> Scene:
+    """Sample det J, the grid and the critical curve over ``rect`` (the visible domain).
+
+    With ``margin``, the samples extend that fraction of the width and height beyond every
+    side, at the same density, so that the view can pan that far before it needs new
+    samples; :meth:`Scene.covers` says when it does. The codomain's limits are those of the
+    image of ``rect`` itself. With ``linerr_h``, also the linearization error field for that
+    h (at half the heatmap's resolution per side: it costs 16 evaluations of F per sample).
     """
     start = time.perf_counter()
-    field_ = det_field(compiled, rect, quality.heatmap, params)
-    grid = sample_grid(compiled, rect, quality, params)
+    visible = tuple(float(v) for v in rect)
+    rect = expand(visible, margin) if margin > 0 else visible
+    n = round(quality.heatmap * (1 + 2 * margin))
+    field_ = det_field(compiled, rect, n, params)
+    grid = sample_grid(compiled, rect, quality, params, visible=visible)
     critical = critical_curve(compiled, field_, rect, params)
     critical_image = map_segments(compiled, critical, params)
-    pts = np.concatenate([grid.vertical_image, grid.horizontal_image])
-    limits = robust_limits(pts[:, 0], pts[:, 1])
+    limits = _visible_limits(grid, visible)
     linerr = None
     if linerr_h is not None:
         from jacviz.core.linerror import linearization_error_field
 
         linerr = linearization_error_field(
-            compiled, rect, max(quality.heatmap // 2, 16), linerr_h, params
+            compiled, rect, max(n // 2, 16), linerr_h, params
         ).astype(np.float32)
     return Scene(
         rect=rect,
+        visible=visible,
+        samples=n,
         det=field_,
-        level=robust_level(field_),
+        level=robust_level(_central(field_, quality.heatmap)),
         grid=grid,
         critical=critical,
         critical_image=critical_image,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import sympy as sp
 
 from jacviz.core.errors import MappingError
@@ -35,6 +36,12 @@ MAX_POWER_BITS = 4096
 # Integer powers of a complex expression up to this size are multiplied out; larger ones
 # use the polar form r^n (cos nθ, sin nθ), whose size does not grow with n.
 MAX_EXPANDED_POWER = 12
+# The largest u or v, in nodes of the expression written out as a tree. The largest preset
+# has under 400; (z+1)(z+2)...(z+8) has about 2,500 and prints in about two seconds.
+MAX_TREE_SIZE = 4000
+# The same for J and det J together, which the readout and jacviz eval print: printing
+# takes about 60 µs a node. acosh(z) has about 8,000; (z+1)...(z+8) about 31,000.
+MAX_JACOBIAN_TREE_SIZE = 40_000
 
 ZERO = sp.S.Zero
 ONE = sp.S.One
@@ -74,22 +81,174 @@ def _is_undefined(expr: sp.Expr) -> bool:
     return expr.has(sp.S.ComplexInfinity, sp.S.NaN, sp.S.Infinity, sp.S.NegativeInfinity)
 
 
-def _check_power(base: sp.Expr, exponent: sp.Expr, col: int) -> None:
-    """Refuse a constant power whose exact value would be enormous, before computing it."""
-    if not (base.is_Number and exponent.is_Number):
-        return
-    if _zero(base) and exponent.is_negative:
-        raise MappingError(f"0 to a negative power at column {col} is undefined", col)
-    if base in (ONE, -ONE, ZERO) or not base.is_Rational or not exponent.is_Rational:
-        return
-    size = max(abs(base.p), abs(base.q))
-    bits = abs(exponent) * math.log2(size)
-    if bits > MAX_POWER_BITS:
+def _check_defined(args: list[sp.Expr], node: Call) -> None:
+    """Refuse a function of an undefined argument such as atan2(0, 0) or log(0).
+
+    Fix (tests/core/test_hostile.py): sympy compares its arguments inside some functions,
+    and atan2(0, atan2(0, 0)) raised TypeError("Invalid NaN comparison") instead of an
+    error for the user.
+    """
+    if any(_is_undefined(arg) for arg in args):
         raise MappingError(
-            f"the power at column {col} is too large to compute "
-            f"(about {int(bits):,} bits; the limit is {MAX_POWER_BITS:,})",
+            f"the argument of {node.function} at column {node.col} is undefined everywhere "
+            "(it divides by zero or takes log(0))",
+            node.col,
+        )
+
+
+def _check_power(base: sp.Expr, exponent: sp.Expr, col: int | None) -> None:
+    """Refuse a constant power whose exact value would be enormous, before computing it."""
+    if base.is_Number and exponent.is_Number and _zero(base) and exponent.is_negative:
+        raise MappingError(f"0 to a negative power at column {col} is undefined", col)
+    _check_power_cost(base, exponent, col)
+
+
+# Fix (tests/core/test_hostile.py): the cost used to be checked only when base and exponent
+# were both plain numbers, but sympy also multiplies out a rational power of a product or
+# of a power, and turns exp(c·log(t)) into t^c. So sqrt(2)^(10^9), (2x)^(10^30),
+# exp(10^30 log(2)), (1+i)^(10^30) and chains such as 2x, y; x^(10^30), y ran for ever or
+# died with a traceback. The cost is now estimated from the numbers sympy would raise to
+# the power, wherever they sit in the base.
+
+
+def _bits(r: sp.Rational) -> float:
+    """Bits of the larger of a rational's numerator and denominator (0 for 0 and ±1)."""
+    size = max(abs(int(r.p)), abs(int(r.q)))
+    return math.log2(size) if size > 1 else 0.0
+
+
+def _magnitude(r: sp.Rational) -> float:
+    """|r| as a float; inf when it does not fit."""
+    try:
+        return abs(float(r))
+    except OverflowError:  # pragma: no cover - sympy returns inf today
+        return math.inf
+
+
+def _power_bits(base: sp.Expr) -> float:
+    """Bits of the numbers sympy multiplies out when it raises ``base`` to a rational power.
+
+    sympy distributes such a power over a product and into a power with a rational
+    exponent ((2x)^n = 2^n·x^n, (√2)^n = 2^(n/2)); it leaves sums and functions alone.
+    """
+    if base.is_Rational:
+        return _bits(base)
+    if base.is_Mul:
+        return sum(_power_bits(factor) for factor in base.args)
+    if base.is_Pow and base.exp.is_Rational:
+        inner = _power_bits(base.base)
+        return _magnitude(base.exp) * inner if inner else 0.0
+    return 0.0
+
+
+def _too_large(bits: float, where: str, col: int | None) -> MappingError:
+    size = f"about {int(bits):,} bits" if bits < 1e12 else "far too many bits"
+    return MappingError(
+        f"the power {where} is too large to compute ({size}; the limit is {MAX_POWER_BITS:,})", col
+    )
+
+
+def _where(col: int | None) -> str:
+    return f"at column {col}" if col else "in the chain"
+
+
+def _check_power_cost(base: sp.Expr, exponent: sp.Expr, col: int | None) -> None:
+    """Refuse base^exponent when sympy would compute an enormous exact number for it."""
+    if base == sp.E:
+        _check_exp(exponent, col)
+        return
+    if not exponent.is_Rational:
+        _check_argument(exponent, col)  # b^e is exp(e·log b) to evalf
+        return
+    inner = _power_bits(base)
+    bits = _magnitude(exponent) * inner if inner else 0.0
+    if bits > MAX_POWER_BITS:
+        raise _too_large(bits, _where(col), col)
+
+
+def _check_exp(arg: sp.Expr, col: int | None) -> None:
+    """sympy rewrites exp(c·log(t)) as t^c: refuse it when that power would be enormous."""
+    _check_argument(arg, col)
+    for term in sp.Add.make_args(arg):
+        if not term.has(sp.log):
+            continue
+        coeff, rest = term.as_coeff_Mul()
+        inner = sum(_bits(r) for r in rest.atoms(sp.Rational))
+        bits = _magnitude(coeff) * inner if inner else 0.0
+        if bits > MAX_POWER_BITS:
+            raise _too_large(bits, _where(col), col)
+
+
+# Fix (tests/core/test_hostile.py): sympy evaluates sin(c), exp(c) and b^c of a constant c
+# by reducing c to full precision, so for c = exp(10^30), with 10^30 digits before the
+# point, every later step hung: printing (the terms of a sum are sorted by value), log,
+# abs, adding 1. A constant argument of such a function must stay below 2^1024, the range
+# of a float (beyond it the value could not be computed in floating point anyway).
+# Every constant passed this check when it was built, so evaluating it here is cheap.
+MAX_ARGUMENT_BITS = 1024
+_REDUCING = (sp.sin, sp.cos, sp.tan, sp.sec, sp.csc, sp.cot, sp.sinh, sp.cosh, sp.tanh, sp.exp)
+
+
+def _log2_abs(c: sp.Expr) -> float:
+    """log2 |c| of a constant (−inf for 0); 0 when it is not a number at all (zoo, nan)."""
+    if c.is_Rational:
+        return math.log2(abs(int(c.p))) - math.log2(int(c.q)) if c.p else -math.inf
+    value = c.evalf(15)
+    parts = [part for part in value.as_real_imag() if part.is_Float and part != 0]
+    return max((float(mpmath.log(abs(mpmath.mpf(part)), 2)) for part in parts), default=0.0)
+
+
+def _check_argument(arg: sp.Expr, col: int | None) -> None:
+    """Refuse a constant argument too large for sympy to reduce (see _REDUCING)."""
+    if arg.free_symbols or not arg.is_number:
+        return
+    size = _log2_abs(arg)
+    if size > MAX_ARGUMENT_BITS:
+        where = f"at column {col}" if col else "in the chain"
+        amount = f"about 2^{int(size):,}" if size < 1e12 else "far too large"
+        raise MappingError(
+            f"the argument of the function {where} is too large to evaluate ({amount}; "
+            f"the limit is 2^{MAX_ARGUMENT_BITS:,})",
             col,
         )
+
+
+def _tree_size(expr: sp.Expr, memo: dict) -> int:
+    """Nodes of ``expr`` written out as a tree (printing and most of sympy walk the tree)."""
+    if expr in memo:
+        return memo[expr]
+    size = 1 + sum(_tree_size(arg, memo) for arg in expr.args)
+    memo[expr] = size
+    return size
+
+
+def check_size(exprs, limit: int = MAX_TREE_SIZE, what: str = "the mapping",
+               numbers: bool = True) -> None:
+    """Refuse expressions too large to print or differentiate quickly, or with huge numbers.
+
+    ``limit`` bounds the nodes of all of ``exprs`` written out as trees, together;
+    ``numbers`` also bounds every rational in them to MAX_POWER_BITS.
+
+    Fix (tests/core/test_hostile.py): complex form shares subexpressions, so a product of
+    14 factors (z+1)(z+2)... or a few nested divisions wrote out as millions of terms and
+    hung ``jacviz eval`` and the readout; and a product of big constants such as
+    10^1000·10^1000·... made a number that printing refused with a ValueError traceback.
+    """
+    memo: dict = {}
+    total = 0
+    for expr in exprs:
+        for r in expr.atoms(sp.Rational) if numbers else ():
+            if _bits(r) > MAX_POWER_BITS:
+                digits = int(_bits(r) * math.log10(2)) + 1
+                raise MappingError(
+                    f"a number in {what} has too many digits to compute with exactly "
+                    f"(about {digits:,}; the limit is {int(MAX_POWER_BITS * math.log10(2)):,})"
+                )
+        total += _tree_size(expr, memo)
+        if total > limit:
+            raise MappingError(
+                f"{what} is too large once written out (more than {limit:,} terms); simplify it"
+            )
 
 
 class _RealBuilder:
@@ -123,7 +282,9 @@ class _RealBuilder:
             _check_power(a, b, node.col)
             return a**b
         if isinstance(node, Call):
-            return self.call(node, [self.build(arg) for arg in node.args])
+            args = [self.build(arg) for arg in node.args]
+            _check_defined(args, node)
+            return self.call(node, args)
         raise MappingError(f"unexpected element at column {node.col}", node.col)  # pragma: no cover
 
     def call(self, node: Call, args: list[sp.Expr]) -> sp.Expr:
@@ -145,11 +306,16 @@ class _RealBuilder:
         if f == "atan2":
             return sp.atan2(a, args[1])
         if f == "sigmoid":
+            _check_exp(-a, node.col)
             return 1 / (1 + sp.exp(-a))
         if f == "cbrt":
             return cbrt(a)
         if f == "abs":
             return sp.Abs(a)
+        if f == "exp":
+            _check_exp(a, node.col)
+        elif f in _REDUCING_NAMES:
+            _check_argument(a, node.col)
         return _SYMPY_FUNCTIONS[f](a)
 
 
@@ -160,6 +326,8 @@ _SYMPY_FUNCTIONS = {
     "asinh": sp.asinh, "acosh": sp.acosh, "atanh": sp.atanh,
     "exp": sp.exp, "sqrt": sp.sqrt, "sign": sp.sign,
 }
+
+_REDUCING_NAMES = {"sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh"}
 
 Pair = tuple[sp.Expr, sp.Expr]
 
@@ -212,8 +380,10 @@ class _ComplexBuilder:
         a, b = p
         return sp.atan2(b, a)
 
-    def exp(self, p: Pair) -> Pair:
+    def exp(self, p: Pair, col: int | None = None) -> Pair:
         a, b = p
+        _check_exp(a, col)
+        _check_argument(b, col)
         if _zero(b):
             return sp.exp(a), ZERO
         return sp.exp(a) * sp.cos(b), sp.exp(a) * sp.sin(b)
@@ -232,7 +402,7 @@ class _ComplexBuilder:
         if _zero(d) and _zero(b):
             _check_power(a, c, col)
         if base == (sp.E, ZERO):
-            return self.exp(exponent)
+            return self.exp(exponent, col)
         if _zero(d) and c.is_Integer:
             n = int(c)
             if _zero(b):
@@ -240,6 +410,8 @@ class _ComplexBuilder:
                     raise MappingError(f"0 to a negative power at column {col} is undefined", col)
                 return a**n, ZERO
             if abs(n) <= MAX_EXPANDED_POWER:
+                _check_power_cost(a, c, col)
+                _check_power_cost(b, c, col)
                 result: Pair = (ONE, ZERO)
                 square = base
                 k = abs(n)
@@ -251,6 +423,8 @@ class _ComplexBuilder:
                         square = self.mul(square, square)
                 return self.div((ONE, ZERO), result, col) if n < 0 else result
             r, t = self.modulus(base), self.angle(base)
+            _check_power_cost(r, c, col)
+            _check_argument(n * t, col)
             return r**n * sp.cos(n * t), r**n * sp.sin(n * t)
         if _zero(d) and c == HALF:
             return self.sqrt(base)
@@ -258,8 +432,10 @@ class _ComplexBuilder:
             if _zero(b) and a.is_nonnegative:
                 return a**c, ZERO
             r, t = self.modulus(base), self.angle(base)
+            _check_power_cost(r, c, col)
+            _check_argument(c * t, col)
             return r**c * sp.cos(c * t), r**c * sp.sin(c * t)
-        return self.exp(self.mul(exponent, self.log(base)))
+        return self.exp(self.mul(exponent, self.log(base)), col)
 
     def sqrt(self, p: Pair) -> Pair:
         """Principal square root p + iq with p = √((|w| + a)/2) and q = b/(2p).
@@ -312,7 +488,9 @@ class _ComplexBuilder:
                 return self.div(p, q, node.col)
             return self.power(p, q, node.col)
         if isinstance(node, Call):
-            return self.call(node, [self.build(arg) for arg in node.args])
+            args = [self.build(arg) for arg in node.args]
+            _check_defined([part for pair in args for part in pair], node)
+            return self.call(node, args)
         raise MappingError(f"unexpected element at column {node.col}", node.col)  # pragma: no cover
 
     def call(self, node: Call, args: list[Pair]) -> Pair:
@@ -320,10 +498,15 @@ class _ComplexBuilder:
         w = args[0]
         a, b = w
         real = _zero(b)
+        if f in _REDUCING_NAMES:
+            _check_argument(2 * a, col)
+            _check_argument(2 * b, col)
         if f in ("sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "atan", "asinh") and real:
+            if f == "exp":
+                _check_exp(a, col)
             return _SYMPY_FUNCTIONS[f](a), ZERO
         if f == "exp":
-            return self.exp(w)
+            return self.exp(w, col)
         if f in ("log", "ln", "log10", "log2"):
             result = self.log(w)
             base: Pair | None = None
@@ -383,7 +566,7 @@ class _ComplexBuilder:
             m = self.modulus(w)
             return a / m, b / m
         if f == "sigmoid":
-            e = self.exp((-a, -b))
+            e = self.exp((-a, -b), col)
             return self.div((ONE, ZERO), self.add((ONE, ZERO), e), col)
         if f == "re":
             return a, ZERO
@@ -420,5 +603,42 @@ def build_stage_expressions(parsed: ParsedMapping) -> tuple[tuple[sp.Expr, sp.Ex
                 raise MappingError(
                     "the mapping is undefined everywhere (it divides by zero or takes log(0))"
                 )
+        check_size((u, v))
         out.append((u, v))
     return tuple(out)
+
+
+def compose(stage_expressions, symbols: tuple[sp.Symbol, sp.Symbol]) -> tuple[sp.Expr, sp.Expr]:
+    """(u, v) of the chain S_n ∘ ... ∘ S_1, over the domain variables ``symbols``.
+
+    Each later stage is rebuilt with the earlier result in place of x and y, as xreplace
+    does, but every power and exponential is costed before sympy rebuilds it (see
+    :func:`_check_power_cost`), and the result is checked with :func:`check_size`.
+    """
+    x, y = symbols
+    u, v = stage_expressions[0]
+    for su, sv in stage_expressions[1:]:
+        memo: dict = {x: u, y: v}
+        u, v = _substitute(su, memo), _substitute(sv, memo)
+        check_size((u, v))
+    return u, v
+
+
+def _substitute(expr: sp.Expr, memo: dict) -> sp.Expr:
+    if expr in memo:
+        return memo[expr]
+    if not expr.args:
+        return expr
+    args = tuple(_substitute(arg, memo) for arg in expr.args)
+    if args == expr.args:
+        out = expr
+    else:
+        if expr.is_Pow:
+            _check_power_cost(args[0], args[1], None)
+        elif isinstance(expr, sp.exp):
+            _check_exp(args[0], None)
+        elif isinstance(expr, _REDUCING):
+            _check_argument(args[0], None)
+        out = expr.func(*args)
+    memo[expr] = out
+    return out

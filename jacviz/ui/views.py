@@ -175,6 +175,19 @@ def scene_paths(scene: Scene) -> dict[str, tuple[QPainterPath | None, QRectF]]:
     }
 
 
+def _drop_cache(item: QGraphicsItem) -> None:
+    """Throw away a cached item's pixmap now that its content changes.
+
+    update() alone is not enough: when the content changed while the view was also
+    panned, Qt reused the old DeviceCoordinateCache pixmap, shifted, and the grid was
+    drawn where the previous scene's lines had been (tests/ui/test_pixels.py caught it).
+    """
+    mode = item.cacheMode()
+    if mode != QGraphicsItem.CacheMode.NoCache:
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        item.setCacheMode(mode)
+
+
 class StaticCurve(pg.GraphicsObject):
     """A family of many polylines (a grid, a critical curve) drawn from one prebuilt path.
 
@@ -191,6 +204,7 @@ class StaticCurve(pg.GraphicsObject):
         self._rect = QRectF()
 
     def set_path(self, path: QPainterPath | None, rect: QRectF) -> None:
+        _drop_cache(self)
         self.prepareGeometryChange()
         self._path = path
         vb = self.getViewBox()
@@ -381,6 +395,7 @@ class DomainView(_View):
         scene = self._scene
         assert scene is not None
         img, levels = heatmap_values(scene, self.mode)
+        _drop_cache(self.image)
         self.image.setImage(img, autoLevels=False, levels=levels)
         x0, x1, y0, y1 = scene.rect
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))

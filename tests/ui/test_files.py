@@ -74,8 +74,9 @@ def test_export_action_writes_an_image_with_the_heatmap_signs(qtbot, window, tmp
     grid = window.scene.grid
     ys = np.unique(grid.horizontal[:, 1][np.isfinite(grid.horizontal[:, 1])])
     xs = np.unique(grid.vertical[:, 0][np.isfinite(grid.vertical[:, 0])])
-    x = (xs[25] + xs[26]) / 2
-    for y in ((ys[30] + ys[31]) / 2, (ys[10] + ys[11]) / 2):
+    mid_x, mid_y = (xs[:-1] + xs[1:]) / 2, (ys[:-1] + ys[1:]) / 2
+    x = mid_x[np.argmin(np.abs(mid_x - 0.3))]
+    for y in (mid_y[np.argmin(np.abs(mid_y - 1.0))], mid_y[np.argmin(np.abs(mid_y + 1.0))]):
         pt = window.domain.data_to_widget(x, y)
         r, _g, b = px[round(2 * pt.y()), round(2 * pt.x())]
         if y > 0:

@@ -89,7 +89,10 @@ def test_every_preset_applies_and_draws(qtbot, window, preset):
     assert window.prepared.text == preset.mapping
     assert not window.mapping_bar.error.isVisible()
     det = window.scene.det
-    assert det.shape == (512, 512)
+    scene = window.scene
+    assert det.shape == (scene.samples, scene.samples) and scene.samples >= 512
+    # the heatmap covers the whole visible domain, with at least 512 samples across it
+    assert scene.covers(window.domain.visible_rect(), window.quality)
     assert np.isfinite(det).mean() > 0.5
     assert np.isfinite(window.scene.grid.vertical_image).any()
     for name, spec in preset.params.items():
