@@ -124,31 +124,38 @@ def _json_number(x: float) -> float | None:
 
 
 def eval_command(args: argparse.Namespace) -> int:
-    from jacviz.core.mapping import Mapping
-    from jacviz.core.numeric import compile_mapping
+    from jacviz.core.language import parameter_values, parse
     from jacviz.core.pointinfo import point_info
+    from jacviz.core.worker import prepare_isolated
 
-    mapping = Mapping.from_text(args.mapping, parse_vars(args.vars))
-    params = mapping.check_parameters(parse_params(args.param))
+    variables = parse_vars(args.vars)
+    parsed = parse(args.mapping, variables)  # bad text is reported before any process starts
+    params = parameter_values(parsed.parameters, parse_params(args.param))
     x, y = parse_pair(args.at, "--at")
-    compiled = compile_mapping(mapping)
+    # sympy runs in a worker process that is killed if it takes too long (see worker.py)
+    prepared = prepare_isolated(args.mapping, variables)
+    compiled = prepared.compiled
     info = point_info(compiled, x, y, params)
-    raw = mapping.rendered()
-    simplified = {}
-    if args.simplify_timeout > 0:
+    raw = prepared.symbolic
+    simplified = {k: t for k, (t, _tex) in prepared.extra.get("simplified", {}).items()}
+    if args.simplify_timeout > 0 and not simplified:
         from jacviz.core.simplify import simplify_for_display
 
-        simplified = simplify_for_display(mapping, timeout=args.simplify_timeout)
+        forms = simplify_for_display(args.mapping, variables, timeout=args.simplify_timeout)
+        simplified = {k: f.text for k, f in forms.items()}
+        if forms:
+            from jacviz.core import cache
+
+            cache.store_simplified(args.mapping, forms, variables, None)
 
     def sym(key: str, fallback: str) -> str:
-        form = simplified.get(key)
-        return form.text if form else fallback
+        return simplified.get(key) or fallback
 
     jac = info.jacobian
     result = {
         "u": raw["u"],
         "v": raw["v"],
-        "variables": list(mapping.variables),
+        "variables": list(prepared.variables),
         "parameters": params,
         "point": [x, y],
         "value": [_json_number(info.value[0]), _json_number(info.value[1])],

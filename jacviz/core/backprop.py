@@ -84,7 +84,7 @@ class Loss:
         return f"Loss({self.text!r})"
 
     @classmethod
-    def from_text(cls, text: str = DEFAULT_LOSS) -> Loss:
+    def from_text(cls, text: str = DEFAULT_LOSS, *, isolated: bool = False) -> Loss:
         """Parse and differentiate ``text``, one real expression in u and v.
 
         The text goes through the mapping language as the mapping ``(L, 0)`` over the
@@ -103,19 +103,24 @@ class Loss:
                     "such as (u^2 + v^2)/2",
                     col + 1,
                 )
-        from jacviz.core.mapping import Mapping
-        from jacviz.core.numeric import compile_mapping
-
         try:
-            mapping = Mapping.from_text(f"{text}, 0", variables=LOSS_VARIABLES)
+            if isolated:  # sympy in a worker process (the window never imports it)
+                from jacviz.core.worker import prepare_isolated
+
+                compiled = prepare_isolated(f"{text}, 0", LOSS_VARIABLES).compiled
+            else:
+                from jacviz.core.mapping import Mapping
+                from jacviz.core.numeric import compile_mapping
+
+                compiled = compile_mapping(Mapping.from_text(f"{text}, 0", variables=LOSS_VARIABLES))
         except MappingError as err:
             raise MappingError(f"loss: {err.message}", err.column) from None
-        if "z" in mapping.parameters:
+        if "z" in compiled.parameters:
             raise MappingError(
                 "loss: 'z' is the complex variable; the loss is a real expression in u and v "
                 "(complex form is not available for a loss)"
             )
-        return cls(text, compile_mapping(mapping))
+        return cls(text, compiled)
 
     def value(self, q, params: Params = None) -> np.ndarray:
         """L at the points q (..., 2); NaN where undefined."""

@@ -59,19 +59,34 @@ def _path(text: str, variables, default_variables) -> Path | None:
     return None if folder is None else folder / f"{_key(text, variables, default_variables)}.json"
 
 
-def load(text: str, variables=None, default_variables=None):
-    """The cached Prepared for this mapping, or None (a miss, or an unusable file)."""
-    from jacviz.core.numeric import CompiledMapping  # from_json checks every operation
+def payload_from_prepared(prepared) -> dict:
+    """Everything numeric and printable about a prepared mapping, as plain JSON-ready data.
+
+    This is what the disk cache stores and what a worker process sends back.
+    """
+    return {
+        "format": CACHE_FORMAT,
+        "text": prepared.text,
+        "is_complex": prepared.is_complex,
+        "stages": prepared.stages,
+        "symbolic": prepared.symbolic,
+        "compiled": json.loads(prepared.compiled.to_json()),
+        "chain": [json.loads(s.to_json()) for s in prepared.chain.stages] if prepared.chain else None,
+        "simplified": {},
+    }
+
+
+def prepared_from_payload(text: str, data) -> object | None:
+    """A Prepared rebuilt from a payload after checking every part of it; None if unusable.
+
+    Every program is checked against the table of numpy operations (Program.__post_init__)
+    and every rendering must be a string, so a tampered file can do no more than fail.
+    """
+    from jacviz.core.numeric import CompiledMapping
     from jacviz.core.scene import Prepared
 
-    path = _path(text, _plain(variables), _plain(default_variables))
-    if path is None or not path.is_file():
-        return None
     try:
-        if path.stat().st_size > MAX_ENTRY_BYTES:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != CACHE_FORMAT or data.get("text") != text:
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("text") != text:
             return None
         compiled = CompiledMapping.from_json(json.dumps(data["compiled"]))
         chain = None
@@ -94,30 +109,40 @@ def load(text: str, variables=None, default_variables=None):
             seconds=0.0,
             chain=chain,
         )
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError,
-            MappingError):
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError, MappingError):
         return None
     prepared.extra["simplified"] = simplified
-    prepared.extra["from_cache"] = True
+    return prepared
+
+
+def load(text: str, variables=None, default_variables=None):
+    """The cached Prepared for this mapping, or None (a miss, or an unusable file)."""
+    path = _path(text, _plain(variables), _plain(default_variables))
+    if path is None or not path.is_file():
+        return None
+    try:
+        if path.stat().st_size > MAX_ENTRY_BYTES:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    prepared = prepared_from_payload(text, data)
+    if prepared is not None:
+        prepared.extra["from_cache"] = True
     return prepared
 
 
 def store(prepared, variables=None, default_variables=None) -> None:
     """Write a Prepared built from sympy (best effort: a full disk only loses the cache)."""
-    path = _path(prepared.text, _plain(variables), _plain(default_variables))
+    store_payload(prepared.text, payload_from_prepared(prepared), variables, default_variables)
+
+
+def store_payload(text: str, payload: dict, variables=None, default_variables=None) -> None:
+    """Write a payload (see :func:`payload_from_prepared`) as the cache entry for ``text``."""
+    path = _path(text, _plain(variables), _plain(default_variables))
     if path is None:
         return
-    data = {
-        "format": CACHE_FORMAT,
-        "text": prepared.text,
-        "is_complex": prepared.is_complex,
-        "stages": prepared.stages,
-        "symbolic": prepared.symbolic,
-        "compiled": json.loads(prepared.compiled.to_json()),
-        "chain": [json.loads(s.to_json()) for s in prepared.chain.stages] if prepared.chain else None,
-        "simplified": {},
-    }
-    _write(path, data)
+    _write(path, payload)
     _prune(path.parent)
 
 
@@ -128,7 +153,7 @@ def store_simplified(text: str, forms: dict, variables=None, default_variables=N
         return
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return
     data["simplified"] = {k: [f.text, f.latex] for k, f in forms.items()}
     _write(path, data)

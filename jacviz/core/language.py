@@ -967,3 +967,14 @@ def validate(text: str, variables: tuple[str, str] | None = None, *,
     except MappingError as err:
         return err
     return None
+
+
+def parameter_values(parameters: tuple[str, ...], given: dict[str, float]) -> dict[str, float]:
+    """Every parameter at its default value 1, overridden by ``given``; unknown names are errors."""
+    out = {name: 1.0 for name in parameters}
+    for name, value in given.items():
+        if name not in out:
+            known = ", ".join(parameters) or "none"
+            raise MappingError(f"unknown parameter '{name}' (this mapping's parameters: {known})")
+        out[name] = float(value)
+    return out

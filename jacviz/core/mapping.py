@@ -14,8 +14,7 @@ from functools import cached_property
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from jacviz.core.errors import MappingError
-from jacviz.core.language import ParsedMapping, parse
+from jacviz.core.language import ParsedMapping, parameter_values, parse
 from jacviz.core.symbolic import (
     MAX_JACOBIAN_TREE_SIZE,
     build_stage_expressions,
@@ -166,10 +165,4 @@ class Mapping:
 
     def check_parameters(self, values: dict[str, float]) -> dict[str, float]:
         """Defaults for every parameter, overridden by ``values``; unknown names are errors."""
-        out = self.default_parameters()
-        for name, value in values.items():
-            if name not in out:
-                known = ", ".join(self.parameters) or "none"
-                raise MappingError(f"unknown parameter '{name}' (this mapping's parameters: {known})")
-            out[name] = float(value)
-        return out
+        return parameter_values(self.parameters, values)

@@ -53,9 +53,9 @@ from jacviz.core.scene import (
     HEATMAP_MODES,
     HEATMAP_NAMES,
     Quality,
-    prepare,
     sample_scene,
 )
+from jacviz.core.worker import prepare_isolated
 from jacviz.ui.guard import guarded
 from jacviz.ui.help import HelpDialog
 from jacviz.ui.mapping_bar import MappingBar
@@ -67,6 +67,9 @@ from jacviz.ui.workers import LatestWorker
 DEFAULT_PRESET = "Sine lattice, folded"
 DEFAULT_RECT = (-2.0, 2.0, -2.0, 2.0)
 SIMPLIFY_TIMEOUT = 8.0
+# Scenes are sampled this fraction of the view's size beyond each side (at the view's own
+# density), so that panning by up to that much shows samples already there.
+PAN_MARGIN = 0.25
 
 
 def image_names(variables: tuple[str, str]) -> tuple[str, str]:
@@ -107,6 +110,8 @@ class MainWindow(QMainWindow):
         self.default_variables: tuple[str, str] | None = None
         self._pending: dict[int, dict] = {}
         self._drawn_sample = 0
+        self._scene_key = None
+        self._warmed = False
         self._simplify_token = 0
         self._simplify_job = None
         self._simplify_pending = 0
@@ -591,9 +596,15 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"jacviz — {prepared.text}")
         if job["after"] is not None:
             job["after"]()
-        if self.domain.visible_rect() != scene.rect:
-            self.request_resample()
+        self._scene_key = (prepared.compiled, _params_key(params), self.lab.t, None)
+        self.request_resample()  # only if the view moved on while this was compiled
         self.files.changed()
+        if not self._warmed:
+            # the next mapping typed should not wait for a worker to import sympy
+            self._warmed = True
+            from jacviz.core import worker
+
+            threading.Thread(target=worker.COMPILE.warm_up, name="jacviz-warm-up", daemon=True).start()
         self.mappingApplied.emit(prepared.text)
 
     @guarded
@@ -606,15 +617,26 @@ class MainWindow(QMainWindow):
         self.mappingFailed.emit(str(error))
 
     def request_resample(self) -> None:
-        """Resample the visible domain for the current mapping and parameters (background)."""
+        """Make the drawn scene cover the visible domain for the current mapping and values.
+
+        Scenes are sampled with a margin around the view (PAN_MARGIN), so a pan that stays
+        inside it needs no new samples: the scene is already current and ``sceneDrawn`` is
+        emitted at once. Anything else is resampled on the worker thread.
+        """
         if self.prepared is None:
             return
         compiled = self.prepared.compiled
         params = self.parameters.values()
         rect = self.domain.visible_rect()
         linerr_h = self.h if self.mode == "linerr" else None
+        key = (compiled, _params_key(params), self.lab.t, linerr_h)
+        scene = self.scene
+        if (scene is not None and key == self._scene_key and self.sampler.is_idle()
+                and scene.covers(rect, self.quality)):
+            self.sceneDrawn.emit()
+            return
         self.sampler.submit(_sample_job, compiled, self.lab.numeric(compiled), rect, self.quality,
-                            params, linerr_h)
+                            params, linerr_h, key)
 
     @guarded
     def _on_sampled(self, generation: int, result) -> None:
@@ -623,6 +645,7 @@ class MainWindow(QMainWindow):
         if generation <= self._drawn_sample or compiled is not current:
             return
         self._drawn_sample = generation
+        self._scene_key = scene.extra.get("key")
         self._draw_scene(scene)
         self._refresh_pins()
         if params != self.parameters.values():
@@ -759,13 +782,11 @@ class MainWindow(QMainWindow):
         old, self._simplify_job = self._simplify_job, None
         if old is not None:
             old.cancel()
-        mapping = prepared.mapping
         cached = prepared.extra.get("simplified")
         if cached:
             from jacviz.core.simplify import SimplifiedForm
 
             self.readout.set_simplified({k: SimplifiedForm(k, t, tex) for k, (t, tex) in cached.items()})
-        if mapping is None:
             return
         text, variables = prepared.text, self.default_variables
         self._simplify_for = (token, text, variables)
@@ -774,9 +795,7 @@ class MainWindow(QMainWindow):
             from jacviz.core import simplify
 
             try:
-                if old is not None:
-                    old.cancel()
-                job = simplify.start(simplify.display_items(mapping))
+                job = simplify.start(text, None, variables)
                 self._simplify_job = job
                 forms = job.results(SIMPLIFY_TIMEOUT)
             except Exception:  # simplification is best effort
@@ -826,7 +845,8 @@ class MainWindow(QMainWindow):
 
 def _compile_job(text, default_variables, old_values, ranges, rect, quality, strict, t=1.0):
     """Background: parse, differentiate, compile, choose parameter values, sample."""
-    prepared = prepare(text, default_variables=default_variables)
+    # sympy's part runs in a worker process, killed if it takes too long (core/worker.py)
+    prepared = prepare_isolated(text, default_variables=default_variables)
     unknown = [name for name in strict if name not in prepared.parameters]
     if unknown:
         known = ", ".join(prepared.parameters) or "none"
@@ -844,14 +864,19 @@ def _compile_job(text, default_variables, old_values, ranges, rect, quality, str
         from jacviz.core.morph import MorphedMapping
 
         numeric = MorphedMapping(prepared.compiled, t)
-    scene = sample_scene(numeric, rect, quality, params)
+    scene = sample_scene(numeric, rect, quality, params, margin=PAN_MARGIN)
     return prepared, params, _with_paths(scene)
 
 
-def _sample_job(compiled, numeric, rect, quality, params, linerr_h=None):
+def _sample_job(compiled, numeric, rect, quality, params, linerr_h=None, key=None):
     """Background: resample the visible domain (``numeric`` is F, or F morphing)."""
-    scene = sample_scene(numeric, rect, quality, params, linerr_h=linerr_h)
+    scene = sample_scene(numeric, rect, quality, params, linerr_h=linerr_h, margin=PAN_MARGIN)
+    scene.extra["key"] = key
     return compiled, params, _with_paths(scene)
+
+
+def _params_key(params: dict) -> tuple:
+    return tuple(sorted(params.items()))
 
 
 def _with_paths(scene):

@@ -284,7 +284,7 @@ class Laboratory(QObject):
         from jacviz.core.backprop import Loss
 
         self.backprop_panel.show_loss_error(None)
-        self.probe.submit(lambda: ("loss", Loss.from_text(text)))
+        self.probe.submit(lambda: ("loss", Loss.from_text(text, isolated=True)))
 
     # -- preimages
     @guarded
