@@ -114,6 +114,13 @@ def tokenize(text: str) -> list[Token]:
         if ch.isdigit() and not ch.isascii() and ch not in _SUPERSCRIPTS:
             raise MappingError(f"the digit '{ch}' at column {col} is not allowed; use 0-9", col)
         if (ch.isascii() and ch.isdigit()) or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+            if ch == "." and i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_)]"):
+                # x.5 is not "x times 0.5": it looks like attribute access, and it is refused
+                raise MappingError(
+                    f"'.' at column {col} is not allowed here: write 0.5x or x*0.5, and there are no "
+                    "attributes",
+                    col,
+                )
             m = _NUMBER.match(text, i)
             assert m is not None
             tokens.append(_number_token(m.group(), col))
@@ -605,6 +612,13 @@ class _Parser:
         if tok.kind == "NAME":
             return self.parse_name()
         if tok.kind == "LPAREN":
+            if tok.text == "[" and not top:
+                # x[0] is not "x times 0": square brackets only wrap a whole pair [u, v]
+                raise MappingError(
+                    f"'[' at column {tok.col}: square brackets can only wrap the whole mapping, "
+                    "as in [u, v]; group with ( ) and there is no indexing",
+                    tok.col,
+                )
             self.advance()
             self.enter()
             if self.tok.kind == "RPAREN":
@@ -702,6 +716,12 @@ class _Parser:
 
     def parse_args(self) -> tuple[Node, ...]:
         opener = self.advance()
+        if opener.text == "[":
+            raise MappingError(
+                f"'[' at column {opener.col}: square brackets can only wrap the whole mapping, "
+                "as in [u, v]; write f(x) for a function, and there is no indexing",
+                opener.col,
+            )
         self.enter()
         if self.tok.kind == "RPAREN":
             raise MappingError(f"empty parentheses at column {opener.col}", opener.col)
@@ -941,8 +961,8 @@ def parse(text: str, variables: tuple[str, str] | list[str] | None = None, *,
 
     if head is not None and len(head) == 1 and not raw_stages[0].is_complex:
         raise MappingError(
-            f"'{head[0]} ->' names a complex variable, but the mapping has two components; "
-            "use (x, y) -> u, v for a real mapping",
+            f"the head names one complex variable '{head[0]}', but the mapping has two components "
+            "u, v; name two real variables instead, as in (x, y) -> u, v or F(x, y) = u, v",
             head_col,
         )
 

@@ -92,7 +92,7 @@ class Program:
             if not op or not isinstance(op[0], str):
                 raise MappingError("invalid compiled program")
             if op[0] == "const":
-                if len(op) != 2 or not isinstance(op[1], (int, float)):
+                if len(op) != 2 or isinstance(op[1], bool) or not isinstance(op[1], (int, float)):
                     raise MappingError("invalid compiled program")
             else:
                 want = ARITY.get(op[0], 1)
