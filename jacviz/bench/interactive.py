@@ -323,7 +323,7 @@ def measure_cursor_moves(window, plan: Plan, out: Samples) -> None:
 
     app = QApplication.instance()
     viewport = window.domain.viewport()
-    targets = (viewport, window.codomain.viewport(), window.codomain.lens.viewport(), window.readout)
+    targets = (viewport, window.codomain.viewport(), window.codomain.lens, window.readout)
     path = cursor_path(window, plan.cursor_moves)
     x0, x1, y0, y1 = window.domain.visible_rect()
     tolerance = 3.0 * max((x1 - x0) / max(viewport.width(), 1), (y1 - y0) / max(viewport.height(), 1))

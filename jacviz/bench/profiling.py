@@ -53,7 +53,7 @@ def profile_all(window, workloads: list[Workload], folder: Path,
 
         # cursor moves: event delivery, readout, overlays, repaints (all on the GUI thread)
         viewport = window.domain.viewport()
-        targets = (viewport, window.codomain.viewport(), window.codomain.lens.viewport(), window.readout)
+        targets = (viewport, window.codomain.viewport(), window.codomain.lens, window.readout)
         path = ia.cursor_path(window, 200)
         for _x, _y, point in path[:10]:
             QTest.mouseMove(viewport, point)

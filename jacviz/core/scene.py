@@ -202,15 +202,39 @@ def _central(field_: np.ndarray, n: int) -> np.ndarray:
     return field_[start:start + n, start:start + n]
 
 
+def _inside(points: np.ndarray, rect: Rect) -> np.ndarray:
+    v0, v1, w0, w1 = rect
+    with np.errstate(invalid="ignore"):
+        return (points[:, 0] >= v0) & (points[:, 0] <= v1) & (points[:, 1] >= w0) & (points[:, 1] <= w1)
+
+
+def visible_images(scene: Scene, visible: Rect) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The images of the grid lines and of the critical curve, for the visible domain only.
+
+    A scene is sampled with a margin around the view; the codomain shows the image of what
+    is on screen on the left, so samples outside ``visible`` become breaks (NaN) in the
+    grid's images, and critical segments with an end outside are left out.
+    """
+    g = scene.grid
+    vertical = np.where(_inside(g.vertical, visible)[:, None], g.vertical_image, np.nan)
+    horizontal = np.where(_inside(g.horizontal, visible)[:, None], g.horizontal_image, np.nan)
+    critical = scene.critical_image
+    if critical.size:
+        keep = _inside(scene.critical, visible).reshape(-1, 2).all(axis=1)
+        critical = critical.reshape(-1, 2, 2)[keep].reshape(-1, 2)
+    return vertical, horizontal, critical
+
+
+def image_limits(vertical: np.ndarray, horizontal: np.ndarray):
+    """Robust limits of the images of the visible grid (see :func:`visible_images`)."""
+    img = np.concatenate([vertical, horizontal])
+    return robust_limits(img[:, 0], img[:, 1])
+
+
 def _visible_limits(grid: GridLines, visible: Rect):
     """Robust limits of the image of the visible part of the grid."""
-    v0, v1, w0, w1 = visible
-    img = []
-    for domain, image in ((grid.vertical, grid.vertical_image), (grid.horizontal, grid.horizontal_image)):
-        with np.errstate(invalid="ignore"):
-            inside = (domain[:, 0] >= v0) & (domain[:, 0] <= v1) & (domain[:, 1] >= w0) & (domain[:, 1] <= w1)
-        img.append(image[inside])
-    img = np.concatenate(img) if img else np.empty((0, 2))
+    img = np.concatenate([grid.vertical_image[_inside(grid.vertical, visible)],
+                          grid.horizontal_image[_inside(grid.horizontal, visible)]])
     if img.size == 0:
         img = np.concatenate([grid.vertical_image, grid.horizontal_image])
     return robust_limits(img[:, 0], img[:, 1])

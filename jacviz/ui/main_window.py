@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
         self.sampler = LatestWorker("sample", self)
         self.sampler.finished.connect(self._on_sampled)
         self.sampler.failed.connect(self._on_sample_failed)
+        self.imager = LatestWorker("images", self)
+        self.imager.finished.connect(self._on_images)
+        self.imager.failed.connect(self._on_sample_failed)
         self._relay = _SimplifyRelay(self)
         self._relay.done.connect(self._on_simplified)
 
@@ -422,7 +425,9 @@ class MainWindow(QMainWindow):
     def follow_domain(self) -> None:
         self.codomain.follow = True
         if self.scene is not None:
-            self.codomain.show_scene(self.scene)
+            from jacviz.ui.views import image_paths
+
+            self.codomain.show_scene(self.scene, image_paths(self.scene, self.domain.visible_rect()))
 
     def show_help(self) -> None:
         if self._help is None:
@@ -481,6 +486,9 @@ class MainWindow(QMainWindow):
 
         return self.apply_mapping(s.mapping, rect=s.domain_range, ranges=dict(s.params), after=after)
 
+    def _idle(self) -> bool:
+        return self.compiler.is_idle() and self.sampler.is_idle() and self.imager.is_idle()
+
     @property
     def formulas_pending(self) -> bool:
         """True while formulas are being simplified in the background."""
@@ -499,9 +507,9 @@ class MainWindow(QMainWindow):
             app.processEvents()
             if self._first_mapping is not None:
                 continue  # the first mapping starts when the window has been shown
-            if self.compiler.is_idle() and self.sampler.is_idle():
+            if self._idle():
                 app.processEvents()  # deliver the queued result, which may ask for more
-                if self.compiler.is_idle() and self.sampler.is_idle():
+                if self._idle():
                     return True
             time.sleep(0.002)
         return False
@@ -597,7 +605,9 @@ class MainWindow(QMainWindow):
         if job["after"] is not None:
             job["after"]()
         self._scene_key = (prepared.compiled, _params_key(params), self.lab.t, None)
-        self.request_resample()  # only if the view moved on while this was compiled
+        # The first scene of a mapping is sampled without a margin, to be drawn sooner; the
+        # margin that makes small pans free follows from the worker right after.
+        self.request_resample(add_margin=True)
         self.files.changed()
         if not self._warmed:
             # the next mapping typed should not wait for a worker to import sympy
@@ -616,7 +626,7 @@ class MainWindow(QMainWindow):
         self.show_message(f"{error} — the previous mapping stays drawn", error=True)
         self.mappingFailed.emit(str(error))
 
-    def request_resample(self) -> None:
+    def request_resample(self, add_margin: bool = False) -> None:
         """Make the drawn scene cover the visible domain for the current mapping and values.
 
         Scenes are sampled with a margin around the view (PAN_MARGIN), so a pan that stays
@@ -631,8 +641,13 @@ class MainWindow(QMainWindow):
         linerr_h = self.h if self.mode == "linerr" else None
         key = (compiled, _params_key(params), self.lab.t, linerr_h)
         scene = self.scene
+        needs_margin = add_margin and scene is not None and scene.rect == scene.visible
         if (scene is not None and key == self._scene_key and self.sampler.is_idle()
-                and scene.covers(rect, self.quality)):
+                and scene.covers(rect, self.quality) and not needs_margin):
+            # No new samples needed. The right view is redrawn for the image of the new
+            # view on a worker thread (its paths take a few milliseconds to build).
+            if rect != scene.visible:
+                self.imager.submit(_image_job, scene, rect)
             self.sceneDrawn.emit()
             return
         self.sampler.submit(_sample_job, compiled, self.lab.numeric(compiled), rect, self.quality,
@@ -651,6 +666,12 @@ class MainWindow(QMainWindow):
         if params != self.parameters.values():
             return
         self._update_overlay()
+
+    @guarded
+    def _on_images(self, generation: int, result) -> None:
+        scene, _rect, paths = result
+        if scene is self.scene and generation == self.imager.generation:
+            self.codomain.show_scene(scene, paths)
 
     @guarded
     def _on_sample_failed(self, generation: int, error: MappingError) -> None:
@@ -836,6 +857,7 @@ class MainWindow(QMainWindow):
             traceback.print_exc(file=sys.stderr)
         self.compiler.close()
         self.sampler.close()
+        self.imager.close()
         self.lab.close()
         job = self._simplify_job
         if job is not None:
@@ -864,7 +886,7 @@ def _compile_job(text, default_variables, old_values, ranges, rect, quality, str
         from jacviz.core.morph import MorphedMapping
 
         numeric = MorphedMapping(prepared.compiled, t)
-    scene = sample_scene(numeric, rect, quality, params, margin=PAN_MARGIN)
+    scene = sample_scene(numeric, rect, quality, params)  # no margin yet: see _on_compiled
     return prepared, params, _with_paths(scene)
 
 
@@ -873,6 +895,13 @@ def _sample_job(compiled, numeric, rect, quality, params, linerr_h=None, key=Non
     scene = sample_scene(numeric, rect, quality, params, linerr_h=linerr_h, margin=PAN_MARGIN)
     scene.extra["key"] = key
     return compiled, params, _with_paths(scene)
+
+
+def _image_job(scene, rect):
+    """Background: the codomain's paths for the image of the visible rectangle ``rect``."""
+    from jacviz.ui.views import image_paths
+
+    return scene, rect, image_paths(scene, rect)
 
 
 def _params_key(params: dict) -> tuple:

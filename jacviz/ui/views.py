@@ -14,11 +14,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from jacviz.core.sampling import Linearization
-from jacviz.core.scene import HEATMAP_LABELS, Scene, heatmap_values
+from jacviz.core.scene import HEATMAP_LABELS, Scene, heatmap_values, image_limits, visible_images
 from jacviz.ui import style
 
 _EMPTY = np.empty((0, 2))
@@ -162,16 +162,29 @@ def polyline_path(points: np.ndarray, connect: str) -> tuple[QPainterPath | None
     return path, QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
 
 
-def scene_paths(scene: Scene) -> dict[str, tuple[QPainterPath | None, QRectF]]:
-    """The paths of a scene's static curves, for DomainView/CodomainView.show_scene."""
+def scene_paths(scene: Scene, visible=None) -> dict[str, tuple[QPainterPath | None, QRectF]]:
+    """The paths of a scene's static curves, for DomainView/CodomainView.show_scene.
+
+    The codomain's paths show the image of ``visible`` (default: what was visible when the
+    scene was sampled), not of the margin sampled around it.
+    """
     g = scene.grid
     return {
         "domain_vertical": polyline_path(g.vertical, "finite"),
         "domain_horizontal": polyline_path(g.horizontal, "finite"),
         "domain_critical": polyline_path(scene.critical, "pairs"),
-        "image_vertical": polyline_path(g.vertical_image, "finite"),
-        "image_horizontal": polyline_path(g.horizontal_image, "finite"),
-        "image_critical": polyline_path(scene.critical_image, "pairs"),
+        **image_paths(scene, visible or scene.visible),
+    }
+
+
+def image_paths(scene: Scene, visible) -> dict[str, tuple[QPainterPath | None, QRectF]]:
+    """The codomain's paths for the visible domain ``visible``, and its robust limits."""
+    vertical, horizontal, critical = visible_images(scene, visible)
+    return {
+        "image_vertical": polyline_path(vertical, "finite"),
+        "image_horizontal": polyline_path(horizontal, "finite"),
+        "image_critical": polyline_path(critical, "pairs"),
+        "image_limits": image_limits(vertical, horizontal),
     }
 
 
@@ -512,40 +525,26 @@ class DomainView(_View):
         self.visibleRectChanged.emit(self.visible_rect())
 
 
-class _Lens(pg.PlotWidget):
+class _Lens(QWidget):
     """A magnified view of F near F(p), inset in the codomain view's corner.
 
     At the scale of the whole codomain the small circle's image is a few pixels wide; here
     it fills the frame, so the true image and the ellipse J(p) predicts can be compared.
-    The lens never changes its range: what it draws is moved to F(p) = 0 and scaled to
-    fit, so a cursor move redraws one item and no axes (the scale is written underneath).
+    What it draws is moved to F(p) = 0 and scaled to fit a fixed square, so it needs no axes
+    (the scale is written underneath). It is a plain widget painting with QPainter: on every
+    cursor move it repaints itself, and a graphics view would cost several times more.
     """
 
     EXTENT = 1.3
 
     def __init__(self, parent) -> None:
-        super().__init__(parent=parent, background=(255, 255, 255))
+        super().__init__(parent)
         self.setObjectName("lens")
-        # Opaque, so that repainting the lens on a cursor move does not repaint the
-        # codomain view underneath it as well.
+        # Opaque, so that repainting the lens does not repaint the codomain view under it.
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        item = self.getPlotItem()
-        item.setAspectLocked(True)
-        item.hideButtons()
-        item.setMenuEnabled(False)
-        item.setMouseEnabled(x=False, y=False)
-        item.hideAxis("left")
-        item.hideAxis("bottom")
-        item.setTitle("near F(p), magnified", size="9pt", color=style.FOREGROUND)
-        item.getViewBox().setRange(xRange=(-self.EXTENT, self.EXTENT), yRange=(-self.EXTENT, self.EXTENT),
-                                   padding=0.0)
-        item.disableAutoRange()
-        self.setFrameStyle(1)
-        self.setStyleSheet("border: 1px solid #999;")
-        self.overlay = Overlay()
-        self.overlay.setZValue(1)
-        item.addItem(self.overlay, ignoreBounds=True)
+        self._strokes: list[tuple[QPen, QPainterPath]] = []
+        self._markers: list[tuple[float, float]] = []
+        self._labels: list[tuple[QColor, float, float, str]] = []
         self._pens = {
             "true": style.pen(style.TRUE_IMAGE, 2.0),
             "linear": style.pen(style.LINEAR_IMAGE, 2.0, style=Qt.PenStyle.DashLine),
@@ -555,7 +554,57 @@ class _Lens(pg.PlotWidget):
         }
 
     def clear(self) -> None:
-        self.overlay.clear()
+        self._strokes, self._markers, self._labels = [], [], []
+        self.update()
+
+    def _set(self, strokes, markers, labels) -> None:
+        self._strokes = []
+        for pen, pts, connect in strokes:
+            path, _rect = polyline_path(pts, connect)
+            if path is not None:
+                self._strokes.append((pen, path))
+        self._markers = markers
+        self._labels = [(QColor(*c), x, y, t) for c, x, y, t in labels]
+        self.update()
+
+    def _frame(self) -> tuple[QRectF, QTransform]:
+        """The square plot area under the title, and the map from local units to pixels."""
+        title = self.fontMetrics().height() + 6
+        side = max(min(self.width() - 8, self.height() - title - 6), 10)
+        area = QRectF((self.width() - side) / 2, title, side, side)
+        scale = side / (2 * self.EXTENT)
+        transform = QTransform()
+        transform.translate(area.center().x(), area.center().y())
+        transform.scale(scale, -scale)
+        return area, transform
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(255, 255, 255))
+        painter.setPen(QColor(153, 153, 153))
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        painter.setPen(QColor(*style.FOREGROUND))
+        painter.drawText(QRectF(0, 2, self.width(), self.fontMetrics().height() + 2),
+                         int(Qt.AlignmentFlag.AlignHCenter), "near F(p), magnified")
+        area, transform = self._frame()
+        painter.setClipRect(area)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setTransform(transform)
+        for pen, path in self._strokes:
+            painter.setPen(pen)
+            painter.drawPath(path)
+        painter.resetTransform()
+        painter.setClipping(False)
+        painter.setPen(pg.mkPen("k", width=1.5))
+        painter.setBrush(QColor(255, 255, 255))
+        for x, y in self._markers:
+            painter.drawEllipse(transform.map(QPointF(x, y)), 3.5, 3.5)
+        metrics = painter.fontMetrics()
+        for colour, x, y, text in self._labels:
+            anchor = transform.map(QPointF(x, y))
+            painter.setPen(colour)
+            painter.drawText(QPointF(anchor.x() - metrics.horizontalAdvance(text) / 2, anchor.y() - 4), text)
+        painter.end()
 
     def show_linearization(self, lin: Linearization, arrow1: np.ndarray, arrow2: np.ndarray) -> None:
         """Draw the neighbourhood's images about F(p), scaled to the frame."""
@@ -588,7 +637,7 @@ class _Lens(pg.PlotWidget):
             for k, axis in ((1, a1), (2, a2)):
                 tip = axis if axis[1] >= 0 else -axis
                 labels.append((style.AXES, tip[0], tip[1], f"σ{'₁₂'[k - 1]} = {s[k - 1]:.4g}"))
-        self.overlay.set_strokes(strokes, [_marker(0.0, 0.0)], labels)
+        self._set(strokes, [(0.0, 0.0)], labels)
 
 
 class CodomainView(_View):
@@ -652,7 +701,7 @@ class CodomainView(_View):
         """Draw a scene's images; see DomainView.show_scene for ``paths``."""
         paths = paths or scene_paths(scene)
         if self.follow:
-            (u0, v0), (u1, v1) = scene.image_limits
+            (u0, v0), (u1, v1) = paths.get("image_limits", scene.image_limits)
             self.viewbox.setRange(xRange=(u0, u1), yRange=(v0, v1), padding=0.0)
         self.grid_vertical.set_path(*paths["image_vertical"])
         self.grid_horizontal.set_path(*paths["image_horizontal"])

@@ -12,26 +12,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
+from corehelpers import compiled
 
 from jacviz.core.errors import MappingError
-from jacviz.core.mapping import Mapping
-from jacviz.core.numeric import OPERATIONS, CompiledMapping, Program, compile_mapping
+from jacviz.core.numeric import OPERATIONS, CompiledMapping, Program
 
-
-def _compiled(text: str) -> CompiledMapping:
-    return compile_mapping(Mapping.from_text(text))
-
-
-@pytest.fixture(autouse=True)
-def _warnings_are_errors():
-    """Every test here fails on any RuntimeWarning (overflow, divide, invalid) that escapes."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.usefixtures("warnings_are_errors")
 
 
 GRID_X, GRID_Y = np.meshgrid(np.linspace(-1.0, 2.0, 4), np.linspace(-2.0, 1.0, 3))  # shape (3, 4)
@@ -40,7 +29,7 @@ GRID_X, GRID_Y = np.meshgrid(np.linspace(-1.0, 2.0, 4), np.linspace(-2.0, 1.0, 3
 @pytest.mark.parametrize("text", ["2x + y, x - y", "x, y", "3, 4", "x + 1, 2", "z", "2z + i"])
 def test_constant_jacobian_has_the_grid_shape(text):
     """Linear and constant mappings return (3, 4) arrays for F, every J entry and det, on a (3, 4) grid."""
-    c = _compiled(text)
+    c = compiled(text)
     outputs = [*c.values(GRID_X, GRID_Y), *c.jacobian(GRID_X, GRID_Y), c.det(GRID_X, GRID_Y)]
     for out in outputs:
         assert isinstance(out, np.ndarray)
@@ -51,7 +40,7 @@ def test_constant_jacobian_has_the_grid_shape(text):
 
 def test_linear_map_values():
     """2x + y, x - y: J = [[2, 1], [1, -1]] everywhere, det = -3, F as written."""
-    c = _compiled("2x + y, x - y")
+    c = compiled("2x + y, x - y")
     a, b, cc, d, det = c.jacobian(GRID_X, GRID_Y)
     assert (a == 2).all() and (b == 1).all() and (cc == 1).all() and (d == -1).all() and (det == -3).all()
     u, v = c.values(GRID_X, GRID_Y)
@@ -61,19 +50,19 @@ def test_linear_map_values():
 
 def test_broadcasting_a_row_and_a_column():
     """x of shape (4,) and y of shape (3, 1) broadcast to (3, 4), as a grid does."""
-    c = _compiled("x y, x + y")
+    c = compiled("x y, x + y")
     xs, ys = np.arange(4.0), np.arange(3.0)[:, None]
     u, v = c.values(xs, ys)
     assert u.shape == v.shape == (3, 4)
     np.testing.assert_array_equal(u, xs * ys)
     assert c.det(xs, ys).shape == (3, 4)
     # a term of x alone (v = x here) is still full-sized
-    assert _compiled("x, y^2").values(xs, ys)[0].shape == (3, 4)
+    assert compiled("x, y^2").values(xs, ys)[0].shape == (3, 4)
 
 
 def test_scalars_give_zero_dimensional_arrays():
     """Python floats in, 0-d arrays out; jacobian_at is 2×2 and value_at has length 2."""
-    c = _compiled("x^2 - y^2, 2xy")
+    c = compiled("x^2 - y^2, 2xy")
     u, v = c.values(1.0, 2.0)
     assert u.shape == () and float(u) == -3.0 and float(v) == 4.0
     assert c.det(1.0, 2.0).shape == ()
@@ -84,20 +73,20 @@ def test_scalars_give_zero_dimensional_arrays():
 
 def test_outputs_never_alias_inputs():
     """The identity mapping returns copies: writing to u must not change x, nor v change u."""
-    c = _compiled("x, x")
+    c = compiled("x, x")
     xs = np.arange(5.0)
     u, v = c.values(xs, xs)
     assert not np.shares_memory(u, xs) and not np.shares_memory(u, v)
     u[:] = -1
     assert (xs == np.arange(5.0)).all() and (v == np.arange(5.0)).all()
-    a, _, _, d, _ = _compiled("x + 1, y").jacobian(xs, xs)
+    a, _, _, d, _ = compiled("x + 1, y").jacobian(xs, xs)
     a[0] = 99  # constant outputs are writeable arrays of their own
     assert d[0] == 1
 
 
 def test_parameters_default_to_one_and_are_used():
     """A parameter left out is 1; a given one is used."""
-    c = _compiled("a x, b y")
+    c = compiled("a x, b y")
     np.testing.assert_array_equal(c.value_at(2.0, 3.0), [2.0, 3.0])
     np.testing.assert_array_equal(c.value_at(2.0, 3.0, {"a": 5.0, "b": -1.0}), [10.0, -3.0])
     assert c.parameters == ("a", "b")
@@ -109,7 +98,7 @@ def test_parameters_default_to_one_and_are_used():
 
 def test_pole_gives_nan_not_inf():
     """1/z at 0 is NaN in F, J and det; one step away all is finite."""
-    c = _compiled("1/z")
+    c = compiled("1/z")
     xs = np.array([0.0, 1.0])
     for out in (*c.values(xs, 0.0), *c.jacobian(xs, 0.0), c.det(xs, 0.0)):
         assert np.isnan(out[0]) and np.isfinite(out[1])
@@ -119,14 +108,14 @@ def test_pole_gives_nan_not_inf():
 
 def test_division_by_zero_on_a_line():
     """x/y on the line y = 0 is NaN (0/0 and 1/0 alike), finite elsewhere."""
-    c = _compiled("x / y, y")
+    c = compiled("x / y, y")
     u, _ = c.values(np.array([0.0, 1.0, 1.0]), np.array([0.0, 0.0, 2.0]))
     assert np.isnan(u[:2]).all() and u[2] == 0.5
 
 
 def test_log_and_sqrt_of_negatives_are_nan_in_f_and_j():
     """Outside the domain of log or sqrt, F and every entry of J are NaN (J is not 1/x there)."""
-    c = _compiled("log(x), sqrt(y)")
+    c = compiled("log(x), sqrt(y)")
     xs = np.array([-1.0, 1.0, 2.0])
     ys = np.array([1.0, -4.0, 4.0])
     u, v = c.values(xs, ys)
@@ -141,7 +130,7 @@ def test_log_and_sqrt_of_negatives_are_nan_in_f_and_j():
 
 def test_overflow_is_nan():
     """exp(x^2) at x = 100 overflows float64: F, J and det are NaN there and exact at x = 1."""
-    c = _compiled("exp(x^2), y")
+    c = compiled("exp(x^2), y")
     xs = np.array([100.0, 1.0])
     u, v = c.values(xs, 0.0)
     assert np.isnan(u[0]) and u[1] == pytest.approx(np.e)
@@ -154,7 +143,7 @@ def test_overflow_is_nan():
 
 def test_derivative_blowing_up_is_nan():
     """sqrt(x) at 0 is 0, but its derivative 1/(2√x) is infinite there: NaN, not inf."""
-    c = _compiled("sqrt(x), y")
+    c = compiled("sqrt(x), y")
     u, _ = c.values(0.0, 0.0)
     a, *_ = c.jacobian(0.0, 0.0)
     assert float(u) == 0.0
@@ -163,7 +152,7 @@ def test_derivative_blowing_up_is_nan():
 
 def test_float32_overflows_to_nan_and_keeps_its_dtype():
     """In float32, x^2 at 1e30 overflows: NaN, and every output is float32."""
-    c = _compiled("x^2, 2y")
+    c = compiled("x^2, 2y")
     xs = np.array([1e30, 3.0], dtype=np.float32)
     u, v = c.values(xs, np.float32(1.0), dtype=np.float32)
     assert u.dtype == v.dtype == np.float32
@@ -178,7 +167,7 @@ def test_float32_overflows_to_nan_and_keeps_its_dtype():
 
 def test_constant_nan_mapping_is_nan_everywhere():
     """A constant that is undefined as a real number (log(-1)) becomes NaN of the full shape."""
-    c = _compiled("x + log(-1), y")
+    c = compiled("x + log(-1), y")
     u, v = c.values(GRID_X, GRID_Y)
     assert u.shape == (3, 4) and np.isnan(u).all()
     assert np.isfinite(v).all()
@@ -187,24 +176,24 @@ def test_constant_nan_mapping_is_nan_everywhere():
 def test_constants_are_computed_like_everything_else():
     """A constant made of functions is computed by the program in floating point, as it would be with
     a variable in it: sin(exp(100)) + y equals sin(exp(100) x) + y at x = 1, and exp(exp(20)) is NaN."""
-    c = _compiled("exp(exp(20)) + x, sin(exp(100)) + y")
+    c = compiled("exp(exp(20)) + x, sin(exp(100)) + y")
     u, v = c.values(GRID_X, GRID_Y)
     assert u.shape == v.shape == (3, 4)
     assert np.isnan(u).all()  # e^(e^20) does not fit in a float
-    same = _compiled("x, sin(exp(100) x) + y")
+    same = compiled("x, sin(exp(100) x) + y")
     np.testing.assert_array_equal(v, same.values(np.ones_like(GRID_X), GRID_Y)[1])
 
 
 def test_nested_cancelling_constant_compiles():
     """acosh((1e300)^i (1e300)^i) is a constant whose sympy evalf never finished; it now compiles."""
-    c = _compiled("acosh(((1e300)^(i)) ((1e300)^(i))) + z")
+    c = compiled("acosh(((1e300)^(i)) ((1e300)^(i))) + z")
     u, v = c.values(GRID_X, GRID_Y)
     assert u.shape == (3, 4) and v.shape == (3, 4)
 
 
 def test_constant_functions_are_accurate():
     """A constant made of functions is computed in float64 to rounding: sin²1 + cos²1 = 1, √2·√3 = √6."""
-    c = _compiled("x + sin(1)^2 + cos(1)^2, sqrt(2) sqrt(3) y + atan(1)")
+    c = compiled("x + sin(1)^2 + cos(1)^2, sqrt(2) sqrt(3) y + atan(1)")
     u, v = c.values(np.array([0.5]), np.array([2.0]))
     assert u[0] == pytest.approx(1.5, rel=1e-15)
     assert v[0] == pytest.approx(2 * np.sqrt(6) + np.pi / 4, rel=1e-15)
@@ -212,7 +201,7 @@ def test_constant_functions_are_accurate():
 
 def test_wrong_number_of_inputs_is_a_mapping_error():
     """A Program run with the wrong number of inputs raises MappingError."""
-    c = _compiled("x, y")
+    c = compiled("x, y")
     with pytest.raises(MappingError, match="expected 2 inputs"):
         c.values_program.run(1.0)
 
@@ -229,7 +218,7 @@ ROUND_TRIP = ["x^2 - y^2, 2xy", "exp(z)", "1/z", "(r, t) -> r cos(t), r sin(t)",
 @pytest.mark.parametrize("text", ROUND_TRIP)
 def test_json_round_trip_gives_identical_numbers(text):
     """A compiled mapping saved as JSON and loaded again computes bit-for-bit the same arrays."""
-    c = _compiled(text)
+    c = compiled(text)
     loaded = CompiledMapping.from_json(c.to_json())
     assert loaded.variables == c.variables and loaded.parameters == c.parameters
     assert loaded.values_program == c.values_program
@@ -247,7 +236,7 @@ def test_json_round_trip_gives_identical_numbers(text):
 
 def test_program_json_is_plain_data_from_the_instruction_table():
     """A saved program names only operations from the fixed table; no code, no names of Python objects."""
-    data = json.loads(_compiled("exp(z) + log(z)").to_json())
+    data = json.loads(compiled("exp(z) + log(z)").to_json())
     for key in ("values", "jacobian", "det"):
         for op in data[key]["ops"]:
             assert op[0] == "const" or op[0] in OPERATIONS
@@ -256,7 +245,7 @@ def test_program_json_is_plain_data_from_the_instruction_table():
 
 def test_saved_program_runs_without_sympy():
     """Loading and running a saved Program imports neither sympy nor the mapping module."""
-    saved = _compiled("x^2 - y^2, 2xy").to_json()
+    saved = compiled("x^2 - y^2, 2xy").to_json()
     code = (
         "import sys, json\n"
         "from jacviz.core.numeric import CompiledMapping\n"
@@ -320,7 +309,7 @@ def test_malformed_program_is_refused(text):
 @pytest.mark.parametrize("text", MALFORMED.values(), ids=MALFORMED.keys())
 def test_malformed_compiled_mapping_is_refused(text):
     """CompiledMapping.from_json refuses a bad program inside a good envelope, and a bad envelope."""
-    good = json.loads(_compiled("x, y").to_json())
+    good = json.loads(compiled("x, y").to_json())
     with pytest.raises(MappingError):
         CompiledMapping.from_json(text)
     try:

@@ -7,13 +7,10 @@ not first-order accurate is caught.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
+from corehelpers import compiled
 
-from jacviz.core.mapping import Mapping
-from jacviz.core.numeric import CompiledMapping, compile_mapping
 from jacviz.core.pointinfo import point_info
 from jacviz.core.sampling import (
     cell_centres,
@@ -29,17 +26,7 @@ from jacviz.core.sampling import (
     robust_span,
 )
 
-
-def _compiled(text: str) -> CompiledMapping:
-    return compile_mapping(Mapping.from_text(text))
-
-
-@pytest.fixture(autouse=True)
-def _warnings_are_errors():
-    """No RuntimeWarning may escape from sampling, even at poles and on undefined lines."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.usefixtures("warnings_are_errors")
 
 
 # ---------------------------------------------------------------------------------------
@@ -52,7 +39,7 @@ CUSP_RECT = (-2.0, 1.0, -1.0, 3.0)  # not square, not symmetric: a transposed im
 def test_det_field_rows_are_y_and_columns_are_x():
     """For x, y^3 + xy (det = x + 3y²), pixel (i, j) holds det at (x_j, y_i), the cell centres."""
     n = 8
-    field = det_field(_compiled("x, y^3 + x y"), CUSP_RECT, n)
+    field = det_field(compiled("x, y^3 + x y"), CUSP_RECT, n)
     assert field.shape == (n, n)
     x0, x1, y0, y1 = CUSP_RECT
     dx, dy = (x1 - x0) / n, (y1 - y0) / n
@@ -68,7 +55,7 @@ def test_det_field_rows_are_y_and_columns_are_x():
 
 def test_det_field_dtype_and_parameters():
     """det_field is float32 by default, float64 on request, and uses the parameters given."""
-    c = _compiled("a x, y")
+    c = compiled("a x, y")
     f32 = det_field(c, (0, 1, 0, 1), 4)
     assert f32.dtype == np.float32 and (f32 == 1).all()
     f64 = det_field(c, (0, 1, 0, 1), 4, {"a": -2.5}, dtype=np.float64)
@@ -77,7 +64,7 @@ def test_det_field_dtype_and_parameters():
 
 def test_det_field_constant_det_is_full_size():
     """A constant det J (shear) still fills the whole n×n image."""
-    field = det_field(_compiled("x + 2y, y"), (-1, 1, -1, 1), 5)
+    field = det_field(compiled("x + 2y, y"), (-1, 1, -1, 1), 5)
     assert field.shape == (5, 5) and (field == 1).all()
 
 
@@ -94,7 +81,7 @@ def test_fold_critical_curve_is_the_x_axis():
     """x, y^2 has det J = 2y: the critical segments lie on y = 0 and run across the whole width."""
     rect = (-2.0, 2.0, -1.5, 1.0)
     n = 64
-    segments = critical_segments(det_field(_compiled("x, y^2"), rect, n), rect)
+    segments = critical_segments(det_field(compiled("x, y^2"), rect, n), rect)
     pairs = _pairs(segments)
     assert len(pairs) >= n - 2
     np.testing.assert_allclose(segments[:, 1], 0.0, atol=1e-6)
@@ -109,7 +96,7 @@ def test_whitney_cusp_critical_curve_is_the_parabola():
     """x, y^3 + xy: every endpoint satisfies x + 3y² ≈ 0, and the parabola is traced over the full rect."""
     rect = (-2.0, 1.0, -1.0, 1.0)
     n = 200
-    segments = critical_segments(det_field(_compiled("x, y^3 + x y"), rect, n), rect)
+    segments = critical_segments(det_field(compiled("x, y^3 + x y"), rect, n), rect)
     _pairs(segments)
     h = max(rect[1] - rect[0], rect[3] - rect[2]) / n
     residual = segments[:, 0] + 3 * segments[:, 1] ** 2
@@ -125,8 +112,8 @@ def test_whitney_cusp_critical_curve_is_the_parabola():
 def test_no_critical_curve_where_det_has_one_sign():
     """A shear (det J = 1) and exp(z) (det J = e^{2x} > 0) have no critical curve at all."""
     rect = (-1.0, 1.0, -1.0, 1.0)
-    assert critical_segments(det_field(_compiled("x + 2y, y"), rect, 16), rect).shape == (0, 2)
-    assert critical_segments(det_field(_compiled("exp(z)"), rect, 16), rect).shape == (0, 2)
+    assert critical_segments(det_field(compiled("x + 2y, y"), rect, 16), rect).shape == (0, 2)
+    assert critical_segments(det_field(compiled("exp(z)"), rect, 16), rect).shape == (0, 2)
 
 
 def test_critical_segments_skip_undefined_squares():
@@ -145,7 +132,7 @@ def test_pole_between_samples_is_not_a_critical_curve():
     it); critical_curve checks each segment's midpoint and drops it.
     """
     rect = (-1.0, 1.0, -1.0, 1.0)
-    c = _compiled("log(abs(x)), y")
+    c = compiled("log(abs(x)), y")
     for n in (16, 64, 512):
         field = det_field(c, rect, n)
         assert critical_segments(field, rect).size > 0
@@ -157,7 +144,7 @@ def test_critical_curve_keeps_true_zeros():
     rect = (-2.0, 2.0, -2.0, 2.0)
     cases = (("x, y^3 + x y", lambda p: p[:, 0] + 3 * p[:, 1] ** 2), ("x, y^2", lambda p: p[:, 1]))
     for text, on_curve in cases:
-        c = _compiled(text)
+        c = compiled(text)
         field = det_field(c, rect, 256)
         every = critical_segments(field, rect)
         kept = critical_curve(c, field, rect)
@@ -167,7 +154,7 @@ def test_critical_curve_keeps_true_zeros():
 
 def test_map_segments_maps_pairs_and_drops_undefined_ones():
     """map_segments sends endpoints through F and drops a pair with an undefined end."""
-    c = _compiled("1/z")
+    c = compiled("1/z")
     segments = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 2.0]])
     mapped = _pairs(map_segments(c, segments))
     assert mapped.shape == (2, 2, 2)
@@ -183,7 +170,7 @@ def test_map_segments_maps_pairs_and_drops_undefined_ones():
 def test_grid_lines_layout():
     """Each family is lines × (samples + 1) rows: a line of samples, then one NaN separator row."""
     lines, samples = 5, 7
-    g = grid_lines(_compiled("x, y"), (0.0, 4.0, -1.0, 1.0), lines=lines, samples=samples)
+    g = grid_lines(compiled("x, y"), (0.0, 4.0, -1.0, 1.0), lines=lines, samples=samples)
     for arr in (g.vertical, g.horizontal, g.vertical_image, g.horizontal_image):
         assert arr.shape == (lines * (samples + 1), 2)
         per_line = arr.reshape(lines, samples + 1, 2)
@@ -209,7 +196,7 @@ def _max_finite_step(family: np.ndarray, lines: int, samples: int) -> float:
 def test_grid_lines_break_at_the_pole_of_one_over_z():
     """Images of grid lines under 1/z break (NaN) near 0 and no drawn segment jumps across the pole."""
     lines, samples, rect = 41, 400, (-1.0, 1.0, -1.0, 1.0)
-    c = _compiled("1/z")
+    c = compiled("1/z")
     g = grid_lines(c, rect, lines=lines, samples=samples)
     for domain, image in ((g.vertical, g.vertical_image), (g.horizontal, g.horizontal_image)):
         body_image = image.reshape(lines, samples + 1, 2)[:, :-1]
@@ -230,7 +217,7 @@ def test_grid_lines_break_at_the_pole_of_one_over_z():
 def test_grid_lines_of_a_smooth_map_have_no_breaks():
     """exp(z) on a small rect is smooth: no NaN inside any line."""
     lines, samples = 11, 50
-    g = grid_lines(_compiled("exp(z)"), (-1.0, 1.0, -1.0, 1.0), lines=lines, samples=samples)
+    g = grid_lines(compiled("exp(z)"), (-1.0, 1.0, -1.0, 1.0), lines=lines, samples=samples)
     for image in (g.vertical_image, g.horizontal_image):
         assert np.isfinite(image.reshape(lines, samples + 1, 2)[:, :-1]).all()
 
@@ -242,13 +229,13 @@ def test_grid_lines_partly_undefined_without_warnings():
     over an all-NaN line used to warn; no warning may escape (see the autouse fixture).
     """
     lines, samples = 5, 10
-    g = grid_lines(_compiled("log(x), y"), (-3.0, 1.0, 0.0, 1.0), lines=lines, samples=samples)
+    g = grid_lines(compiled("log(x), y"), (-3.0, 1.0, 0.0, 1.0), lines=lines, samples=samples)
     image = g.vertical_image.reshape(lines, samples + 1, 2)[:, :-1]
     xs = g.vertical.reshape(lines, samples + 1, 2)[:, 0, 0]
     for x, line in zip(xs, image, strict=True):
         drawable = np.isfinite(line).all(axis=1)
         assert drawable.all() if x > 0 else not drawable.any()
-    nothing = grid_lines(_compiled("log(x), log(y)"), (-3.0, -1.0, -2.0, -1.0), lines=3, samples=4)
+    nothing = grid_lines(compiled("log(x), log(y)"), (-3.0, -1.0, -2.0, -1.0), lines=3, samples=4)
     assert np.isnan(nothing.vertical_image).all() and np.isnan(nothing.horizontal_image).all()
 
 
@@ -263,7 +250,7 @@ def test_grid_lines_partly_undefined_without_warnings():
 )
 def test_linearization_error_is_second_order(text, point):
     """The true image of an h-circle and its linear prediction differ by O(h²): halving h quarters the gap."""
-    c = _compiled(text)
+    c = compiled(text)
     gaps = []
     for h in (0.02, 0.01):
         lin = linearization(c, point, h)
@@ -275,7 +262,7 @@ def test_linearization_error_is_second_order(text, point):
 
 def test_linearization_parts():
     """The lens holds p, F(p), J(p), a closed circle of radius h, and the matching images."""
-    c = _compiled("z^2")
+    c = compiled("z^2")
     lin = linearization(c, (1.0, 2.0), 0.1)
     np.testing.assert_array_equal(lin.point, [1.0, 2.0])
     np.testing.assert_allclose(lin.value, [-3.0, 4.0])
@@ -290,7 +277,7 @@ def test_linearization_parts():
 
 def test_linearization_at_a_pole_is_undefined():
     """At the pole of 1/z the Jacobian is NaN, det is NaN and the stretches are NaN."""
-    lin = linearization(_compiled("1/z"), (0.0, 0.0), 0.1)
+    lin = linearization(compiled("1/z"), (0.0, 0.0), 0.1)
     assert np.isnan(lin.jacobian).all() and np.isnan(lin.det)
     assert np.isnan(lin.stretches.singular_values).all()
 
@@ -376,7 +363,7 @@ def test_robust_level():
 
 def test_reading_orientation_kept():
     """z² at (1, 2): det 20 > 0, area scaled ×20 with orientation kept."""
-    info = point_info(_compiled("z^2"), 1.0, 2.0)
+    info = point_info(compiled("z^2"), 1.0, 2.0)
     assert info.defined and info.det == pytest.approx(20.0)
     assert info.reading() == "area near p is scaled ×20, orientation kept"
     assert info.trace == pytest.approx(4.0)
@@ -388,7 +375,7 @@ def test_reading_orientation_kept():
 
 def test_reading_orientation_reversed():
     """A reflection scaled by 0.5 in one direction: det -0.5, orientation reversed."""
-    info = point_info(_compiled("x, -0.5y"), 3.0, -1.0)
+    info = point_info(compiled("x, -0.5y"), 3.0, -1.0)
     assert info.det == pytest.approx(-0.5)
     assert info.reading() == "area near p is scaled ×0.5, orientation reversed"
     assert info.eigenvalues == pytest.approx((1.0, -0.5))
@@ -396,16 +383,16 @@ def test_reading_orientation_reversed():
 
 def test_reading_singular_fold_and_point():
     """On the fold y = 0 of x, y² the map is singular; x², y² at 0 crushes everything to a point."""
-    fold = point_info(_compiled("x, y^2"), 0.7, 0.0)
+    fold = point_info(compiled("x, y^2"), 0.7, 0.0)
     assert fold.det == 0.0 and fold.log_abs_det == -np.inf
     assert fold.reading() == "singular: the map folds here (area is crushed onto a curve)"
-    crushed = point_info(_compiled("x^2, y^2"), 0.0, 0.0)
+    crushed = point_info(compiled("x^2, y^2"), 0.0, 0.0)
     assert crushed.reading() == "singular: J = 0, the whole neighbourhood is crushed to a point"
 
 
 def test_reading_where_undefined():
     """At the pole of 1/z nothing is defined and the reading says so."""
-    info = point_info(_compiled("1/z"), 0.0, 0.0)
+    info = point_info(compiled("1/z"), 0.0, 0.0)
     assert not info.defined
     assert np.isnan(info.det) and np.isnan(info.trace) and np.isnan(info.log_abs_det)
     assert info.reading().startswith("F is not defined here")
@@ -413,6 +400,6 @@ def test_reading_where_undefined():
 
 def test_reading_uses_parameters():
     """The Hénon map with b = 0.3 reverses orientation with area factor 0.3 everywhere."""
-    info = point_info(_compiled("1 - a x^2 + y, b x"), 0.4, -0.2, {"a": 1.4, "b": 0.3})
+    info = point_info(compiled("1 - a x^2 + y, b x"), 0.4, -0.2, {"a": 1.4, "b": 0.3})
     assert info.det == pytest.approx(-0.3)
     assert info.reading() == "area near p is scaled ×0.3, orientation reversed"

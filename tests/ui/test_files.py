@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import APPLY_TIMEOUT_MS, apply, wait_idle
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog, QFileDialog
+from uihelpers import APPLY_TIMEOUT_MS, apply, wait_idle
 
 from jacviz.core import session as sessions
 from jacviz.core.presets import load_presets

@@ -7,9 +7,9 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import APPLY_TIMEOUT_MS, apply, wait_idle
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from uihelpers import APPLY_TIMEOUT_MS, apply, wait_idle
 
 
 def _wait_lab(qtbot, window):

@@ -1,7 +1,7 @@
 """Pixels where the mathematics says what colour they must be (no golden images)."""
 
 import numpy as np
-from conftest import APPLY_TIMEOUT_MS, wait_idle
+from uihelpers import APPLY_TIMEOUT_MS, wait_idle
 
 from jacviz.core.presets import load_presets
 
@@ -83,7 +83,7 @@ def test_fold_critical_curve_lies_where_det_changes_sign(qtbot, window):
 
 def test_nan_is_transparent(qtbot, window):
     """Where F is undefined (sqrt of a negative number) the background shows through."""
-    from conftest import apply
+    from uihelpers import apply
 
     apply(qtbot, window, "x, y + sqrt(x)")
     window.domain.show_rect((-2, 2, -2, 2))

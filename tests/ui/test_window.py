@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from conftest import APPLY_TIMEOUT_MS, apply, wait_idle
 from PySide6.QtCore import Qt
+from uihelpers import APPLY_TIMEOUT_MS, apply, wait_idle
 
 from jacviz.core.presets import load_presets
 
@@ -88,6 +88,7 @@ def test_every_preset_applies_and_draws(qtbot, window, preset):
         window.load_preset(preset)
     assert window.prepared.text == preset.mapping
     assert not window.mapping_bar.error.isVisible()
+    wait_idle(qtbot, window)  # a preset with other parameters changes the layout: resampled
     det = window.scene.det
     scene = window.scene
     assert det.shape == (scene.samples, scene.samples) and scene.samples >= 512
@@ -215,3 +216,32 @@ def test_exception_in_a_slot_becomes_a_message(qtbot, window, monkeypatch):
     monkeypatch.setattr(window.readout, "show_point", boom)
     window.move_cursor(0.1, 0.1)
     assert "simulated failure" in window.statusBar().currentMessage()
+
+
+def test_small_pan_needs_no_new_samples_and_the_codomain_follows(qtbot, window):
+    """Scenes carry a margin: a 5 % pan redraws at once, and the right view then shows the
+    image of exactly what is visible on the left."""
+    from jacviz.core.scene import visible_images
+
+    apply(qtbot, window, "x^2 - y^2, 2xy")
+    wait_idle(qtbot, window)
+    scene, generation = window.scene, window.sampler.generation
+    x0, x1, _y0, _y1 = window.domain.visible_rect()
+    shift = 0.05 * (x1 - x0)
+    with qtbot.waitSignal(window.sceneDrawn, timeout=APPLY_TIMEOUT_MS):
+        window.domain.viewbox.translateBy(x=shift)
+    wait_idle(qtbot, window)  # the right view's paths are rebuilt on a worker thread
+    visible = window.domain.visible_rect()
+    assert window.scene is scene and window.sampler.generation == generation  # no resample
+    assert scene.covers(visible, window.quality)
+    vertical, _, _ = visible_images(scene, visible)
+    drawn = window.codomain.grid_vertical.boundingRect()
+    finite = vertical[np.isfinite(vertical).all(axis=1)]
+    assert drawn.left() <= finite[:, 0].min() and drawn.right() >= finite[:, 0].max()
+    # every drawn image point comes from a visible domain point: u = x² − y² ≤ max over view
+    assert finite[:, 0].max() <= max(visible[0] ** 2, visible[1] ** 2) + 1e-9
+    # a pan far beyond the margin does resample
+    with qtbot.waitSignal(window.sceneDrawn, timeout=APPLY_TIMEOUT_MS):
+        window.domain.viewbox.translateBy(x=2 * (x1 - x0))
+    wait_idle(qtbot, window)
+    assert window.scene is not scene and window.scene.covers(window.domain.visible_rect(), window.quality)
