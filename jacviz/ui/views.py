@@ -247,6 +247,16 @@ def _marker(x: float, y: float, size: float = 7.0):
     return (pg.mkPen("k", width=1.5), pg.mkBrush("w"), float(x), float(y), size)
 
 
+def _consume_hover(event) -> bool:
+    """Keep a plain mouse move (no button held) from pyqtgraph's hover machinery.
+
+    It searches the scene for items under the pointer on every move, which cost about as
+    much as everything jacviz does for the move; nothing in the views needs hover (drags
+    start from a press, and moves with a button held still go to pyqtgraph).
+    """
+    return event.buttons() == Qt.MouseButton.NoButton
+
+
 class _View(pg.PlotWidget):
     """A PlotWidget with a locked aspect ratio (circles stay circles) and no auto-range."""
 
@@ -450,7 +460,8 @@ class DomainView(_View):
             if self._inside(scene_pos):
                 p = self.viewbox.mapSceneToView(scene_pos)
                 self.cursorMoved.emit(float(p.x()), float(p.y()))
-        return False  # pyqtgraph still gets the event (hover, drag)
+            return _consume_hover(event)
+        return False
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or not self._inside(event.scenePos()):
@@ -745,6 +756,7 @@ class CodomainView(_View):
                 if self.viewbox.sceneBoundingRect().contains(scene_pos):
                     q = self.viewbox.mapSceneToView(scene_pos)
                     self.hoverMoved.emit(float(q.x()), float(q.y()))
+            return _consume_hover(event)
         return False
 
     def show_hover(self, q) -> None:
