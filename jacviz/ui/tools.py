@@ -115,20 +115,15 @@ class Laboratory(QObject):
         for key, slot in (("R", self._toggle_region_tool), ("V", self._toggle_vectors),
                           ("Escape", self._on_clear_region), ("Space", self._toggle_play)):
             shortcut = QShortcut(QKeySequence(key), window)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(slot)
-            # keys typed into a text field belong to the text
             shortcut.setObjectName(f"shortcut_{key}")
-        self._shortcuts_guard(window)
+            shortcut.activated.connect(slot)
 
-    def _shortcuts_guard(self, window) -> None:
-        """Single-key shortcuts must not fire while the user types a mapping or a loss."""
+    @staticmethod
+    def _typing() -> bool:
+        """Single-key shortcuts must not act while the user types a mapping or a loss."""
         from PySide6.QtWidgets import QApplication, QLineEdit
 
-        def typing() -> bool:
-            return isinstance(QApplication.focusWidget(), QLineEdit)
-
-        self._typing = typing
+        return isinstance(QApplication.focusWidget(), QLineEdit)
 
     # ------------------------------------------------------------------ the mapping to draw
     def numeric(self, compiled):
