@@ -15,6 +15,12 @@ SHORTCUTS = [
     ("Home", "show the mapping's whole domain again"),
     ("Ctrl+F", "let the right view follow the left one again"),
     ("[ and ]", "make the neighbourhood smaller / larger"),
+    ("R", "region tool: drag a rectangle, or click a polygon and double-click"),
+    ("Esc", "clear the region"),
+    ("V", "show J·v and Jᵀ·g, and a loss's gradient"),
+    ("Space", "play the morph from the identity to F"),
+    ("Ctrl+E / Ctrl+Shift+C", "export an image / copy it to the clipboard"),
+    ("Ctrl+S, Ctrl+Shift+S, Ctrl+O", "save, save as, open a session"),
     ("Ctrl+1, 2, 3, 4", "heatmap: det J, log₁₀|det J|, sign, linearization error"),
     ("F1", "this help"),
     ("Ctrl+Q", "quit"),
@@ -72,6 +78,23 @@ Backpropagation pulls a gradient g of the loss back through the layer as Jᵀ·g
 layer loses information and gradients in some direction vanish; in normalizing flows,
 log|det J| (shown in the readout) is exactly the change in log-density. Try the
 <i>tanh layer</i>, <i>Affine coupling layer</i> and <i>Two-layer network</i> presets.</p>
+
+<h3>The laboratory</h3>
+<ul>
+<li><b>Region</b> (R): drag a rectangle R on the left. The panel compares
+∬<sub>R</sub>|det J| dA with the area of F(R): equal when F is one-to-one on R (the
+change-of-variables formula), larger when F folds R over itself, and it says how many times.</li>
+<li><b>Vectors</b> (V): drag the green handle to choose a step v at p: the right view shows
+J·v, where it goes. Drag the blue handle to choose a gradient g at F(p): the left view shows
+Jᵀ·g, the gradient pulled back, which is one step of backpropagation. Type a loss L(u, v) to
+see ∇L and ∇(L∘F) = Jᵀ∇L.</li>
+<li><b>Morph</b> (the t slider, Space): p + t·(F(p) − p) from the identity (t = 0) to F
+(t = 1). Watch where folds are born.</li>
+<li><b>Preimages</b>: point anywhere on the right, and every point on the left that F sends
+there is circled.</li>
+<li><b>Linearization error</b> (Ctrl+4): where the dashed ellipse is a good prediction, and
+where it is not.</li>
+</ul>
 
 <h3>Typing a mapping</h3>
 <ul>
