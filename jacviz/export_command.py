@@ -113,7 +113,7 @@ def _render(mapping: str, output: Path | None, *, size, at, rect, variables, par
     QTimer.singleShot(WAIT_MS, done("timeout"))
     window.show()
     if not outcome:
-        loop.exec()
+        loop.exec()  # safe: Qt's event loop
     if "failed" in outcome:
         raise MappingError(outcome["failed"])
     if "applied" not in outcome:

@@ -54,7 +54,7 @@ class cbrt(sp.Function):  # noqa: N801 - the name is what users see in printed f
     nargs = 1
 
     @classmethod
-    def eval(cls, arg):
+    def eval(cls, arg):  # safe: sympy's evaluation hook for cbrt, not Python's eval
         if arg.is_Number:
             return sp.real_root(arg, 3)
         return None

@@ -59,7 +59,7 @@ def run_window(target: str | None, *, variables=None, params=None, session=None)
     if session is not None:
         window.apply_session(session)
     window.show()
-    return app.exec()
+    return app.exec()  # safe: Qt's event loop
 
 
 __all__ = ["MappingError", "make_application", "run_window"]

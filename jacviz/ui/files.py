@@ -197,7 +197,8 @@ class FileActions(QObject):
         except MappingError as err:
             self.window.show_message(f"could not open {path.name}: {err}", error=True)
             if self.window.isVisible():
-                # open(), not exec(): the message is window-modal but nothing waits on it
+                # open() rather than the blocking dialog loop: the message is window-modal but
+                # nothing waits on it
                 box = QMessageBox(QMessageBox.Icon.Warning, "jacviz", f"Could not open {path.name}:\n\n{err}",
                                   QMessageBox.StandardButton.Ok, self.window)
                 box.setObjectName("openErrorBox")
@@ -267,7 +268,7 @@ class FileActions(QObject):
     @guarded
     def export_dialog(self) -> bool:
         dialog = ExportDialog(self.window)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if dialog.exec() != QDialog.DialogCode.Accepted:  # safe: Qt's dialog loop
             return False
         view, size = dialog.view(), dialog.size()
         start = str((self.path.parent if self.path else Path.home()) / "jacviz.png")
