@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     QTimer.singleShot(TIMEOUT_MS, lambda: failed("timed out"))
     window.show()
     phases["shown"] = _ms()
-    app.exec()
+    app.exec()  # safe: Qt's event loop
     if "ok" not in outcome:
         sys.stderr.write(f"jacviz.bench.coldstart: {outcome.get('error', 'no window')}\n")
         return 2

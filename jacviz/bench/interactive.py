@@ -144,7 +144,7 @@ class SignalWaiter:
             guard.setSingleShot(True)
             guard.timeout.connect(self._loop.quit)
             guard.start(int(timeout_s * 1000))
-            self._loop.exec()
+            self._loop.exec()  # safe: Qt's event loop
             guard.stop()
         self._signal.disconnect(self._on)
         if self._fail_signal is not None:

@@ -378,8 +378,13 @@ def unit_circle(n: int = 97) -> np.ndarray:
 _CIRCLE = unit_circle()
 
 
-def linearization(compiled: CompiledMapping, point, h: float, params=None) -> Linearization:
-    """F near p: the true image of the h-circle and its linear prediction F(p) + J(p)·h·c."""
+def linearization(compiled: CompiledMapping, point, h: float, params=None,
+                  jacobian: np.ndarray | None = None) -> Linearization:
+    """F near p: the true image of the h-circle and its linear prediction F(p) + J(p)·h·c.
+
+    ``jacobian``, J(p) when the caller already has it (the window's readout does), saves
+    evaluating it a second time on every cursor move.
+    """
     p = np.asarray(point, dtype=float).reshape(2)
     circle = p + h * _CIRCLE
     # one call evaluates F at p and on the circle together
@@ -388,7 +393,7 @@ def linearization(compiled: CompiledMapping, point, h: float, params=None) -> Li
     u, v = compiled.values(xs, ys, params)
     value = np.array([u[0], v[0]])
     true_image = np.stack([u[1:], v[1:]], axis=1)
-    jac = compiled.jacobian_at(p[0], p[1], params)
+    jac = compiled.jacobian_at(p[0], p[1], params) if jacobian is None else np.asarray(jacobian, float)
     linear_image = value + h * _CIRCLE @ jac.T
     return Linearization(p, value, jac, float(h), circle, true_image, linear_image,
                          principal_stretches(jac))

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from jacviz.core.backprop import DEFAULT_LOSS
 from jacviz.ui.guard import guarded
-from jacviz.ui.readout import _mono, fmt
+from jacviz.ui.readout import fmt, mono_label
 
 
 def _vec(v) -> str:
@@ -46,11 +46,7 @@ class _Section(QGroupBox):
     def row(self, key: str, title: str) -> QLabel:
         r = self.grid.rowCount()
         self.grid.addWidget(QLabel(title), r, 0)
-        label = QLabel("—")
-        label.setObjectName(f"{self.objectName()}_{key}")
-        label.setFont(_mono())
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(label.textInteractionFlags().TextSelectableByMouse)
+        label = mono_label(f"{self.objectName()}_{key}", "—")
         self.grid.addWidget(label, r, 1)
         self.labels[key] = label
         return label
@@ -198,11 +194,7 @@ class ChainPanel(_Section):
     def __init__(self, parent=None) -> None:
         super().__init__("Layers: the chain rule", "chainPanel", parent)
         layout = QVBoxLayout(self)
-        self.text = QLabel("")
-        self.text.setObjectName("chainText")
-        self.text.setFont(_mono())
-        self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(self.text.textInteractionFlags().TextSelectableByMouse)
+        self.text = mono_label("chainText")
         layout.addWidget(self.text)
 
     def show_report(self, report) -> None:

@@ -756,7 +756,7 @@ class MainWindow(QMainWindow):
         params = self.parameters.values()
         numeric = self.lab.numeric(self.prepared.compiled)
         info = point_info(numeric, x, y, params)
-        lin = linearization(numeric, (x, y), self.h, params)
+        lin = linearization(numeric, (x, y), self.h, params, jacobian=info.jacobian)
         self.domain.show_linearization(lin)
         self.codomain.show_linearization(lin)
         self.readout.show_point(info)

@@ -52,6 +52,16 @@ def _mono() -> QFont:
     return font
 
 
+def mono_label(name: str, text: str = "") -> QLabel:
+    """A wrapped, selectable monospace label: numbers and formulas people copy from."""
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setFont(_mono())
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(label.textInteractionFlags().TextSelectableByMouse)
+    return label
+
+
 class _Cell:
     """One number in a :class:`NumberTable`; reads like a QLabel (text, setText)."""
 
@@ -191,11 +201,7 @@ class Readout(QWidget):
 
         formulas = QGroupBox("Formulas")
         fl = QVBoxLayout(formulas)
-        self.formula = QLabel("")
-        self.formula.setObjectName("readout_formula")
-        self.formula.setFont(_mono())
-        self.formula.setWordWrap(True)
-        self.formula.setTextInteractionFlags(self.formula.textInteractionFlags().TextSelectableByMouse)
+        self.formula = mono_label("readout_formula")
         self.formula.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         fl.addWidget(self.formula)
         buttons = QHBoxLayout()

@@ -257,6 +257,19 @@ def _consume_hover(event) -> bool:
     return event.buttons() == Qt.MouseButton.NoButton
 
 
+def _curve(colour, width: float = 2.5, dashed: bool = False) -> pg.PlotCurveItem:
+    """An arrow or outline of the laboratory tools."""
+    return pg.PlotCurveItem(pen=style.pen(colour, width, style=Qt.PenStyle.DashLine if dashed else None))
+
+
+def _handle(colour) -> pg.TargetItem:
+    """A draggable round handle, hidden until a tool shows it."""
+    item = pg.TargetItem(pos=(0, 0), size=11, symbol="o", pen=pg.mkPen(colour, width=2),
+                         brush=pg.mkBrush(255, 255, 255, 200), movable=True)
+    item.setVisible(False)
+    return item
+
+
 class _View(pg.PlotWidget):
     """A PlotWidget with a locked aspect ratio (circles stay circles) and no auto-range."""
 
@@ -369,23 +382,15 @@ class DomainView(_View):
         )
         # laboratory overlays
         self.fold_overlay = self.add(pg.ImageItem(axisOrder="row-major"), -5)
-        self.region_outline = self.add(
-            pg.PlotCurveItem(pen=style.pen(style.REGION, 2.5, style=Qt.PenStyle.DashLine)), 20
-        )
+        self.region_outline = self.add(_curve(style.REGION, dashed=True), 20)
         self.preimages = self.add(
             pg.ScatterPlotItem(size=13, symbol="o", pen=pg.mkPen(style.PREIMAGE, width=2.5),
                                brush=pg.mkBrush(255, 255, 255, 120)), 16
         )
-        self.tangent = self.add(pg.PlotCurveItem(pen=style.pen(style.TANGENT, 2.5)), 13)
-        self.pullback = self.add(pg.PlotCurveItem(pen=style.pen(style.COVECTOR, 2.5)), 13)
-        self.gradient = self.add(
-            pg.PlotCurveItem(pen=style.pen(style.GRADIENT, 2.0, style=Qt.PenStyle.DashLine)), 13
-        )
-        self.tangent_handle = self.add(
-            pg.TargetItem(pos=(0, 0), size=11, symbol="o", pen=pg.mkPen(style.TANGENT, width=2),
-                          brush=pg.mkBrush(255, 255, 255, 200), movable=True), 17
-        )
-        self.tangent_handle.setVisible(False)
+        self.tangent = self.add(_curve(style.TANGENT), 13)
+        self.pullback = self.add(_curve(style.COVECTOR), 13)
+        self.gradient = self.add(_curve(style.GRADIENT, 2.0, dashed=True), 13)
+        self.tangent_handle = self.add(_handle(style.TANGENT), 17)
         self.tangent_handle.sigPositionChanged.connect(self._on_handle)
         self._setting_handle = False
         self.mode = "det"
@@ -671,22 +676,14 @@ class CodomainView(_View):
         )
         # laboratory overlays
         self.coverage = self.add(pg.ImageItem(axisOrder="row-major"), -5)
-        self.region_image = self.add(
-            pg.PlotCurveItem(pen=style.pen(style.REGION, 2.5, style=Qt.PenStyle.DashLine)), 20
-        )
+        self.region_image = self.add(_curve(style.REGION, dashed=True), 20)
         self.hover = self.add(
             pg.ScatterPlotItem(size=13, symbol="+", pen=pg.mkPen(style.PREIMAGE, width=2.5)), 16
         )
-        self.pushforward = self.add(pg.PlotCurveItem(pen=style.pen(style.TANGENT, 2.5)), 13)
-        self.covector = self.add(pg.PlotCurveItem(pen=style.pen(style.COVECTOR, 2.5)), 13)
-        self.gradient = self.add(
-            pg.PlotCurveItem(pen=style.pen(style.GRADIENT, 2.0, style=Qt.PenStyle.DashLine)), 13
-        )
-        self.covector_handle = self.add(
-            pg.TargetItem(pos=(0, 0), size=11, symbol="o", pen=pg.mkPen(style.COVECTOR, width=2),
-                          brush=pg.mkBrush(255, 255, 255, 200), movable=True), 17
-        )
-        self.covector_handle.setVisible(False)
+        self.pushforward = self.add(_curve(style.TANGENT), 13)
+        self.covector = self.add(_curve(style.COVECTOR), 13)
+        self.gradient = self.add(_curve(style.GRADIENT, 2.0, dashed=True), 13)
+        self.covector_handle = self.add(_handle(style.COVECTOR), 17)
         self.covector_handle.sigPositionChanged.connect(self._on_handle)
         self._setting_handle = False
         self.lens = _Lens(self)
