@@ -124,9 +124,9 @@ def _json_number(x: float) -> float | None:
 
 
 def eval_command(args: argparse.Namespace) -> int:
+    from jacviz.core.lab.pointinfo import point_info
     from jacviz.core.language import parameter_values, parse
-    from jacviz.core.pointinfo import point_info
-    from jacviz.core.worker import prepare_isolated
+    from jacviz.core.pipeline.worker import prepare_isolated
 
     variables = parse_vars(args.vars)
     parsed = parse(args.mapping, variables)  # bad text is reported before any process starts
@@ -139,12 +139,12 @@ def eval_command(args: argparse.Namespace) -> int:
     raw = prepared.symbolic
     simplified = {k: t for k, (t, _tex) in prepared.extra.get("simplified", {}).items()}
     if args.simplify_timeout > 0 and not simplified:
-        from jacviz.core.simplify import simplify_for_display
+        from jacviz.core.pipeline.formulas import simplify_for_display
 
         forms = simplify_for_display(args.mapping, variables, timeout=args.simplify_timeout)
         simplified = {k: f.text for k, f in forms.items()}
         if forms:
-            from jacviz.core import cache
+            from jacviz.core.pipeline import cache
 
             cache.store_simplified(args.mapping, forms, variables, None)
 
@@ -169,7 +169,7 @@ def eval_command(args: argparse.Namespace) -> int:
         "det_symbolic": sym("det", raw["det"]),  # type: ignore[arg-type]
     }
     if args.jvp is not None or args.vjp is not None:
-        from jacviz.core.backprop import jvp, vjp
+        from jacviz.core.lab.backprop import jvp, vjp
 
         # forward mode J(p)·v and reverse mode J(p)ᵀ·g; null where J is undefined
         if args.jvp is not None:
@@ -219,7 +219,7 @@ def window_command(args: argparse.Namespace) -> int:
     if target is not None and target.endswith(".jacviz"):
         from pathlib import Path
 
-        from jacviz.core.session import load
+        from jacviz.core.persistence.session import load
 
         # checked before any window opens, so a bad file is one line and exit status 2
         session = load(Path(target))

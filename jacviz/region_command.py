@@ -7,7 +7,7 @@
 prints one JSON object with ``domain_area``, ``integral_det`` (∬ det J dA),
 ``integral_abs_det`` (∬ |det J| dA), ``image_area`` (area of F(R), each point once) and
 ``error_estimate``, plus ``folds``, ``max_preimages`` and the other keys of
-:meth:`jacviz.core.region.RegionReport.as_dict`. Bad input raises :class:`UsageError` or
+:meth:`jacviz.core.lab.region.RegionReport.as_dict`. Bad input raises :class:`UsageError` or
 :class:`MappingError`, which :func:`jacviz.cli.main` prints as one line with exit status 2.
 No Qt is imported.
 """
@@ -51,9 +51,9 @@ def run(argv: Sequence[str]) -> int:
     """Parse ``argv`` (already normalised by :func:`jacviz.cli.main`), print the JSON, return 0."""
     args = _parser().parse_args(list(argv))
     rect = parse_rect(args.rect)
-    from jacviz.core.mapping import Mapping
-    from jacviz.core.numeric import compile_mapping
-    from jacviz.core.region import region_report
+    from jacviz.core.lab.region import region_report
+    from jacviz.core.symbolic.mapping import Mapping
+    from jacviz.core.symbolic.translate import compile_mapping
 
     mapping = Mapping.from_text(args.mapping, parse_vars(args.vars))
     params = mapping.check_parameters(parse_params(args.param))

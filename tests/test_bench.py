@@ -147,7 +147,7 @@ def _points(workload, n: int = 200) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("workload", [*WORKLOADS, PARTNER], ids=lambda w: w.name)
 def test_closed_forms_match_jacviz(workload):
-    from jacviz.core.scene import prepare
+    from jacviz.core.pipeline.prepare import prepare
 
     compiled = prepare(workload.text).compiled
     x, y = _points(workload)

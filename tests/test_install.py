@@ -70,6 +70,6 @@ def test_installed_wheel_exports_an_image(wheel, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (800, 450)
-    count = "from jacviz.core.presets import load_presets; print(len(load_presets()))"
+    count = "from jacviz.core.persistence.presets import load_presets; print(len(load_presets()))"
     presets = _run([str(py), "-c", count], cwd=tmp_path).stdout
     assert int(presets) >= 15

@@ -77,5 +77,5 @@ def test_region_command_leaves_qt_out():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     mods = set(json.loads(out.stdout.strip().splitlines()[-1]))
-    assert "jacviz.core.region" in mods
+    assert "jacviz.core.lab.region" in mods
     assert not {m for m in mods if m.split(".")[0] in ("PySide6", "pyqtgraph", "shiboken6")}

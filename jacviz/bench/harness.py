@@ -262,8 +262,8 @@ def measure_scaling(workload: Workload, plan: BenchPlan) -> dict:
     """``det_field`` at each size: median ms, ms per million samples, and the numpy floor."""
     import numpy as np
 
-    from jacviz.core.sampling import cell_centres, det_field
-    from jacviz.core.scene import prepare
+    from jacviz.core.pipeline.prepare import prepare
+    from jacviz.core.sampling.fields import cell_centres, det_field
 
     compiled = prepare(workload.text).compiled
     sizes: dict[str, dict] = {}
@@ -387,7 +387,7 @@ def _run(workloads: list[Workload], plan: BenchPlan, *, baseline: bool, profile_
         "machine": machine_info(),
         "methods": METHODS,
     }
-    from jacviz.core.scene import DEFAULT_QUALITY
+    from jacviz.core.pipeline.scene import DEFAULT_QUALITY
     from jacviz.ui.app import make_application
 
     app = make_application()

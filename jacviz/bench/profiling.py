@@ -43,7 +43,8 @@ def profile_all(window, workloads: list[Workload], folder: Path,
     from PySide6.QtTest import QTest
 
     from jacviz.bench import interactive as ia
-    from jacviz.core.scene import prepare, sample_scene
+    from jacviz.core.pipeline.prepare import prepare
+    from jacviz.core.pipeline.scene import sample_scene
 
     out: dict = {}
     for workload in workloads:

@@ -34,7 +34,7 @@ def make_application(argv: list[str] | None = None):
     app.setDesktopFileName("jacviz")
     pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
     try:
-        from jacviz.core.presets import resource_bytes
+        from jacviz.core.persistence.presets import resource_bytes
 
         pixmap = QPixmap()
         if pixmap.loadFromData(resource_bytes("jacviz.svg")):

@@ -1,7 +1,7 @@
 """The File menu: export images, save and open sessions, recent files, and autosave.
 
 Everything that touches the disk goes through here. Sessions are read by
-:mod:`jacviz.core.session`, which checks every field and sends the mapping text through the
+:mod:`jacviz.core.persistence.session`, which checks every field and sends the mapping text through the
 same parser as typed text; a file that fails the checks is reported and the current session
 is left as it was. The autosave is written a moment after every change (and on quit), to a
 temporary file that atomically replaces the previous one, so killing the process loses
@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from jacviz.core import session as sessions
-from jacviz.core import settings
 from jacviz.core.errors import MappingError
+from jacviz.core.persistence import session as sessions
+from jacviz.core.persistence import settings
 from jacviz.ui import export
 from jacviz.ui.guard import guarded
 

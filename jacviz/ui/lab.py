@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from jacviz.core.backprop import DEFAULT_LOSS
+from jacviz.core.lab.backprop import DEFAULT_LOSS
 from jacviz.ui.guard import guarded
 from jacviz.ui.readout import fmt, mono_label
 

@@ -44,18 +44,12 @@ from PySide6.QtWidgets import (
 )
 
 from jacviz.core.errors import MappingError
-from jacviz.core.pointinfo import point_info
-from jacviz.core.presets import ParameterRange, Preset, load_presets
-from jacviz.core.sampling import linearization
-from jacviz.core.scene import (
-    DEFAULT_QUALITY,
-    HEATMAP_LABELS,
-    HEATMAP_MODES,
-    HEATMAP_NAMES,
-    Quality,
-    sample_scene,
-)
-from jacviz.core.worker import prepare_isolated
+from jacviz.core.lab.pointinfo import point_info
+from jacviz.core.persistence.presets import ParameterRange, Preset, load_presets
+from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, sample_scene
+from jacviz.core.pipeline.worker import prepare_isolated
+from jacviz.core.sampling.heatmap import HEATMAP_LABELS, HEATMAP_MODES, HEATMAP_NAMES
+from jacviz.core.sampling.linearization import linearization
 from jacviz.ui.guard import guarded
 from jacviz.ui.help import HelpDialog
 from jacviz.ui.mapping_bar import MappingBar
@@ -142,7 +136,7 @@ class MainWindow(QMainWindow):
 
         restored = None
         if mapping is None and restore:
-            from jacviz.core import settings
+            from jacviz.core.persistence import settings
 
             restored = settings.read_autosave()
 
@@ -440,8 +434,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ sessions
     def current_session(self):
-        """The state worth keeping, as a :class:`jacviz.core.session.Session` (None before a mapping)."""
-        from jacviz.core.session import Session
+        """The state worth keeping, as a :class:`~jacviz.core.persistence.session.Session` (or None)."""
+        from jacviz.core.persistence.session import Session
 
         if self.prepared is None:
             return None
@@ -462,7 +456,7 @@ class MainWindow(QMainWindow):
         )
 
     def apply_session(self, s) -> int:
-        """Show a session (already checked by jacviz.core.session); returns the job's generation."""
+        """Show a session (checked by jacviz.core.persistence.session); returns the job's generation."""
         self.default_variables = s.variables
         self.mapping_bar.default_variables = s.variables
         self.mapping_bar.set_text(s.mapping)
@@ -612,7 +606,7 @@ class MainWindow(QMainWindow):
         if not self._warmed:
             # the next mapping typed should not wait for a worker to import sympy
             self._warmed = True
-            from jacviz.core import worker
+            from jacviz.core.pipeline import worker
 
             threading.Thread(target=worker.COMPILE.warm_up, name="jacviz-warm-up", daemon=True).start()
         self.mappingApplied.emit(prepared.text)
@@ -730,7 +724,7 @@ class MainWindow(QMainWindow):
         if token == self._simplify_token and forms:
             self.readout.set_simplified(forms)
             _token, text, variables = self._simplify_for
-            from jacviz.core import cache
+            from jacviz.core.pipeline import cache
 
             cache.store_simplified(text, forms, None, variables)
 
@@ -805,7 +799,7 @@ class MainWindow(QMainWindow):
             old.cancel()
         cached = prepared.extra.get("simplified")
         if cached:
-            from jacviz.core.simplify import SimplifiedForm
+            from jacviz.core.pipeline.formulas import SimplifiedForm
 
             self.readout.set_simplified({k: SimplifiedForm(k, t, tex) for k, (t, tex) in cached.items()})
             return
@@ -813,7 +807,7 @@ class MainWindow(QMainWindow):
         self._simplify_for = (token, text, variables)
 
         def work() -> None:
-            from jacviz.core import simplify
+            from jacviz.core.pipeline import formulas as simplify
 
             try:
                 job = simplify.start(text, None, variables)
@@ -883,7 +877,7 @@ def _compile_job(text, default_variables, old_values, ranges, rect, quality, str
             params[name] = float(old_values.get(name, 1.0))
     numeric = prepared.compiled
     if t < 1.0:
-        from jacviz.core.morph import MorphedMapping
+        from jacviz.core.numeric.morph import MorphedMapping
 
         numeric = MorphedMapping(prepared.compiled, t)
     scene = sample_scene(numeric, rect, quality, params)  # no margin yet: see _on_compiled

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from jacviz.core.errors import MappingError
 from jacviz.core.language import validate
-from jacviz.core.presets import Preset
+from jacviz.core.persistence.presets import Preset
 from jacviz.ui.guard import guarded
 
 VALIDATE_DELAY_MS = 250

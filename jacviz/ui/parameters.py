@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jacviz.core.presets import ParameterRange
+from jacviz.core.persistence.presets import ParameterRange
 from jacviz.ui.guard import guarded
 
 SLIDER_STEPS = 1000

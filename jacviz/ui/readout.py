@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jacviz.core.pointinfo import PointInfo
+from jacviz.core.lab.pointinfo import PointInfo
 from jacviz.ui.guard import guarded
 
 

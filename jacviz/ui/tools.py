@@ -130,7 +130,7 @@ class Laboratory(QObject):
         """The mapping the views show: F, or p + t·(F(p) − p) while morphing."""
         if compiled is None or self.t >= 1.0:
             return compiled
-        from jacviz.core.morph import MorphedMapping
+        from jacviz.core.numeric.morph import MorphedMapping
 
         return MorphedMapping(compiled, self.t)
 
@@ -154,7 +154,7 @@ class Laboratory(QObject):
         h = w.h
         prepared = w.prepared
         if prepared is not None and getattr(prepared, "chain", None) is not None:
-            from jacviz.core.chain import chain_at
+            from jacviz.core.lab.chain import chain_at
 
             self.chain_panel.show_report(chain_at(prepared.chain, p, params))
             if self.chain_panel.isHidden():
@@ -163,7 +163,7 @@ class Laboratory(QObject):
             self.chain_panel.setVisible(False)
         if not self.vectors_on:
             return
-        from jacviz.core.backprop import chain_rule_check
+        from jacviz.core.lab.backprop import chain_rule_check
 
         jac = info.jacobian
         if self.v is None:
@@ -276,7 +276,7 @@ class Laboratory(QObject):
 
     @guarded
     def _on_loss_text(self, text: str) -> None:
-        from jacviz.core.backprop import Loss
+        from jacviz.core.lab.backprop import Loss
 
         self.backprop_panel.show_loss_error(None)
         self.probe.submit(lambda: ("loss", Loss.from_text(text, isolated=True)))
@@ -287,7 +287,7 @@ class Laboratory(QObject):
         w = self.window
         if w.prepared is None:
             return
-        from jacviz.core.preimages import preimages
+        from jacviz.core.lab.preimages import preimages
 
         numeric = self.numeric(w.prepared.compiled)
         rect = w.domain.visible_rect()
@@ -425,8 +425,9 @@ def _inside(px: np.ndarray, py: np.ndarray, poly: np.ndarray) -> np.ndarray:
 
 def _region_job(numeric, region: dict, params):
     """Background: integrate over the region, find where it folds, map its boundary."""
-    from jacviz.core.region import fold_mask, region_report
-    from jacviz.core.sampling import break_jumps, cell_centres
+    from jacviz.core.lab.region import fold_mask, region_report
+    from jacviz.core.sampling.fields import cell_centres
+    from jacviz.core.sampling.grid import break_jumps
 
     outline = _outline(region)
     if "rect" in region:

@@ -1,7 +1,7 @@
 """The two linked plots: the domain (where the mouse is) and the codomain (where F sends it).
 
-The views only draw: they are handed core objects (a :class:`~jacviz.core.scene.Scene`,
-a :class:`~jacviz.core.sampling.Linearization`) and put them on screen. Static layers (the
+The views only draw: they are handed core objects (a :class:`~jacviz.core.pipeline.scene.Scene`,
+a :class:`~jacviz.core.sampling.linearization.Linearization`) and put them on screen. Static layers (the
 heatmap, the grid, the critical curve) change when the scene changes; the overlay (the
 neighbourhood, its images, the arrows) changes on every cursor move and is kept to a few
 small items so that a move repaints little.
@@ -17,8 +17,9 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
-from jacviz.core.sampling import Linearization
-from jacviz.core.scene import HEATMAP_LABELS, Scene, heatmap_values, image_limits, visible_images
+from jacviz.core.pipeline.scene import Scene, heatmap_values, image_limits, visible_images
+from jacviz.core.sampling.heatmap import HEATMAP_LABELS
+from jacviz.core.sampling.linearization import Linearization
 from jacviz.ui import style
 
 _EMPTY = np.empty((0, 2))

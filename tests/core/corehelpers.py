@@ -1,7 +1,8 @@
 """Helpers shared by the core tests (imported by name; fixtures live in conftest.py)."""
 
-from jacviz.core.mapping import Mapping
-from jacviz.core.numeric import CompiledMapping, compile_mapping
+from jacviz.core.numeric.compiled import CompiledMapping
+from jacviz.core.symbolic.mapping import Mapping
+from jacviz.core.symbolic.translate import compile_mapping
 
 
 def compiled(text: str) -> CompiledMapping:

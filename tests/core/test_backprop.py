@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from jacviz.cli import main
-from jacviz.core.backprop import (
+from jacviz.core.errors import MappingError
+from jacviz.core.lab.backprop import (
     DEFAULT_LOSS,
     Loss,
     chain_rule_check,
@@ -15,9 +16,8 @@ from jacviz.core.backprop import (
     pullback_gradient,
     vjp,
 )
-from jacviz.core.errors import MappingError
-from jacviz.core.mapping import Mapping
-from jacviz.core.numeric import compile_mapping
+from jacviz.core.symbolic.mapping import Mapping
+from jacviz.core.symbolic.translate import compile_mapping
 
 MAPPINGS = [
     ("(r, t) -> r cos(t), r sin(t)", (0.2, 2.0, -3.0, 3.0)),

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from jacviz.core import cache
 from jacviz.core.errors import MappingError
-from jacviz.core.scene import prepare
+from jacviz.core.pipeline import cache
+from jacviz.core.pipeline.prepare import prepare
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +43,7 @@ def test_a_chain_is_cached_with_its_stages():
 def test_cache_hit_does_not_import_sympy(tmp_path):
     code = (
         "import sys\n"
-        "from jacviz.core.scene import prepare\n"
+        "from jacviz.core.pipeline.prepare import prepare\n"
         "p = prepare('x^2 - y^2, 2xy')\n"
         "print(p.extra.get('from_cache'), 'sympy' in sys.modules)\n"
     )
@@ -81,7 +81,7 @@ def test_bad_mapping_is_refused_even_with_a_cache():
 
 
 def test_simplified_forms_are_kept():
-    from jacviz.core.simplify import SimplifiedForm
+    from jacviz.core.pipeline.formulas import SimplifiedForm
 
     text = "(r, t) -> r cos(t)^2 + r sin(t)^2, t"
     prepare(text)

@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from jacviz.core.chain import chain_at, compile_chain
-from jacviz.core.mapping import Mapping
-from jacviz.core.numeric import compile_mapping
+from jacviz.core.lab.chain import chain_at
+from jacviz.core.symbolic.mapping import Mapping
+from jacviz.core.symbolic.translate import compile_chain, compile_mapping
 
 CHAINS = [
     "tanh(x + 2y), tanh(x - y); 2x - y, x + 3y",

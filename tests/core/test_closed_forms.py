@@ -16,8 +16,8 @@ import pytest
 import sympy as sp
 
 from jacviz.cli import main
-from jacviz.core.mapping import Mapping
-from jacviz.core.numeric import compile_mapping
+from jacviz.core.symbolic.mapping import Mapping
+from jacviz.core.symbolic.translate import compile_mapping
 
 # Points off the axes (so away from the poles at 0, the branch cut of log and sqrt on the
 # negative real axis, and the fold lines of the test mappings).

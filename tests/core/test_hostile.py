@@ -27,8 +27,8 @@ import pytest
 
 from jacviz.core.errors import MappingError
 from jacviz.core.language import parse
-from jacviz.core.mapping import Mapping
-from jacviz.core.numeric import compile_mapping
+from jacviz.core.symbolic.mapping import Mapping
+from jacviz.core.symbolic.translate import compile_mapping
 
 TIMEOUT = 10.0  # seconds per process; a hang shows up as a failure, never as a slow pass
 

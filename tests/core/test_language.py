@@ -13,7 +13,7 @@ import sympy as sp
 from jacviz.core import language
 from jacviz.core.errors import MappingError
 from jacviz.core.language import MAX_PARAMETERS, MAX_STAGES, parse, validate
-from jacviz.core.mapping import Mapping
+from jacviz.core.symbolic.mapping import Mapping
 
 x, y, r, t, u, v = (sp.Symbol(n, real=True) for n in "xyrtuv")
 a, b, c, k = (sp.Symbol(n, real=True) for n in "abck")

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from jacviz.core import sampling
 from jacviz.core.errors import MappingError
-from jacviz.core.linerror import linearization_error_field
-from jacviz.core.mapping import Mapping
-from jacviz.core.morph import MorphedMapping
-from jacviz.core.numeric import compile_mapping
+from jacviz.core.lab.linerror import linearization_error_field
+from jacviz.core.numeric.morph import MorphedMapping
+from jacviz.core.sampling.fields import cell_centres
+from jacviz.core.symbolic.mapping import Mapping
+from jacviz.core.symbolic.translate import compile_mapping
 
 RECT = (-2.0, 1.0, -1.0, 3.0)
 
@@ -37,7 +37,7 @@ def test_cubic_closed_form_and_row_is_y():
     h = 0.05
     n = 10
     field = linearization_error_field(compiled("x, y^3"), RECT, n, h)
-    _, ys = sampling.cell_centres(RECT, n)
+    _, ys = cell_centres(RECT, n)
     expected = np.broadcast_to((3 * np.abs(ys) * h + h * h)[:, None], (n, n))
     np.testing.assert_allclose(field, expected, rtol=1e-9)
 
@@ -61,7 +61,7 @@ def test_directions_matter():
 def test_undefined_is_nan():
     # log(x) is undefined for x < 0 and within h of 0
     field = linearization_error_field(compiled("log(x), y"), (-1.0, 1.0, 0.0, 1.0), 10, 0.01)
-    xs, _ = sampling.cell_centres((-1.0, 1.0, 0.0, 1.0), 10)
+    xs, _ = cell_centres((-1.0, 1.0, 0.0, 1.0), 10)
     assert np.isnan(field[:, xs < 0]).all()
     assert np.isfinite(field[:, xs > 0.05]).all()
 

@@ -5,12 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from jacviz.core import sampling
 from jacviz.core.errors import MappingError
-from jacviz.core.mapping import Mapping
-from jacviz.core.morph import MorphedMapping, NumericMapping
-from jacviz.core.numeric import compile_mapping
-from jacviz.core.region import region_report
+from jacviz.core.lab.region import region_report
+from jacviz.core.numeric.morph import MorphedMapping, NumericMapping
+from jacviz.core.sampling.contours import critical_segments
+from jacviz.core.sampling.fields import cell_centres, det_field
+from jacviz.core.sampling.grid import grid_lines
+from jacviz.core.sampling.linearization import linearization
+from jacviz.core.symbolic.mapping import Mapping
+from jacviz.core.symbolic.translate import compile_mapping
 
 RECT = (-1.5, 1.0, -0.5, 2.0)
 MAPPINGS = ["z^2", "x, y^3 + x y", "(r, t) -> r cos(t), r sin(t)",
@@ -24,10 +27,10 @@ def compiled(text):
 @pytest.mark.parametrize("text", MAPPINGS)
 def test_t0_is_the_identity(text):
     morph = MorphedMapping(compiled(text), 0.0)
-    grid = sampling.grid_lines(morph, RECT, lines=9, samples=50)
+    grid = grid_lines(morph, RECT, lines=9, samples=50)
     np.testing.assert_array_equal(grid.vertical_image, grid.vertical)
     np.testing.assert_array_equal(grid.horizontal_image, grid.horizontal)
-    det = sampling.det_field(morph, RECT, 16)
+    det = det_field(morph, RECT, 16)
     assert det.dtype == np.float32
     np.testing.assert_array_equal(det, 1.0)
     np.testing.assert_array_equal(morph.jacobian_at(0.3, 0.7), np.eye(2))
@@ -37,12 +40,12 @@ def test_t0_is_the_identity(text):
 def test_t1_is_the_mapping(text):
     c = compiled(text)
     morph = MorphedMapping(c, 1.0)
-    mine = sampling.grid_lines(morph, RECT, lines=9, samples=50)
-    theirs = sampling.grid_lines(c, RECT, lines=9, samples=50)
+    mine = grid_lines(morph, RECT, lines=9, samples=50)
+    theirs = grid_lines(c, RECT, lines=9, samples=50)
     np.testing.assert_allclose(mine.vertical_image, theirs.vertical_image, rtol=1e-15, atol=0)
     np.testing.assert_allclose(mine.horizontal_image, theirs.horizontal_image, rtol=1e-15, atol=0)
-    np.testing.assert_allclose(sampling.det_field(morph, RECT, 16, dtype=np.float64),
-                               sampling.det_field(c, RECT, 16, dtype=np.float64), rtol=1e-12)
+    np.testing.assert_allclose(det_field(morph, RECT, 16, dtype=np.float64),
+                               det_field(c, RECT, 16, dtype=np.float64), rtol=1e-12)
 
 
 @pytest.mark.parametrize("text", MAPPINGS)
@@ -76,18 +79,18 @@ def test_critical_curve_of_the_morph_moves_with_t():
     c = compiled("x, y^2")
     for t in (0.8, 0.9, 1.0):
         morph = MorphedMapping(c, t)
-        field = sampling.det_field(morph, (-1.0, 1.0, -1.0, 1.0), 64, dtype=np.float64)
-        segments = sampling.critical_segments(field, (-1.0, 1.0, -1.0, 1.0))
+        field = det_field(morph, (-1.0, 1.0, -1.0, 1.0), 64, dtype=np.float64)
+        segments = critical_segments(field, (-1.0, 1.0, -1.0, 1.0))
         assert len(segments) > 0
         np.testing.assert_allclose(segments[:, 1], (1 - 1 / t) / 2, atol=1e-9)
     # at t = 0.3 the critical line y = (1 − 1/0.3)/2 ≈ −1.17 lies below the square: no fold
-    field = sampling.det_field(MorphedMapping(c, 0.3), (-1.0, 1.0, -1.0, 1.0), 64, dtype=np.float64)
+    field = det_field(MorphedMapping(c, 0.3), (-1.0, 1.0, -1.0, 1.0), 64, dtype=np.float64)
     assert (field > 0).all()
 
 
 def test_broadcast_row_and_column_like_det_field():
     morph = MorphedMapping(compiled("exp(x) + y, sin(y)"), 0.5)
-    xs, ys = sampling.cell_centres(RECT, 5)
+    xs, ys = cell_centres(RECT, 5)
     u, v = morph.values(xs[None, :], ys[:, None])
     assert u.shape == v.shape == (5, 5)
     full_u, _ = morph.values(*np.meshgrid(xs, ys))
@@ -96,7 +99,7 @@ def test_broadcast_row_and_column_like_det_field():
 
 def test_linearization_and_region_work_on_the_morph():
     c = compiled("z^2")
-    lin = sampling.linearization(MorphedMapping(c, 0.5), (0.5, 0.5), 0.01)
+    lin = linearization(MorphedMapping(c, 0.5), (0.5, 0.5), 0.01)
     assert lin.det == pytest.approx(np.linalg.det(np.eye(2) + 0.5 * (c.jacobian_at(0.5, 0.5) - np.eye(2))))
     report = region_report(MorphedMapping(c, 0.0), (0.0, 1.0, 0.0, 2.0), time_budget=None)
     assert report.integral_det == pytest.approx(2.0, rel=1e-12)

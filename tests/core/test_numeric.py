@@ -18,7 +18,8 @@ import pytest
 from corehelpers import compiled
 
 from jacviz.core.errors import MappingError
-from jacviz.core.numeric import OPERATIONS, CompiledMapping, Program
+from jacviz.core.numeric.compiled import CompiledMapping
+from jacviz.core.numeric.program import OPERATIONS, Program
 
 pytestmark = pytest.mark.usefixtures("warnings_are_errors")
 
@@ -248,7 +249,7 @@ def test_saved_program_runs_without_sympy():
     saved = compiled("x^2 - y^2, 2xy").to_json()
     code = (
         "import sys, json\n"
-        "from jacviz.core.numeric import CompiledMapping\n"
+        "from jacviz.core.numeric.compiled import CompiledMapping\n"
         f"c = CompiledMapping.from_json({saved!r})\n"
         "print(json.dumps([float(c.det(1.0, 2.0)), 'sympy' in sys.modules]))\n"
     )

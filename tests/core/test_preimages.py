@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from jacviz.core.errors import MappingError
-from jacviz.core.mapping import Mapping
-from jacviz.core.numeric import compile_mapping
-from jacviz.core.preimages import preimages, seed_grid
+from jacviz.core.lab.preimages import preimages, seed_grid
+from jacviz.core.symbolic.mapping import Mapping
+from jacviz.core.symbolic.translate import compile_mapping
 
 SQUARE = (-2.0, 2.0, -2.0, 2.0)
 

@@ -18,9 +18,10 @@ from hypothesis import assume, given, reject, settings
 from hypothesis import strategies as st
 
 from jacviz.core.errors import MappingError
-from jacviz.core.mapping import Mapping, plain_text
-from jacviz.core.numeric import CompiledMapping, compile_expressions, compile_mapping
-from jacviz.core.presets import load_presets
+from jacviz.core.numeric.compiled import CompiledMapping
+from jacviz.core.persistence.presets import load_presets
+from jacviz.core.symbolic.mapping import Mapping, plain_text
+from jacviz.core.symbolic.translate import compile_expressions, compile_mapping
 
 # ---------------------------------------------------------------------------------------
 # A grammar of real expressions that are smooth on all of R² (so that finite differences

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from jacviz.core.errors import MappingError
-from jacviz.core.mapping import Mapping
-from jacviz.core.numeric import compile_mapping
-from jacviz.core.region import fold_mask, rasterize_coverage, region_report
+from jacviz.core.lab.region import fold_mask, rasterize_coverage, region_report
+from jacviz.core.symbolic.mapping import Mapping
+from jacviz.core.symbolic.translate import compile_mapping
 
 REQUIRED_KEYS = {"domain_area", "integral_det", "integral_abs_det", "image_area", "error_estimate"}
 
@@ -256,7 +256,7 @@ def test_raster_is_watertight_on_shared_edges():
 
 
 def test_kronrod_and_gauss_rules_are_exact_to_their_degree():
-    from jacviz.core import region
+    from jacviz.core.lab import region
 
     for k in range(14):
         exact = 2 / (k + 1) if k % 2 == 0 else 0.0

@@ -11,20 +11,12 @@ import numpy as np
 import pytest
 from corehelpers import compiled
 
-from jacviz.core.pointinfo import point_info
-from jacviz.core.sampling import (
-    cell_centres,
-    critical_curve,
-    critical_segments,
-    det_field,
-    grid_lines,
-    linearization,
-    map_segments,
-    principal_stretches,
-    robust_level,
-    robust_limits,
-    robust_span,
-)
+from jacviz.core.lab.pointinfo import point_info
+from jacviz.core.sampling.contours import critical_curve, critical_segments, map_segments
+from jacviz.core.sampling.fields import cell_centres, det_field
+from jacviz.core.sampling.grid import grid_lines
+from jacviz.core.sampling.limits import robust_level, robust_limits, robust_span
+from jacviz.core.sampling.linearization import linearization, principal_stretches
 
 pytestmark = pytest.mark.usefixtures("warnings_are_errors")
 

@@ -24,12 +24,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jacviz.core import session as session_module
-from jacviz.core import settings
 from jacviz.core.errors import MappingError
 from jacviz.core.language import MAX_PARAMETERS
-from jacviz.core.presets import ParameterRange
-from jacviz.core.session import (
+from jacviz.core.persistence import session as session_module
+from jacviz.core.persistence import settings
+from jacviz.core.persistence.presets import ParameterRange
+from jacviz.core.persistence.session import (
     MAX_FILE_BYTES,
     MAX_PINS,
     SESSION_VERSION,
@@ -419,7 +419,7 @@ def test_a_power_tower_loads_as_inert_text_and_is_refused_when_computed(tmp_path
     loaded = load(path)
     assert time.perf_counter() - start < 1.0
     assert loaded.mapping == "9**9**9"
-    from jacviz.core.scene import prepare
+    from jacviz.core.pipeline.prepare import prepare
 
     with pytest.raises(MappingError, match="too large"):
         prepare(loaded.mapping, default_variables=loaded.variables)
@@ -430,14 +430,14 @@ def test_load_needs_neither_sympy_nor_qt(tmp_path):
     save(FULL, path)
     code = (
         "import sys, json\n"
-        "from jacviz.core.session import load\n"
+        "from jacviz.core.persistence.session import load\n"
         f"s = load({str(path)!r})\n"
         "assert s.mapping.startswith('(r, θ)')\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     mods = set(json.loads(out.stdout.strip().splitlines()[-1]))
-    assert "jacviz.core.session" in mods
+    assert "jacviz.core.persistence.session" in mods
     assert "sympy" not in mods
     assert not {m for m in mods if m.split(".")[0] in ("PySide6", "pyqtgraph", "shiboken6")}
 
@@ -551,7 +551,7 @@ def test_save_keeps_the_path_as_given(tmp_path):
 # kill at a random moment usually lands in the middle of a write.
 _WRITER = """
 import sys
-from jacviz.core.session import Session, atomic_write, to_json
+from jacviz.core.persistence.session import Session, atomic_write, to_json
 pad = '{"padding": "' + ' ' * 900_000 + '", '
 blobs = [to_json(Session(mapping=m)).replace('{', pad, 1).encode() for m in ('z^2', 'x, y')]
 print('ready', flush=True)

@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from jacviz.core import worker
 from jacviz.core.errors import MappingError
-from jacviz.core.scene import prepare
+from jacviz.core.pipeline import worker
+from jacviz.core.pipeline.prepare import prepare
 
 HARD = "1/(2 + cosh(log(x)^300)), y"  # sympy differentiates this for over a minute
 
@@ -60,7 +60,7 @@ def test_a_worker_exits_when_its_parent_dies(tmp_path):
     """A parent killed while its worker is deep in sympy leaves no orphan burning a core."""
     code = (
         "import sys, time\n"
-        "from jacviz.core import worker\n"
+        "from jacviz.core.pipeline import worker\n"
         "w = worker.COMPILE.take()\n"
         f"w.send({{'op': 'prepare', 'text': {HARD!r}, 'variables': None, 'default_variables': None}})\n"
         "print(w.proc.pid, flush=True)\n"

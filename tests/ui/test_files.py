@@ -16,8 +16,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog, QFileDialog
 from uihelpers import APPLY_TIMEOUT_MS, apply, wait_idle
 
-from jacviz.core import session as sessions
-from jacviz.core.presets import load_presets
+from jacviz.core.persistence import session as sessions
+from jacviz.core.persistence.presets import load_presets
 from jacviz.ui import files as files_module
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 from uihelpers import APPLY_TIMEOUT_MS, wait_idle
 
-from jacviz.core.presets import load_presets
+from jacviz.core.persistence.presets import load_presets
 
 
 def _show(qtbot, window, name: str):

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 from uihelpers import APPLY_TIMEOUT_MS, apply, wait_idle
 
-from jacviz.core.presets import load_presets
+from jacviz.core.persistence.presets import load_presets
 
 
 def readout_number(window, key: str) -> float:
@@ -221,7 +221,7 @@ def test_exception_in_a_slot_becomes_a_message(qtbot, window, monkeypatch):
 def test_small_pan_needs_no_new_samples_and_the_codomain_follows(qtbot, window):
     """Scenes carry a margin: a 5 % pan redraws at once, and the right view then shows the
     image of exactly what is visible on the left."""
-    from jacviz.core.scene import visible_images
+    from jacviz.core.pipeline.scene import visible_images
 
     apply(qtbot, window, "x^2 - y^2, 2xy")
     wait_idle(qtbot, window)

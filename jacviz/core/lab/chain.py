@@ -1,13 +1,8 @@
-"""A chain of stages F = S_k ∘ ⋯ ∘ S_1, one layer at a time.
+"""The layers of a chain at one point: each stage's input, output and Jacobian.
 
-A mapping typed as ``S1; S2; ...`` is a small network: each stage is a layer whose input
-is the previous layer's output, named with the same two variables. The chain rule makes
-the whole Jacobian the product J = J_k(p_{k−1}) ⋯ J_1(p_0) of the stages' Jacobians, each
-taken at the point that stage sees, and det multiplies, so log|det J| is the sum of the
-layers' log|det J_i|: the log-likelihood bookkeeping of a normalizing flow.
-
-:func:`compile_chain` compiles every stage separately (its values and its own Jacobian
-over its own inputs); :func:`chain_at` runs the layers forward from one point.
+det multiplies along a chain, so log|det J| is the sum of the layers' log|det J_i|: the
+log-likelihood bookkeeping of a normalizing flow. :func:`chain_at` runs the layers forward
+from one point and records both sides.
 """
 
 from __future__ import annotations
@@ -18,70 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jacviz.core.numeric import CompiledMapping, compile_expressions
+from jacviz.core.numeric.chain import CompiledChain
 
 Params = MappingABC[str, float] | None
-
-
-@dataclass(frozen=True)
-class CompiledChain:
-    """One CompiledMapping per stage, all over the same variables and parameters."""
-
-    variables: tuple[str, str]
-    parameters: tuple[str, ...]
-    stages: tuple[CompiledMapping, ...]
-
-    def __len__(self) -> int:
-        return len(self.stages)
-
-    def forward(self, x, y, params: Params = None) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The points every stage sees, vectorised: [(x0, y0), ..., (xk, yk)].
-
-        NaN in both coordinates after a stage that is undefined there.
-        """
-        points = [(np.asarray(x, dtype=float), np.asarray(y, dtype=float))]
-        for stage in self.stages:
-            u, v = stage.values(*points[-1], params)
-            undefined = np.isnan(u) | np.isnan(v)
-            if undefined.any():
-                u, v = np.where(undefined, np.nan, u), np.where(undefined, np.nan, v)
-            points.append((u, v))
-        return points
-
-    def jacobian(self, x, y, params: Params = None) -> np.ndarray:
-        """The chain-rule product J_k ⋯ J_1 at the points (x, y), as an array (..., 2, 2)."""
-        points = self.forward(x, y, params)
-        total = None
-        for stage, (px, py) in zip(self.stages, points[:-1], strict=True):
-            a, b, c, d, _ = stage.jacobian(px, py, params)
-            jac = np.stack([np.stack([a, b], -1), np.stack([c, d], -1)], -2)
-            with np.errstate(all="ignore"):
-                total = jac if total is None else jac @ total
-        assert total is not None
-        return total
-
-
-def compile_chain(mapping) -> CompiledChain:
-    """Compile each stage of a :class:`~jacviz.core.mapping.Mapping` on its own.
-
-    Every stage's (u, v) and Jacobian are over the mapping's two variable symbols (the
-    stage's own input) and its parameters, so stage i is evaluated at the output of
-    stage i − 1. A one-stage mapping gives a chain of one.
-    """
-    inputs = (*mapping.symbols, *mapping.parameter_symbols)
-    stages = []
-    for (u, v), j in zip(mapping.stage_expressions, mapping.stage_jacobians, strict=True):
-        a, b, c, d = j[0, 0], j[0, 1], j[1, 0], j[1, 1]
-        det = a * d - b * c
-        stages.append(CompiledMapping(
-            mapping.variables,
-            mapping.parameters,
-            compile_expressions([u, v], inputs),
-            compile_expressions([a, b, c, d, det, u, v], inputs),
-            compile_expressions([det, u, v], inputs),
-        ))
-    return CompiledChain(mapping.variables, mapping.parameters, tuple(stages))
-
 
 @dataclass(frozen=True)
 class StageReport:

@@ -3,7 +3,7 @@
 Parsing is bounded by the language's limits, but sympy itself can still take minutes on
 an input that passes them (``cosh(log(x)^300)`` differentiates for over a minute), and a
 thread cannot be stopped. So everything sympy does for the window and the command line
-runs in a worker process (``python -m jacviz.core.worker``): the caller waits with a time
+runs in a worker process (``python -m jacviz.core.pipeline.worker``): the caller waits with a time
 bound, and a worker that is too slow, or whose answer is no longer wanted, is killed. The
 window's own process then never imports sympy at all, which also keeps sympy's work from
 competing with painting for the interpreter lock.
@@ -11,7 +11,7 @@ competing with painting for the interpreter lock.
 Workers are started with ``subprocess`` (never by forking a process that runs Qt threads)
 and talk in length-prefixed JSON on stdin and stdout: requests carry mapping *text*, and
 answers are plain data, checked on arrival like a cache file (see
-:func:`jacviz.core.cache.prepared_from_payload`). Each kind of work has its own pool, so
+:func:`jacviz.core.pipeline.cache.prepared_from_payload`). Each kind of work has its own pool, so
 a long simplification never delays compiling the next mapping.
 """
 
@@ -76,8 +76,8 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the worker process
 def _handle(request: dict, stdout) -> None:  # pragma: no cover - runs in the worker process
     op = request.get("op")
     if op == "prepare":
-        from jacviz.core.cache import payload_from_prepared
-        from jacviz.core.scene import prepare
+        from jacviz.core.pipeline.cache import payload_from_prepared
+        from jacviz.core.pipeline.prepare import prepare
 
         try:
             prepared = prepare(request["text"], request.get("variables"),
@@ -89,8 +89,8 @@ def _handle(request: dict, stdout) -> None:  # pragma: no cover - runs in the wo
             _write(stdout, {"ok": False, "error": "the mapping is nested too deeply to differentiate",
                             "column": None})
     elif op == "simplify":
-        from jacviz.core.mapping import Mapping
-        from jacviz.core.simplify import display_items, simplify_one
+        from jacviz.core.symbolic.mapping import Mapping
+        from jacviz.core.symbolic.simplify import display_items, simplify_one
 
         try:
             mapping = Mapping.from_text(request["text"], request.get("variables"),
@@ -137,7 +137,7 @@ class Worker:
         env = dict(os.environ)
         env.pop("QT_QPA_PLATFORM", None)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jacviz.core.worker"],
+            [sys.executable, "-m", "jacviz.core.pipeline.worker"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
         )
         _live.add(self)
@@ -235,14 +235,14 @@ COMPILE_TIMEOUT = 5.0  # every preset compiles in well under a second
 
 def prepare_isolated(text: str, variables=None, *, default_variables=None,
                      timeout: float = COMPILE_TIMEOUT, use_cache: bool = True):
-    """Like :func:`jacviz.core.scene.prepare`, with sympy's work done in a worker process.
+    """Like :func:`jacviz.core.pipeline.prepare.prepare`, with sympy's work done in a worker process.
 
     The mapping is parsed here first (cheap, no sympy), so bad input is reported at once;
     a mapping sympy cannot finish within ``timeout`` seconds is refused with a
     :class:`MappingError` and its worker is killed. The disk cache is used as in prepare().
     """
-    from jacviz.core import cache
     from jacviz.core.language import parse
+    from jacviz.core.pipeline import cache
 
     start = time.perf_counter()
     parse(text, variables, default_variables=default_variables)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jacviz.core.numeric import CompiledMapping
-from jacviz.core.sampling import principal_stretches
+from jacviz.core.numeric.compiled import CompiledMapping
+from jacviz.core.sampling.linearization import principal_stretches
 
 # s2 / s1 below this counts as singular: J(p) squashes the neighbourhood onto a line.
 SINGULAR_RATIO = 1e-9

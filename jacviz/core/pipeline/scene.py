@@ -1,37 +1,24 @@
 """What the two views draw for one mapping, one visible rectangle and one set of parameters.
 
-:func:`prepare` turns text into everything numeric the window needs (parse, Jacobian,
-compile); :func:`sample_scene` samples it over the visible rectangle. Both are plain
-functions of their inputs, so the window can run them on a worker thread and throw away a
-result that a newer request has overtaken.
+:func:`sample_scene` samples a numeric mapping over the visible rectangle: the det J field,
+the grid and its image, the critical curve and its image. It is a plain function of its
+inputs, so the window can run it on a worker thread and throw away a result that a newer
+request has overtaken.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from jacviz.core.numeric import CompiledMapping
-from jacviz.core.sampling import (
-    GridLines,
-    Rect,
-    critical_curve,
-    det_field,
-    map_segments,
-    robust_level,
-    robust_limits,
-)
-
-HEATMAP_MODES = ("det", "log", "sign", "linerr")
-HEATMAP_LABELS = {
-    "det": "det J", "log": "log₁₀|det J|", "sign": "sign of det J",
-    "linerr": "linearization error ‖F(p+hu) − F(p) − J·hu‖/h",
-}
-HEATMAP_NAMES = {"det": "det J", "log": "log₁₀|det J|", "sign": "sign of det J",
-                 "linerr": "linearization error"}
+from jacviz.core.numeric.compiled import CompiledMapping
+from jacviz.core.sampling.contours import critical_curve, map_segments
+from jacviz.core.sampling.fields import det_field
+from jacviz.core.sampling.geometry import Rect
+from jacviz.core.sampling.grid import GridLines, sample_grid
+from jacviz.core.sampling.limits import robust_level, robust_limits
 
 
 @dataclass(frozen=True)
@@ -41,123 +28,6 @@ class Quality:
     heatmap: int = 512  # det J samples per side of the visible domain
     lines: int = 41  # grid lines per family, at least
     samples: int = 400  # samples along each grid line
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A mapping ready to draw: its symbolic form (for the readout) and its numeric programs.
-
-    ``symbolic`` holds plain-text and LaTeX renderings (see Mapping.rendered); the window
-    never needs sympy objects after this point.
-    """
-
-    text: str
-    variables: tuple[str, str]
-    parameters: tuple[str, ...]
-    compiled: CompiledMapping
-    symbolic: dict
-    is_complex: bool
-    stages: int = 1
-    mapping: object = None  # the sympy-backed Mapping, when it was built in this process
-    seconds: float = 0.0
-    chain: object = None  # a CompiledChain for a mapping of several stages
-    extra: dict = field(default_factory=dict)  # "simplified" formulas, "from_cache"
-
-
-def prepare(text: str, variables: tuple[str, str] | None = None, *,
-            default_variables: tuple[str, str] | None = None, use_cache: bool = True) -> Prepared:
-    """Parse, differentiate and compile ``text``. Raises MappingError for bad input.
-
-    With ``use_cache``, a mapping compiled before is read from the disk cache
-    (:mod:`jacviz.core.cache`) without importing sympy; the text is still parsed first, so
-    a bad mapping is reported the same way either way.
-    """
-    start = time.perf_counter()
-    if use_cache:
-        from jacviz.core import cache
-        from jacviz.core.language import parse
-
-        parse(text, variables, default_variables=default_variables)
-        hit = cache.load(text, variables, default_variables)
-        if hit is not None:
-            object.__setattr__(hit, "seconds", time.perf_counter() - start)
-            return hit
-    from jacviz.core.mapping import Mapping
-    from jacviz.core.numeric import compile_mapping
-
-    mapping = Mapping.from_text(text, variables, default_variables=default_variables)
-    compiled = compile_mapping(mapping)
-    chain = None
-    if len(mapping.stage_expressions) > 1:
-        from jacviz.core.chain import compile_chain
-
-        chain = compile_chain(mapping)
-    prepared = Prepared(
-        text=text,
-        variables=mapping.variables,
-        parameters=mapping.parameters,
-        compiled=compiled,
-        symbolic=mapping.rendered(),
-        is_complex=mapping.is_complex,
-        stages=len(mapping.stage_expressions),
-        mapping=mapping,
-        seconds=time.perf_counter() - start,
-        chain=chain,
-    )
-    if use_cache:
-        from jacviz.core import cache
-
-        cache.store(prepared, variables, default_variables)
-    return prepared
-
-
-def grid_positions(lo: float, hi: float, count: int, step: float | None = None) -> np.ndarray:
-    """At least ``count`` evenly spaced positions covering [lo, hi], anchored at 0.
-
-    The spacing is (hi − lo)/(count − 1) (or ``step``) and positions are its integer
-    multiples, so panning moves the view over fixed lines instead of dragging them along.
-    """
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        return np.linspace(-1.0, 1.0, count)
-    if step is None or not step > 0:
-        step = (hi - lo) / (count - 1)
-    first = math.floor(lo / step)
-    last = math.ceil(hi / step)
-    k = np.arange(first, last + 1, dtype=float)
-    return k * step
-
-
-def sample_grid(compiled: CompiledMapping, rect: Rect, quality: Quality, params=None,
-                visible: Rect | None = None) -> GridLines:
-    """Grid lines over ``rect`` (see :func:`grid_positions`) and their images.
-
-    With ``visible`` (a part of ``rect``), the spacing of lines and of samples along them is
-    what ``quality`` asks for on ``visible``, carried out over the whole of ``rect``.
-    """
-    from jacviz.core.sampling import break_jumps, with_breaks
-
-    x0, x1, y0, y1 = rect
-    v0, v1, w0, w1 = visible or rect
-    xs = grid_positions(x0, x1, quality.lines, (v1 - v0) / (quality.lines - 1))
-    ys = grid_positions(y0, y1, quality.lines, (w1 - w0) / (quality.lines - 1))
-    # each line runs over the positions' full extent, so the grid is a closed lattice
-    nx = max(quality.samples, round(quality.samples * (xs[-1] - xs[0]) / max(v1 - v0, 1e-300)))
-    ny = max(quality.samples, round(quality.samples * (ys[-1] - ys[0]) / max(w1 - w0, 1e-300)))
-    tx = np.linspace(xs[0], xs[-1], nx)
-    ty = np.linspace(ys[0], ys[-1], ny)
-    vx = np.broadcast_to(xs[:, None], (xs.size, ny))
-    vy = np.broadcast_to(ty[None, :], (xs.size, ny))
-    hx = np.broadcast_to(tx[None, :], (ys.size, nx))
-    hy = np.broadcast_to(ys[:, None], (ys.size, nx))
-    vu, vv = compiled.values(vx, vy, params)
-    hu, hv = compiled.values(hx, hy, params)
-    return GridLines(
-        with_breaks(vx, vy),
-        with_breaks(hx, hy),
-        with_breaks(*break_jumps(vu, vv)),
-        with_breaks(*break_jumps(hu, hv)),
-    )
-
 
 @dataclass(frozen=True)
 class Scene:
@@ -291,7 +161,7 @@ def sample_scene(compiled: CompiledMapping, rect: Rect, quality: Quality = DEFAU
     limits = _visible_limits(grid, visible)
     linerr = None
     if linerr_h is not None:
-        from jacviz.core.linerror import linearization_error_field
+        from jacviz.core.lab.linerror import linearization_error_field
 
         linerr = linearization_error_field(
             compiled, rect, max(n // 2, 16), linerr_h, params

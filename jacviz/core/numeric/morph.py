@@ -5,7 +5,7 @@ the Jacobian is J_t = I + t·(J − I), so det J_t = det(I + t(J − I)); a poin
 passes through 0 is where the morph starts to fold the sheet. :class:`MorphedMapping`
 computes F_t and J_t from the wrapped compiled mapping's own numbers (nothing is
 recompiled, so moving the slider costs one evaluation of F or J) and has the same numeric
-interface as :class:`~jacviz.core.numeric.CompiledMapping`, so every function of
+interface as :class:`~jacviz.core.numeric.compiled.CompiledMapping`, so every function of
 :mod:`jacviz.core.sampling` works on it unchanged.
 """
 

@@ -18,8 +18,9 @@ from collections.abc import Mapping as MappingABC
 import numpy as np
 
 from jacviz.core.errors import MappingError
-from jacviz.core.morph import NumericMapping
-from jacviz.core.sampling import Rect, cell_centres
+from jacviz.core.numeric.morph import NumericMapping
+from jacviz.core.sampling.fields import cell_centres
+from jacviz.core.sampling.geometry import Rect
 
 Params = MappingABC[str, float] | None
 
@@ -28,7 +29,7 @@ def linearization_error_field(compiled: NumericMapping, rect: Rect, n: int, h: f
                               params: Params = None, directions: int = 16) -> np.ndarray:
     """max_w ‖F(p + h w) − F(p) − J(p) h w‖ / h at the centres of an n×n grid over ``rect``.
 
-    Same layout as :func:`jacviz.core.sampling.det_field` (row i is y, column j is x), so it
+    Same layout as :func:`jacviz.core.sampling.fields.det_field` (row i is y, column j is x), so it
     can be drawn as an image over the same rectangle. The maximum is over ``directions``
     unit vectors w at equal angles starting at w = (1, 0) (both w and −w are included when
     ``directions`` is even: the cubic term of the remainder is odd in w). The grid is

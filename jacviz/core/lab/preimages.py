@@ -23,8 +23,8 @@ from collections.abc import Mapping as MappingABC
 import numpy as np
 
 from jacviz.core.errors import MappingError
-from jacviz.core.morph import NumericMapping
-from jacviz.core.sampling import Rect
+from jacviz.core.numeric.morph import NumericMapping
+from jacviz.core.sampling.geometry import Rect
 
 Params = MappingABC[str, float] | None
 

@@ -38,12 +38,12 @@ from jacviz.core.errors import MappingError
 from jacviz.core.language import (
     MAX_NAME_LENGTH,
     MAX_PARAMETERS,
-    _check_new_name,
+    check_new_name,
     check_variable_names,
     parse,
 )
-from jacviz.core.presets import ParameterRange
-from jacviz.core.scene import HEATMAP_MODES
+from jacviz.core.persistence.presets import ParameterRange
+from jacviz.core.sampling.heatmap import HEATMAP_MODES
 
 SESSION_VERSION = 1
 SUFFIX = ".jacviz"
@@ -412,7 +412,7 @@ def _params(value: Any) -> dict[str, ParameterRange]:
         if len(name) > MAX_NAME_LENGTH:
             raise MappingError(f"a parameter name is too long ({len(name)} characters; the limit is "
                                f"{MAX_NAME_LENGTH})")
-        _check_new_name(name, None, what="parameter")  # the parser's own rule for new names
+        check_new_name(name, None, what="parameter")  # the parser's own rule for new names
         what = f"parameter {name}"
         if not isinstance(spec, dict):
             raise MappingError(f"{what} must be an object {{value, min, max}}, not {_kind(spec)}")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jacviz.core.errors import MappingError
-from jacviz.core.morph import NumericMapping
+from jacviz.core.numeric.morph import NumericMapping
 
 DEFAULT_LOSS = "(u^2 + v^2)/2"
 LOSS_VARIABLES = ("u", "v")
@@ -105,12 +105,12 @@ class Loss:
                 )
         try:
             if isolated:  # sympy in a worker process (the window never imports it)
-                from jacviz.core.worker import prepare_isolated
+                from jacviz.core.pipeline.worker import prepare_isolated
 
                 compiled = prepare_isolated(f"{text}, 0", LOSS_VARIABLES).compiled
             else:
-                from jacviz.core.mapping import Mapping
-                from jacviz.core.numeric import compile_mapping
+                from jacviz.core.symbolic.mapping import Mapping
+                from jacviz.core.symbolic.translate import compile_mapping
 
                 compiled = compile_mapping(Mapping.from_text(f"{text}, 0", variables=LOSS_VARIABLES))
         except MappingError as err:

@@ -1,7 +1,7 @@
 """A disk cache of compiled mappings, so that a mapping seen before needs no sympy.
 
 Importing sympy and differentiating take about 0.4 s, most of a cold start. The numeric
-programs (:class:`~jacviz.core.numeric.Program`) are plain data, and so are the formulas
+programs (:class:`~jacviz.core.numeric.program.Program`) are plain data, and so are the formulas
 the readout shows, so both are kept on disk, keyed by the mapping's text and variables and
 by jacviz's version. The next start with that mapping draws from the cache and never
 imports sympy.
@@ -82,8 +82,8 @@ def prepared_from_payload(text: str, data) -> object | None:
     Every program is checked against the table of numpy operations (Program.__post_init__)
     and every rendering must be a string, so a tampered file can do no more than fail.
     """
-    from jacviz.core.numeric import CompiledMapping
-    from jacviz.core.scene import Prepared
+    from jacviz.core.numeric.compiled import CompiledMapping
+    from jacviz.core.pipeline.prepared import Prepared
 
     try:
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("text") != text:
@@ -91,7 +91,7 @@ def prepared_from_payload(text: str, data) -> object | None:
         compiled = CompiledMapping.from_json(json.dumps(data["compiled"]))
         chain = None
         if data.get("chain"):
-            from jacviz.core.chain import CompiledChain
+            from jacviz.core.numeric.chain import CompiledChain
 
             stages = tuple(CompiledMapping.from_json(json.dumps(s)) for s in data["chain"])
             chain = CompiledChain(compiled.variables, compiled.parameters, stages)

@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from jacviz.core.errors import MappingError
-from jacviz.core.session import Session, atomic_write, load, save
+from jacviz.core.persistence.session import Session, atomic_write, load, save
 
 APP_FOLDER = "jacviz"
 AUTOSAVE_NAME = "autosave.jacviz"

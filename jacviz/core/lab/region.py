@@ -59,8 +59,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jacviz.core.errors import MappingError
-from jacviz.core.morph import NumericMapping
-from jacviz.core.sampling import Rect, det_field, robust_span
+from jacviz.core.numeric.morph import NumericMapping
+from jacviz.core.sampling.fields import det_field
+from jacviz.core.sampling.geometry import Rect
+from jacviz.core.sampling.limits import robust_span
 
 # ---------------------------------------------------------------------------------------
 # Kronrod's 7-point extension of the 3-point Gauss–Legendre rule on [-1, 1] (Kronrod 1965;
@@ -598,7 +600,7 @@ def _polygon_triangles(compiled, poly: np.ndarray, params, n: int) -> tuple[np.n
 def _drop_jumps(tris: np.ndarray, factor: float = 40.0) -> np.ndarray:
     """Leave out triangles that straddle a pole or a branch cut.
 
-    As in :func:`jacviz.core.sampling.break_jumps`: a mesh triangle whose image is much
+    As in :func:`jacviz.core.sampling.grid.break_jumps`: a mesh triangle whose image is much
     larger than a typical one (``factor`` times the median diameter) and also large
     compared with the whole picture spans a discontinuity of F, not a piece of F(R).
     """
@@ -784,7 +786,7 @@ def fold_mask(compiled: NumericMapping, rect: Rect, n: int,
               params: MappingABC[str, float] | None = None) -> np.ndarray:
     """Where F reverses orientation: det J < 0 at the centres of an n×n grid over ``rect``.
 
-    Same layout as :func:`jacviz.core.sampling.det_field` (row = y, column = x), so it can
+    Same layout as :func:`jacviz.core.sampling.fields.det_field` (row = y, column = x), so it can
     be drawn over the heatmap. Undefined points are False.
     """
     field_ = det_field(compiled, rect, n, params, dtype=np.float64)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ def resource_bytes(name: str) -> bytes:
     try:
         return resources.files("jacviz.resources").joinpath(name).read_bytes()
     except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):
-        return (Path(__file__).resolve().parents[2] / "resources" / name).read_bytes()
+        return (Path(__file__).resolve().parents[3] / "resources" / name).read_bytes()
 
 
 @dataclass(frozen=True)

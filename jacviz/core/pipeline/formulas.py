@@ -2,7 +2,7 @@
 
 ``sympy.simplify`` turns ``r*cos(t)**2 + r*sin(t)**2`` into ``r`` and can run for minutes on
 an awkward expression; a thread cannot be stopped inside it. So it runs in a worker
-process (:mod:`jacviz.core.worker`): the caller gets whatever finished within the time
+process (:mod:`jacviz.core.pipeline.worker`): the caller gets whatever finished within the time
 bound, and a worker that is still busy when the time is up, or whose result is no longer
 wanted, is killed; the next request starts a fresh one.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from jacviz.core import worker as workers
+from jacviz.core.pipeline import worker as workers
 
 DEFAULT_TIMEOUT = 3.0
 
@@ -28,32 +28,6 @@ class SimplifiedForm:
     text: str
     latex: str
 
-
-def simplify_one(expr) -> tuple[str, str]:
-    """The shortest of the expression, sympy.simplify of it and that factored; (text, LaTeX)."""
-    import sympy as sp
-
-    from jacviz.core.mapping import latex, plain_text
-
-    candidates = [expr]
-    for step in (sp.simplify, sp.factor):
-        try:
-            candidates.append(step(candidates[-1]))
-        except Exception:  # sympy fails in many ways; the raw form stays
-            pass
-    best = min(candidates, key=lambda e: (sp.count_ops(e), len(str(e))))
-    return plain_text(best), latex(best)
-
-
-def display_items(mapping) -> list[tuple[str, object]]:
-    """What the readout shows, most useful first: det J, the entries of J, trace, u, v."""
-    j = mapping.jacobian
-    return [
-        ("det", mapping.det),
-        ("j00", j[0, 0]), ("j01", j[0, 1]), ("j10", j[1, 0]), ("j11", j[1, 1]),
-        ("trace", mapping.trace),
-        ("u", mapping.u), ("v", mapping.v),
-    ]
 
 
 class SimplifyJob:

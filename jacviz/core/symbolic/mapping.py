@@ -15,7 +15,7 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from jacviz.core.language import ParsedMapping, parameter_values, parse
-from jacviz.core.symbolic import (
+from jacviz.core.symbolic.build import (
     MAX_JACOBIAN_TREE_SIZE,
     build_stage_expressions,
     check_size,
@@ -127,7 +127,7 @@ class Mapping:
 
     @cached_property
     def det(self) -> sp.Expr:
-        """det J, unsimplified (ad − bc); see :mod:`jacviz.core.simplify` for display."""
+        """det J, unsimplified (ad − bc); see :mod:`jacviz.core.symbolic.simplify` for display."""
         j = self.jacobian
         return j[0, 0] * j[1, 1] - j[0, 1] * j[1, 0]
 

@@ -1,0 +1,106 @@
+"""The syntax tree of a mapping, and the checked mapping the parser returns.
+
+Raw nodes (:class:`Name`, :class:`NameCall`, :class:`Pair`) exist only between parsing and
+resolving names; a :class:`ParsedMapping` holds resolved nodes only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jacviz.core.language.vocabulary import COMPLEX_NAME
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Num(Node):
+    numerator: int
+    denominator: int
+
+
+@dataclass(frozen=True, slots=True)
+class Const(Node):
+    name: str  # "pi", "e" or "i"
+
+
+@dataclass(frozen=True, slots=True)
+class Var(Node):
+    name: str  # a domain variable, or the complex variable
+
+
+@dataclass(frozen=True, slots=True)
+class Param(Node):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Neg(Node):
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp(Node):
+    op: str  # + - * / ^
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Node):
+    function: str  # canonical name from ALL_FUNCTIONS
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Node):
+    """A word not yet resolved (variable, product of variables, constant or parameter)."""
+
+    word: str
+
+
+@dataclass(frozen=True, slots=True)
+class NameCall(Node):
+    """``word(args)`` where ``word`` is not yet known to be a function or a factor."""
+
+    word: str
+    args: tuple[Node, ...]
+    power: int | None = None  # sin^2(x)
+
+
+@dataclass(frozen=True, slots=True)
+class Pair(Node):
+    first: Node
+    second: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One stage of a mapping: ``(u, v)`` in real form, or ``f`` in complex form."""
+
+    u: Node | None
+    v: Node | None
+    f: Node | None
+
+    @property
+    def is_complex(self) -> bool:
+        return self.f is not None
+
+
+@dataclass(frozen=True)
+class ParsedMapping:
+    """A checked mapping: its variables, its stages and its parameters, in order of use."""
+
+    text: str
+    variables: tuple[str, str]
+    stages: tuple[Stage, ...]
+    parameters: tuple[str, ...] = field(default=())
+    complex_name: str = COMPLEX_NAME
+
+    @property
+    def is_complex(self) -> bool:
+        """True when the mapping is one complex stage f(z)."""
+        return len(self.stages) == 1 and self.stages[0].is_complex

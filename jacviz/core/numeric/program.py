@@ -1,0 +1,168 @@
+"""Fast vectorised evaluation of a mapping and its Jacobian, without exec.
+
+sympy's ``lambdify`` writes Python source and ``exec``s it; jacviz instead translates the
+sympy expressions into a :class:`Program`: a flat list of numpy operations over numbered
+slots. Identical subexpressions are emitted once (the translation is memoised on the
+expression), so ``cos(t)`` shared by u and ∂v/∂r is computed once per call.
+
+A Program is plain data (operation names, slot numbers and float constants). It is checked
+against a fixed table of numpy functions, it can be saved as JSON and run later without
+importing sympy (which keeps sympy out of the time to the first frame), and it always
+returns arrays of the input's broadcast shape, with NaN wherever the value is not finite.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from jacviz.core.errors import MappingError
+
+# A compiled program larger than this is refused: it would make every frame slow, and it
+# only arises from inputs such as a product of hundreds of factors.
+MAX_OPERATIONS = 20_000
+
+
+def _sec(x):
+    return 1.0 / np.cos(x)
+
+
+def _csc(x):
+    return 1.0 / np.sin(x)
+
+
+def _cot(x):
+    return np.cos(x) / np.sin(x)
+
+
+def _cube(x):
+    return x * x * x
+
+
+def _recip(x):
+    return 1.0 / x
+
+
+def _rsqrt(x):
+    return 1.0 / np.sqrt(x)
+
+
+def _heaviside(x):
+    return np.heaviside(x, 0.5)
+
+
+def _acosh(x):
+    return np.arccosh(x)
+
+
+# The whole instruction set. A program naming anything else is refused when loaded.
+OPERATIONS = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+    "neg": np.negative, "square": np.square, "cube": _cube, "recip": _recip,
+    "sqrt": np.sqrt, "rsqrt": _rsqrt, "pow": np.power,
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "sec": _sec, "csc": _csc, "cot": _cot,
+    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "atan2": np.arctan2,
+    "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
+    "asinh": np.arcsinh, "acosh": _acosh, "atanh": np.arctanh,
+    "exp": np.exp, "log": np.log, "abs": np.abs, "sign": np.sign, "cbrt": np.cbrt,
+    "heaviside": _heaviside,
+}
+ARITY = {"add": 2, "sub": 2, "mul": 2, "div": 2, "pow": 2, "atan2": 2}
+
+
+@dataclass(frozen=True)
+class Program:
+    """A straight-line numpy program.
+
+    Slots ``0 .. len(inputs)-1`` hold the inputs; each op appends one slot. An op is
+    ``("const", value)`` or ``(name, slot, ...)`` with ``name`` in :data:`OPERATIONS`.
+    """
+
+    inputs: tuple[str, ...]
+    ops: tuple[tuple, ...]
+    outputs: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        n = len(self.inputs)
+        for op in self.ops:
+            if not op or not isinstance(op[0], str):
+                raise MappingError("invalid compiled program")
+            if op[0] == "const":
+                if len(op) != 2 or isinstance(op[1], bool) or not isinstance(op[1], (int, float)):
+                    raise MappingError("invalid compiled program")
+            else:
+                want = ARITY.get(op[0], 1)
+                if op[0] not in OPERATIONS or len(op) != want + 1:
+                    raise MappingError("invalid compiled program")
+                if not all(isinstance(i, int) and 0 <= i < n for i in op[1:]):
+                    raise MappingError("invalid compiled program")
+            n += 1
+        if not all(isinstance(i, int) and 0 <= i < n for i in self.outputs):
+            raise MappingError("invalid compiled program")
+        steps = [
+            (None, op[1]) if op[0] == "const" else (OPERATIONS[op[0]], op[1:]) for op in self.ops
+        ]
+        object.__setattr__(self, "_steps", steps)
+
+    def run(self, *values, dtype=np.float64) -> list[np.ndarray]:
+        """Evaluate on arrays or scalars (broadcast together); returns one array per output.
+
+        Every output has the broadcast shape of the inputs, even a constant one, and holds
+        NaN wherever the value is infinite or undefined. No floating-point warning escapes.
+        """
+        if len(values) != len(self.inputs):
+            raise MappingError(f"expected {len(self.inputs)} inputs, got {len(values)}")
+        regs: list = []
+        shapes = []
+        for value in values:
+            if isinstance(value, (int, float)):
+                regs.append(dtype(value).item() if dtype is np.float64 else dtype(value))
+            else:
+                arr = np.asarray(value, dtype=dtype)
+                shapes.append(arr.shape)
+                regs.append(arr)
+        shape = np.broadcast_shapes(*shapes) if shapes else ()
+        with np.errstate(all="ignore"):
+            for func, arg in self._steps:  # type: ignore[attr-defined]
+                if func is None:
+                    regs.append(arg)
+                elif len(arg) == 1:
+                    regs.append(func(regs[arg[0]]))
+                else:
+                    regs.append(func(regs[arg[0]], regs[arg[1]]))
+            out = []
+            for index in self.outputs:
+                value = regs[index]
+                arr = np.asarray(value, dtype=dtype)
+                if arr.shape != shape:
+                    arr = np.broadcast_to(arr, shape).copy()
+                elif arr is value or any(arr is r for r in regs[: len(values)]):
+                    arr = arr.copy()  # never hand out an input or a shared slot
+                bad = ~np.isfinite(arr)
+                if bad.any():
+                    arr[bad] = np.nan
+                out.append(arr)
+        return out
+
+    # -- persistence (the compiled-code cache)
+    def to_json(self) -> str:
+        return json.dumps({"inputs": self.inputs, "ops": self.ops, "outputs": self.outputs})
+
+    @classmethod
+    def from_json(cls, text: str) -> Program:
+        """Load a saved program; anything malformed raises :class:`MappingError`."""
+        try:
+            data = json.loads(text)
+            return cls(
+                tuple(str(s) for s in data["inputs"]),
+                tuple(tuple(op) for op in data["ops"]),
+                tuple(data["outputs"]),
+            )
+        except MappingError:
+            raise
+        # Fix (tests/core/test_numeric.py): RecursionError too, which json raises for a file
+        # of 100,000 nested brackets; a damaged cache must be refused, not crash the caller.
+        except (ValueError, TypeError, KeyError, RecursionError) as err:
+            raise MappingError(f"invalid compiled program: {err}") from None

@@ -1,0 +1,1 @@
+"""What jacviz keeps on disk: session files, the autosave and recent files, and the presets."""

@@ -1,0 +1,84 @@
+"""Local linearization: the true image of a small circle around p next to the ellipse J(p) predicts.
+
+:func:`principal_stretches` reads the singular value decomposition of J geometrically: the
+ellipse's axes and the domain directions stretched most and least.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from jacviz.core.numeric.compiled import CompiledMapping
+
+
+@dataclass(frozen=True)
+class Stretches:
+    """The singular value decomposition J = U·diag(s)·Vᵀ, read geometrically.
+
+    The unit circle's image under J is an ellipse with semi-axes ``s[k]·U[:, k]``; the
+    domain directions ``V[:, k]`` are the ones stretched most and least.
+    """
+
+    singular_values: np.ndarray  # s1 >= s2 >= 0
+    image_axes: np.ndarray  # U: columns are the ellipse's axis directions
+    domain_axes: np.ndarray  # V: columns are the matching directions in the domain
+
+
+def principal_stretches(jac: np.ndarray) -> Stretches:
+    """Singular values and principal directions of a 2×2 matrix (NaN if it is undefined)."""
+    jac = np.asarray(jac, dtype=float)
+    if not np.isfinite(jac).all():
+        nan2 = np.full((2, 2), np.nan)
+        return Stretches(np.full(2, np.nan), nan2, nan2)
+    u, s, vt = np.linalg.svd(jac)
+    return Stretches(s, u, vt.T)
+
+
+@dataclass(frozen=True)
+class Linearization:
+    """What F does to a circle of radius h around p, and what J(p) predicts it does."""
+
+    point: np.ndarray  # p
+    value: np.ndarray  # F(p)
+    jacobian: np.ndarray  # J(p), 2×2
+    h: float
+    circle: np.ndarray  # (n, 2): p + h·(cos θ, sin θ), closed
+    true_image: np.ndarray  # (n, 2): F(p + h·c)
+    linear_image: np.ndarray  # (n, 2): F(p) + J(p)·h·c
+    stretches: Stretches
+
+    @property
+    def det(self) -> float:
+        return float(np.linalg.det(self.jacobian)) if np.isfinite(self.jacobian).all() else float("nan")
+
+
+def unit_circle(n: int = 97) -> np.ndarray:
+    """n points on the unit circle, the last equal to the first (a closed polyline)."""
+    theta = np.linspace(0.0, 2.0 * np.pi, n)
+    return np.stack([np.cos(theta), np.sin(theta)], axis=1)
+
+
+_CIRCLE = unit_circle()
+
+
+def linearization(compiled: CompiledMapping, point, h: float, params=None,
+                  jacobian: np.ndarray | None = None) -> Linearization:
+    """F near p: the true image of the h-circle and its linear prediction F(p) + J(p)·h·c.
+
+    ``jacobian``, J(p) when the caller already has it (the window's readout does), saves
+    evaluating it a second time on every cursor move.
+    """
+    p = np.asarray(point, dtype=float).reshape(2)
+    circle = p + h * _CIRCLE
+    # one call evaluates F at p and on the circle together
+    xs = np.concatenate([[p[0]], circle[:, 0]])
+    ys = np.concatenate([[p[1]], circle[:, 1]])
+    u, v = compiled.values(xs, ys, params)
+    value = np.array([u[0], v[0]])
+    true_image = np.stack([u[1:], v[1:]], axis=1)
+    jac = compiled.jacobian_at(p[0], p[1], params) if jacobian is None else np.asarray(jacobian, float)
+    linear_image = value + h * _CIRCLE @ jac.T
+    return Linearization(p, value, jac, float(h), circle, true_image, linear_image,
+                         principal_stretches(jac))
