@@ -7,7 +7,8 @@ import pytest
 
 from jacviz.core.errors import MappingError
 from jacviz.core.lab.region import region_report
-from jacviz.core.numeric.morph import MorphedMapping, NumericMapping
+from jacviz.core.numeric.morph import MorphedMapping
+from jacviz.core.numeric.protocol import NumericMapping
 from jacviz.core.sampling.contours import critical_segments
 from jacviz.core.sampling.fields import cell_centres, det_field
 from jacviz.core.sampling.grid import grid_lines

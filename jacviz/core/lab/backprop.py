@@ -17,18 +17,15 @@ parsed and differentiated like a mapping (no user text is ever run).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 
 import numpy as np
 
 from jacviz.core.errors import MappingError
-from jacviz.core.numeric.morph import NumericMapping
+from jacviz.core.numeric.protocol import NumericMapping, Params
 
 DEFAULT_LOSS = "(u^2 + v^2)/2"
 LOSS_VARIABLES = ("u", "v")
-
-Params = MappingABC[str, float] | None
 
 
 def _points(p) -> np.ndarray:

@@ -8,14 +8,13 @@ from one point and records both sides.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 
 import numpy as np
 
 from jacviz.core.numeric.chain import CompiledChain
+from jacviz.core.numeric.protocol import Params
 
-Params = MappingABC[str, float] | None
 
 @dataclass(frozen=True)
 class StageReport:

@@ -13,16 +13,12 @@ what the lens's two curves (true image vs. ellipse) show at one point, over the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping as MappingABC
-
 import numpy as np
 
 from jacviz.core.errors import MappingError
-from jacviz.core.numeric.morph import NumericMapping
+from jacviz.core.numeric.protocol import NumericMapping, Params
 from jacviz.core.sampling.fields import cell_centres
 from jacviz.core.sampling.geometry import Rect
-
-Params = MappingABC[str, float] | None
 
 
 def linearization_error_field(compiled: NumericMapping, rect: Rect, n: int, h: float,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jacviz.core.numeric.compiled import CompiledMapping
+from jacviz.core.numeric.protocol import NumericMapping
 from jacviz.core.sampling.linearization import principal_stretches
 
 # s2 / s1 below this counts as singular: J(p) squashes the neighbourhood onto a line.
@@ -63,7 +63,7 @@ def _number(x: float) -> str:
     return f"{x:.3e}"
 
 
-def point_info(compiled: CompiledMapping, x: float, y: float, params=None) -> PointInfo:
+def point_info(compiled: NumericMapping, x: float, y: float, params=None) -> PointInfo:
     """Evaluate F and J at (x, y)."""
     a, b, c, d, det = compiled.jacobian(np.array(float(x)), np.array(float(y)), params)
     jac = np.array([[a, b], [c, d]], dtype=float)

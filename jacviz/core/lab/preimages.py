@@ -18,15 +18,11 @@ the 23×23 cell centres are plenty for the rectangles a person looks at.
 
 from __future__ import annotations
 
-from collections.abc import Mapping as MappingABC
-
 import numpy as np
 
 from jacviz.core.errors import MappingError
-from jacviz.core.numeric.morph import NumericMapping
+from jacviz.core.numeric.protocol import NumericMapping, Params
 from jacviz.core.sampling.geometry import Rect
-
-Params = MappingABC[str, float] | None
 
 MAX_ITERATIONS = 60
 MAX_HALVINGS = 12

@@ -52,14 +52,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from jacviz.core.errors import MappingError
-from jacviz.core.numeric.morph import NumericMapping
+from jacviz.core.numeric.protocol import NumericMapping, Params
 from jacviz.core.sampling.fields import det_field
 from jacviz.core.sampling.geometry import Rect
 from jacviz.core.sampling.limits import robust_span
@@ -721,7 +720,7 @@ class RegionReport:
 
 
 def region_report(compiled: NumericMapping, rect: Rect | None = None, polygon: Sequence | None = None,
-                  params: MappingABC[str, float] | None = None, tol: float = DEFAULT_TOL, *,
+                  params: Params = None, tol: float = DEFAULT_TOL, *,
                   max_evaluations: int = MAX_EVALUATIONS, time_budget: float | None = TIME_BUDGET,
                   mesh: int = 256, raster: int = 1024, boundary_samples: int = 8192) -> RegionReport:
     """Integrate det J and |det J| over a rectangle or a simple polygon, and measure F(R).
@@ -783,7 +782,7 @@ def region_report(compiled: NumericMapping, rect: Rect | None = None, polygon: S
 
 
 def fold_mask(compiled: NumericMapping, rect: Rect, n: int,
-              params: MappingABC[str, float] | None = None) -> np.ndarray:
+              params: Params = None) -> np.ndarray:
     """Where F reverses orientation: det J < 0 at the centres of an n×n grid over ``rect``.
 
     Same layout as :func:`jacviz.core.sampling.fields.det_field` (row = y, column = x), so it can

@@ -9,48 +9,58 @@ point; :func:`jacviz.core.symbolic.translate.compile_chain` compiles the stages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 
 import numpy as np
 
 from jacviz.core.numeric.compiled import CompiledMapping
+from jacviz.core.numeric.protocol import Evaluation, MappingBase, Params
 
-Params = MappingABC[str, float] | None
 
 @dataclass(frozen=True)
-class CompiledChain:
-    """One CompiledMapping per stage, all over the same variables and parameters."""
+class CompiledChain(MappingBase):
+    """One CompiledMapping per stage, all over the same variables and parameters.
 
-    variables: tuple[str, str]
+    As a numeric mapping it is the composition: :meth:`evaluate` runs the stages forward
+    and multiplies their Jacobians in the order of composition, J = J_k ⋯ J_1.
+    """
+
+    variables: tuple[str, ...]
     parameters: tuple[str, ...]
     stages: tuple[CompiledMapping, ...]
 
     def __len__(self) -> int:
         return len(self.stages)
 
-    def forward(self, x, y, params: Params = None) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The points every stage sees, vectorised: [(x0, y0), ..., (xk, yk)].
+    @property
+    def n_outputs(self) -> int:
+        return self.stages[-1].n_outputs
 
-        NaN in both coordinates after a stage that is undefined there.
+    def forward(self, coords, params: Params = None) -> list[tuple[np.ndarray, ...]]:
+        """The points every stage sees, vectorised: [p_0, p_1, ..., p_k], each a tuple of arrays.
+
+        NaN in every coordinate after a stage that is undefined there.
         """
-        points = [(np.asarray(x, dtype=float), np.asarray(y, dtype=float))]
+        points = [tuple(np.asarray(c, dtype=float) for c in coords)]
         for stage in self.stages:
-            u, v = stage.values(*points[-1], params)
-            undefined = np.isnan(u) | np.isnan(v)
+            values = stage.evaluate(points[-1], params, jacobian=False).values
+            undefined = np.logical_or.reduce([np.isnan(v) for v in values])
             if undefined.any():
-                u, v = np.where(undefined, np.nan, u), np.where(undefined, np.nan, v)
-            points.append((u, v))
+                values = tuple(np.where(undefined, np.nan, v) for v in values)
+            points.append(tuple(values))
         return points
 
-    def jacobian(self, x, y, params: Params = None) -> np.ndarray:
-        """The chain-rule product J_k ⋯ J_1 at the points (x, y), as an array (..., 2, 2)."""
-        points = self.forward(x, y, params)
+    def evaluate(self, coords, params: Params = None, *, jacobian: bool = True,
+                 dtype=np.float64) -> Evaluation:
+        points = self.forward(coords, params)
+        if not jacobian:
+            return Evaluation(points[-1])
         total = None
-        for stage, (px, py) in zip(self.stages, points[:-1], strict=True):
-            a, b, c, d, _ = stage.jacobian(px, py, params)
-            jac = np.stack([np.stack([a, b], -1), np.stack([c, d], -1)], -2)
+        for stage, point in zip(self.stages, points[:-1], strict=True):
+            jac = stage.evaluate(point, params, jacobian=True).matrix()
             with np.errstate(all="ignore"):
                 total = jac if total is None else jac @ total
         assert total is not None
-        return total
+        m, n = total.shape[-2:]
+        rows = tuple(tuple(total[..., i, j] for j in range(n)) for i in range(m))
+        return Evaluation(points[-1], rows)

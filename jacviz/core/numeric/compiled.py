@@ -1,93 +1,124 @@
-"""A mapping compiled into numeric programs: F, J and det J on arrays, without sympy.
+"""A formula compiled into numeric programs: F, J and (when square) det J on arrays, without sympy.
 
-A :class:`CompiledMapping` is plain data (three :class:`~jacviz.core.numeric.program.Program`
+A :class:`CompiledMapping` is plain data (:class:`~jacviz.core.numeric.program.Program`
 objects) and can be cached as JSON; :mod:`jacviz.core.symbolic.translate` makes one from a
-sympy-backed mapping.
+sympy-backed mapping. Its programs, for n variables and m components:
+
+* ``values_program``: the m components;
+* ``jacobian_program``: the m·n entries of J row by row, then det J when m = n, then the m
+  components (so J can be blanked wherever F itself is undefined);
+* ``det_program``: det J and the m components, only when m = n (the heatmap's fast path).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 
 import numpy as np
 
 from jacviz.core.errors import MappingError
 from jacviz.core.numeric.program import Program
+from jacviz.core.numeric.protocol import Evaluation, MappingBase, Params, nan_where_undefined
 
 
 @dataclass(frozen=True)
-class CompiledMapping:
-    """Numeric functions of a mapping: F, the four entries of J, det J, all vectorised.
+class CompiledMapping(MappingBase):
+    """F: Rⁿ → Rᵐ compiled from a formula; ``variables`` and ``parameters`` order the inputs."""
 
-    ``variables`` and ``parameters`` give the order of the inputs. The programs are plain
-    data and can be cached as JSON (see :meth:`to_json`).
-    """
-
-    variables: tuple[str, str]
+    variables: tuple[str, ...]
     parameters: tuple[str, ...]
-    values_program: Program  # u, v
-    jacobian_program: Program  # a, b, c, d, det, u, v   (J = [[a, b], [c, d]])
-    det_program: Program  # det, u, v
+    values_program: Program
+    jacobian_program: Program
+    det_program: Program | None = None
 
-    def _inputs(self, x, y, params: MappingABC[str, float] | None) -> list:
+    def __post_init__(self) -> None:
+        m, n = len(self.values_program.outputs), len(self.variables)
+        want = m * n + (1 if m == n else 0) + m
+        inputs = n + len(self.parameters)
+        ok = (
+            m >= 1 and n >= 1
+            and len(self.jacobian_program.outputs) == want
+            and all(len(p.inputs) == inputs for p in self._programs())
+            and (self.det_program is None) == (m != n)
+            and (self.det_program is None or len(self.det_program.outputs) == 1 + m)
+        )
+        if not ok:
+            raise MappingError("invalid compiled mapping: its programs do not fit together")
+
+    def _programs(self) -> list[Program]:
+        progs = [self.values_program, self.jacobian_program]
+        return progs if self.det_program is None else [*progs, self.det_program]
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.values_program.outputs)
+
+    def _inputs(self, coords, params: Params) -> list:
         params = params or {}
-        return [x, y, *(float(params.get(name, 1.0)) for name in self.parameters)]
+        return [*coords, *(float(params.get(name, 1.0)) for name in self.parameters)]
 
-    def values(self, x, y, params: MappingABC[str, float] | None = None, dtype=np.float64):
-        """(u, v) at the points (x, y), broadcast together."""
-        u, v = self.values_program.run(*self._inputs(x, y, params), dtype=dtype)
-        return u, v
+    def evaluate(self, coords, params: Params = None, *, jacobian: bool = True,
+                 dtype=np.float64) -> Evaluation:
+        coords = tuple(coords)
+        if len(coords) != self.n_inputs:
+            raise MappingError(f"this mapping takes {self.n_inputs} coordinates, not {len(coords)}")
+        if not jacobian:
+            return Evaluation(tuple(self.values_program.run(*self._inputs(coords, params), dtype=dtype)))
+        m, n = self.shape
+        out = self.jacobian_program.run(*self._inputs(coords, params), dtype=dtype)
+        entries, values = out[: m * n], out[len(out) - m:]
+        nan_where_undefined(entries, np.logical_or.reduce([np.isnan(v) for v in values]))
+        rows = tuple(tuple(entries[i * n:(i + 1) * n]) for i in range(m))
+        return Evaluation(tuple(values), rows)
 
-    def jacobian(self, x, y, params: MappingABC[str, float] | None = None, dtype=np.float64):
-        """(a, b, c, d, det) at the points (x, y), where J = [[a, b], [c, d]].
+    # -- the planar fast paths: one program run each
+    def values(self, x, y, params: Params = None, dtype=np.float64):
+        """The components of F at the points (x, y), broadcast together."""
+        return tuple(self.values_program.run(*self._inputs((x, y), params), dtype=dtype))
+
+    def jacobian(self, x, y, params: Params = None, dtype=np.float64):
+        """(a, b, c, d, det) at the points (x, y), where J = [[a, b], [c, d]] (2×2 only).
 
         NaN wherever F itself is undefined: log(x) has the derivative 1/x for x < 0 too,
         but there is no mapping there to take the Jacobian of.
         """
-        *entries, u, v = self.jacobian_program.run(*self._inputs(x, y, params), dtype=dtype)
-        undefined = np.isnan(u) | np.isnan(v)
-        if undefined.any():
-            for e in entries:
-                e[undefined] = np.nan
+        if self.shape != (2, 2):
+            return super().jacobian(x, y, params, dtype)
+        *entries, u, v = self.jacobian_program.run(*self._inputs((x, y), params), dtype=dtype)
+        nan_where_undefined(entries, np.isnan(u) | np.isnan(v))
         return tuple(entries)
 
-    def det(self, x, y, params: MappingABC[str, float] | None = None, dtype=np.float64):
-        """det J at the points (x, y); NaN wherever F or J is undefined."""
-        det, u, v = self.det_program.run(*self._inputs(x, y, params), dtype=dtype)
-        det[np.isnan(u) | np.isnan(v)] = np.nan
+    def det(self, x, y, params: Params = None, dtype=np.float64):
+        """det J at the points (x, y) (square only); NaN wherever F or J is undefined."""
+        if self.det_program is None or self.n_inputs != 2:
+            raise MappingError(f"det J needs a square Jacobian of 2 variables (this one is {self.shape})")
+        det, *values = self.det_program.run(*self._inputs((x, y), params), dtype=dtype)
+        det[np.logical_or.reduce([np.isnan(v) for v in values])] = np.nan
         return det
 
-    def jacobian_at(self, x: float, y: float, params: MappingABC[str, float] | None = None) -> np.ndarray:
-        """J at one point as a 2×2 float array (NaN where undefined)."""
-        a, b, c, d, _ = self.jacobian(np.array(float(x)), np.array(float(y)), params)
-        return np.array([[a, b], [c, d]], dtype=float)
-
-    def value_at(self, x: float, y: float, params: MappingABC[str, float] | None = None) -> np.ndarray:
-        """F at one point as a length-2 float array (NaN where undefined)."""
-        u, v = self.values(np.array(float(x)), np.array(float(y)), params)
-        return np.array([u, v], dtype=float)
-
+    # -- persistence (the compiled-code cache)
     def to_json(self) -> str:
         return json.dumps({
             "variables": self.variables,
             "parameters": self.parameters,
             "values": json.loads(self.values_program.to_json()),
             "jacobian": json.loads(self.jacobian_program.to_json()),
-            "det": json.loads(self.det_program.to_json()),
+            "det": json.loads(self.det_program.to_json()) if self.det_program is not None else None,
         })
 
     @classmethod
     def from_json(cls, text: str) -> CompiledMapping:
+        """Load a saved mapping; anything malformed raises :class:`MappingError`."""
         try:
             data = json.loads(text)
+            det = data["det"]
             return cls(
-                tuple(data["variables"]),  # type: ignore[arg-type]
-                tuple(data["parameters"]),
+                tuple(str(v) for v in data["variables"]),
+                tuple(str(p) for p in data["parameters"]),
                 Program.from_json(json.dumps(data["values"])),
                 Program.from_json(json.dumps(data["jacobian"])),
-                Program.from_json(json.dumps(data["det"])),
+                Program.from_json(json.dumps(det)) if det is not None else None,
             )
         except MappingError:
             raise

@@ -3,44 +3,23 @@
 Dragging t from 0 to 1 lets the grid flow from the domain into its image. By linearity
 the Jacobian is J_t = I + t·(J − I), so det J_t = det(I + t(J − I)); a point where det J_t
 passes through 0 is where the morph starts to fold the sheet. :class:`MorphedMapping`
-computes F_t and J_t from the wrapped compiled mapping's own numbers (nothing is
-recompiled, so moving the slider costs one evaluation of F or J) and has the same numeric
-interface as :class:`~jacviz.core.numeric.compiled.CompiledMapping`, so every function of
-:mod:`jacviz.core.sampling` works on it unchanged.
+computes F_t and J_t from the wrapped mapping's own numbers (nothing is recompiled, so
+moving the slider costs one evaluation of F or J) and is a numeric mapping like any other
+(:mod:`jacviz.core.numeric.protocol`), so everything that samples F samples F_t unchanged.
+The morph needs F to map a space to itself (m = n).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping as MappingABC
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from jacviz.core.errors import MappingError
-
-Params = MappingABC[str, float] | None
-
-
-@runtime_checkable
-class NumericMapping(Protocol):
-    """What the numeric tools need from a mapping: CompiledMapping and MorphedMapping have it."""
-
-    variables: tuple[str, str]
-    parameters: tuple[str, ...]
-
-    def values(self, x, y, params: Params = None, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]: ...
-
-    def jacobian(self, x, y, params: Params = None, dtype=np.float64) -> tuple[np.ndarray, ...]: ...
-
-    def det(self, x, y, params: Params = None, dtype=np.float64) -> np.ndarray: ...
-
-    def jacobian_at(self, x: float, y: float, params: Params = None) -> np.ndarray: ...
-
-    def value_at(self, x: float, y: float, params: Params = None) -> np.ndarray: ...
+from jacviz.core.numeric.protocol import Evaluation, MappingBase, NumericMapping, Params, nan_clean
 
 
-class MorphedMapping:
+class MorphedMapping(MappingBase):
     """F_t = (1 − t)·id + t·F for a fixed t, with J_t = I + t·(J − I) = (1 − t)I + tJ.
 
     ``t`` is any finite number: 0 gives the identity, 1 gives F, values outside [0, 1]
@@ -52,6 +31,8 @@ class MorphedMapping:
         t = float(t)
         if not math.isfinite(t):
             raise MappingError("the morph parameter t must be a finite number")
+        if compiled.n_outputs != len(compiled.variables):
+            raise MappingError("the morph from the identity needs as many components as variables")
         self.compiled = compiled
         self.t = t
         self.variables = compiled.variables
@@ -59,6 +40,32 @@ class MorphedMapping:
 
     def __repr__(self) -> str:
         return f"MorphedMapping({self.compiled!r}, t={self.t!r})"
+
+    @property
+    def n_outputs(self) -> int:
+        return self.compiled.n_outputs
+
+    def evaluate(self, coords, params: Params = None, *, jacobian: bool = True,
+                 dtype=np.float64) -> Evaluation:
+        """F_t and J_t = (1 − t)I + tJ, from one evaluation of the wrapped mapping."""
+        coords = tuple(np.asarray(c, dtype=dtype) for c in coords)
+        ev = self.compiled.evaluate(coords, params, jacobian=jacobian, dtype=dtype)
+        t = dtype(self.t)
+        s = dtype(1.0) - t
+        undefined = np.logical_or.reduce([np.isnan(v) for v in ev.values])
+        with np.errstate(all="ignore"):
+            values = tuple(
+                nan_clean(np.asarray(np.where(undefined, np.nan, s * x + t * v), dtype=dtype))
+                for x, v in zip(coords, ev.values, strict=True)
+            )
+            if ev.jacobian is None:
+                return Evaluation(values)
+            rows = tuple(
+                tuple(nan_clean(np.asarray((s if i == j else 0.0) + t * e, dtype=dtype))
+                      for j, e in enumerate(row))
+                for i, row in enumerate(ev.jacobian)
+            )
+        return Evaluation(values, rows)
 
     def with_t(self, t: float) -> MorphedMapping:
         """The same morph at another t (cheap: nothing is compiled)."""
@@ -82,7 +89,7 @@ class MorphedMapping:
         if undefined.any():
             ut = np.where(undefined, np.nan, ut).astype(dtype)
             vt = np.where(undefined, np.nan, vt).astype(dtype)
-        return _nan_clean(ut), _nan_clean(vt)
+        return nan_clean(ut), nan_clean(vt)
 
     def jacobian(self, x, y, params: Params = None, dtype=np.float64) -> tuple[np.ndarray, ...]:
         """(a_t, b_t, c_t, d_t, det_t) where J_t = (1 − t)I + tJ = [[a_t, b_t], [c_t, d_t]]."""
@@ -95,27 +102,8 @@ class MorphedMapping:
             ct = t * c
             dt = s + t * d
             det = at * dt - bt * ct
-        return tuple(_nan_clean(np.asarray(e, dtype=dtype)) for e in (at, bt, ct, dt, det))
+        return tuple(nan_clean(np.asarray(e, dtype=dtype)) for e in (at, bt, ct, dt, det))
 
     def det(self, x, y, params: Params = None, dtype=np.float64) -> np.ndarray:
         """det J_t = det(I + t(J − I)) at the points (x, y); NaN wherever F or J is undefined."""
         return self.jacobian(x, y, params, dtype=dtype)[4]
-
-    def jacobian_at(self, x: float, y: float, params: Params = None) -> np.ndarray:
-        """J_t at one point as a 2×2 float array (NaN where undefined)."""
-        a, b, c, d, _ = self.jacobian(np.array(float(x)), np.array(float(y)), params)
-        return np.array([[a, b], [c, d]], dtype=float)
-
-    def value_at(self, x: float, y: float, params: Params = None) -> np.ndarray:
-        """F_t at one point as a length-2 float array (NaN where undefined)."""
-        u, v = self.values(np.array(float(x)), np.array(float(y)), params)
-        return np.array([u, v], dtype=float)
-
-
-def _nan_clean(arr: np.ndarray) -> np.ndarray:
-    """NaN for anything not finite, like CompiledMapping's outputs."""
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        arr = arr.copy() if not arr.flags.writeable else arr
-        arr[bad] = np.nan
-    return arr

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jacviz.core.numeric.compiled import CompiledMapping
+from jacviz.core.numeric.protocol import NumericMapping
 from jacviz.core.sampling.contours import critical_curve, map_segments
 from jacviz.core.sampling.fields import det_field
 from jacviz.core.sampling.geometry import Rect
@@ -140,7 +140,7 @@ def expand(rect: Rect, margin: float) -> Rect:
     return (x0 - dx, x1 + dx, y0 - dy, y1 + dy)
 
 
-def sample_scene(compiled: CompiledMapping, rect: Rect, quality: Quality = DEFAULT_QUALITY,
+def sample_scene(compiled: NumericMapping, rect: Rect, quality: Quality = DEFAULT_QUALITY,
                  params=None, *, linerr_h: float | None = None, margin: float = 0.0) -> Scene:
     """Sample det J, the grid and the critical curve over ``rect`` (the visible domain).
 

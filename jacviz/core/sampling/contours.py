@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from jacviz.core.numeric.compiled import CompiledMapping
+from jacviz.core.numeric.protocol import NumericMapping
 from jacviz.core.sampling.fields import cell_centres
 from jacviz.core.sampling.geometry import Rect
 
@@ -98,7 +98,7 @@ def critical_segments(field: np.ndarray, rect: Rect, level: float = 0.0) -> np.n
     return np.concatenate(out).reshape(-1, 2)
 
 
-def critical_curve(compiled: CompiledMapping, field: np.ndarray, rect: Rect, params=None) -> np.ndarray:
+def critical_curve(compiled: NumericMapping, field: np.ndarray, rect: Rect, params=None) -> np.ndarray:
     """The curve det J = 0 as segment pairs, without the sign changes that are poles.
 
     det J of log|x| is 1/x: it changes sign between two samples on either side of x = 0,
@@ -130,7 +130,7 @@ def critical_curve(compiled: CompiledMapping, field: np.ndarray, rect: Rect, par
     return pairs[keep].reshape(-1, 2)
 
 
-def map_segments(compiled: CompiledMapping, segments: np.ndarray, params=None) -> np.ndarray:
+def map_segments(compiled: NumericMapping, segments: np.ndarray, params=None) -> np.ndarray:
     """Images of segment endpoints; a pair with an undefined end is dropped entirely."""
     if segments.size == 0:
         return np.empty((0, 2))

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from jacviz.core.numeric.compiled import CompiledMapping
+from jacviz.core.numeric.protocol import NumericMapping
 from jacviz.core.sampling.geometry import Rect
 
 
-def det_field(compiled: CompiledMapping, rect: Rect, n: int, params=None,
+def det_field(compiled: NumericMapping, rect: Rect, n: int, params=None,
               dtype=np.float32) -> np.ndarray:
     """det J at the centres of an n×n grid of cells covering ``rect``.
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jacviz.core.numeric.compiled import CompiledMapping
+from jacviz.core.numeric.protocol import NumericMapping
 from jacviz.core.sampling.geometry import Rect
 from jacviz.core.sampling.limits import robust_span
 
@@ -32,7 +32,7 @@ class GridLines:
     horizontal_image: np.ndarray
 
 
-def grid_lines(compiled: CompiledMapping, rect: Rect, lines: int = 41, samples: int = 400,
+def grid_lines(compiled: NumericMapping, rect: Rect, lines: int = 41, samples: int = 400,
                params=None) -> GridLines:
     """Sample ``lines`` lines per family across ``rect`` and map them through F."""
     x0, x1, y0, y1 = rect
@@ -111,7 +111,7 @@ def grid_positions(lo: float, hi: float, count: int, step: float | None = None) 
     return k * step
 
 
-def sample_grid(compiled: CompiledMapping, rect: Rect, quality, params=None,
+def sample_grid(compiled: NumericMapping, rect: Rect, quality, params=None,
                 visible: Rect | None = None) -> GridLines:
     """Grid lines over ``rect`` (see :func:`grid_positions`) and their images.
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jacviz.core.numeric.compiled import CompiledMapping
+from jacviz.core.numeric.protocol import NumericMapping
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def unit_circle(n: int = 97) -> np.ndarray:
 _CIRCLE = unit_circle()
 
 
-def linearization(compiled: CompiledMapping, point, h: float, params=None,
+def linearization(compiled: NumericMapping, point, h: float, params=None,
                   jacobian: np.ndarray | None = None) -> Linearization:
     """F near p: the true image of the h-circle and its linear prediction F(p) + J(p)·h·c.
 

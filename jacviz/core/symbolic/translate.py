@@ -191,20 +191,31 @@ class _Translator:
         return self.push(("pow", self.emit(base), self.emit(exp)))
 
 
+def compile_formula(components, jacobian, inputs, variables, parameters) -> CompiledMapping:
+    """Compile m components and their m×n Jacobian (a sympy Matrix) over ``inputs``.
+
+    ``inputs`` are the variable symbols followed by the parameter symbols. det J is compiled
+    too when J is square (see :mod:`jacviz.core.numeric.compiled` for the programs' layout).
+    """
+    m, n = jacobian.shape
+    entries = [jacobian[i, j] for i in range(m) for j in range(n)]
+    det = [jacobian.det(method="berkowitz") if n > 2 else entries[0] * entries[3] - entries[1] * entries[2]] \
+        if m == n and n > 1 else ([entries[0]] if m == n else [])
+    components = list(components)
+    return CompiledMapping(
+        tuple(variables),
+        tuple(parameters),
+        compile_expressions(components, inputs),
+        compile_expressions([*entries, *det, *components], inputs),
+        compile_expressions([*det, *components], inputs) if m == n else None,
+    )
+
+
 def compile_mapping(mapping) -> CompiledMapping:
     """Compile a :class:`~jacviz.core.symbolic.mapping.Mapping` into numeric programs."""
     inputs = (*mapping.symbols, *mapping.parameter_symbols)
-    j = mapping.jacobian
-    a, b, c, d = j[0, 0], j[0, 1], j[1, 0], j[1, 1]
-    det = a * d - b * c
-    u, v = mapping.components
-    return CompiledMapping(
-        mapping.variables,
-        mapping.parameters,
-        compile_expressions([u, v], inputs),
-        compile_expressions([a, b, c, d, det, u, v], inputs),
-        compile_expressions([det, u, v], inputs),
-    )
+    return compile_formula(mapping.components, mapping.jacobian, inputs, mapping.variables,
+                           mapping.parameters)
 
 
 def compile_chain(mapping) -> CompiledChain:
@@ -215,15 +226,8 @@ def compile_chain(mapping) -> CompiledChain:
     stage i − 1. A one-stage mapping gives a chain of one.
     """
     inputs = (*mapping.symbols, *mapping.parameter_symbols)
-    stages = []
-    for (u, v), j in zip(mapping.stage_expressions, mapping.stage_jacobians, strict=True):
-        a, b, c, d = j[0, 0], j[0, 1], j[1, 0], j[1, 1]
-        det = a * d - b * c
-        stages.append(CompiledMapping(
-            mapping.variables,
-            mapping.parameters,
-            compile_expressions([u, v], inputs),
-            compile_expressions([a, b, c, d, det, u, v], inputs),
-            compile_expressions([det, u, v], inputs),
-        ))
-    return CompiledChain(mapping.variables, mapping.parameters, tuple(stages))
+    stages = tuple(
+        compile_formula(components, j, inputs, mapping.variables, mapping.parameters)
+        for components, j in zip(mapping.stage_expressions, mapping.stage_jacobians, strict=True)
+    )
+    return CompiledChain(mapping.variables, mapping.parameters, stages)
