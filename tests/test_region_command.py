@@ -79,3 +79,15 @@ def test_region_command_leaves_qt_out():
     mods = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert "jacviz.core.lab.region" in mods
     assert not {m for m in mods if m.split(".")[0] in ("PySide6", "pyqtgraph", "shiboken6")}
+
+
+@pytest.mark.parametrize("text", ["1/(2 + cosh(log(x)^300)), y", "acosh(acosh(acosh(acosh(acosh(z)))))"])
+def test_a_mapping_sympy_cannot_finish_is_refused_by_the_time_bound(text):
+    """region goes through the same pipeline as eval: sympy's work is bounded by the worker's 5 s.
+
+    (The subprocess timeout only keeps a regression from hanging the suite; the message is
+    what shows the bound held.)"""
+    out = jacviz(text, "--rect", "1,2,1,2")
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and "too hard to differentiate within 5 s" in lines[0]

@@ -46,8 +46,8 @@ from PySide6.QtWidgets import (
 from jacviz.core.errors import MappingError
 from jacviz.core.lab.pointinfo import point_info
 from jacviz.core.persistence.presets import ParameterRange, Preset, load_presets
+from jacviz.core.pipeline.prepare import prepare
 from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, sample_scene
-from jacviz.core.pipeline.worker import prepare_isolated
 from jacviz.core.sampling.heatmap import HEATMAP_LABELS, HEATMAP_MODES, HEATMAP_NAMES
 from jacviz.core.sampling.linearization import linearization
 from jacviz.ui.guard import guarded
@@ -580,7 +580,7 @@ class MainWindow(QMainWindow):
         self.domain.set_axis_names(a, b)
         self.codomain.set_axis_names(u, v)
         self.readout.set_names(prepared.variables, (u, v))
-        self.readout.set_symbolic(prepared.symbolic)
+        self.readout.set_symbolic(prepared.formulas)
         x0, x1, y0, y1 = job["requested"] or job["rect"]
         if job["new_domain"] or self.cursor is None:
             # a new domain: start the cursor off-centre (the centre is often a special point)
@@ -797,11 +797,8 @@ class MainWindow(QMainWindow):
         old, self._simplify_job = self._simplify_job, None
         if old is not None:
             old.cancel()
-        cached = prepared.extra.get("simplified")
-        if cached:
-            from jacviz.core.pipeline.formulas import SimplifiedForm
-
-            self.readout.set_simplified({k: SimplifiedForm(k, t, tex) for k, (t, tex) in cached.items()})
+        if prepared.simplified:
+            self.readout.set_simplified(dict(prepared.simplified))
             return
         text, variables = prepared.text, self.default_variables
         self._simplify_for = (token, text, variables)
@@ -862,7 +859,7 @@ class MainWindow(QMainWindow):
 def _compile_job(text, default_variables, old_values, ranges, rect, quality, strict, t=1.0):
     """Background: parse, differentiate, compile, choose parameter values, sample."""
     # sympy's part runs in a worker process, killed if it takes too long (core/worker.py)
-    prepared = prepare_isolated(text, default_variables=default_variables)
+    prepared = prepare(text, default_variables=default_variables)
     unknown = [name for name in strict if name not in prepared.parameters]
     if unknown:
         known = ", ".join(prepared.parameters) or "none"

@@ -177,7 +177,7 @@ class Readout(QWidget):
         self.setObjectName("readout")
         self._names = ("x", "y")
         self._image_names = ("u", "v")
-        self._symbolic: dict = {}
+        self._symbolic = None  # the mapping's Formulas
         self._simplified: dict = {}
 
         layout = QVBoxLayout(self)
@@ -252,7 +252,7 @@ class Readout(QWidget):
         self.reading.setText(info.reading())
 
     # -- formulas
-    def set_symbolic(self, rendered: dict, simplified: dict | None = None) -> None:
+    def set_symbolic(self, rendered, simplified: dict | None = None) -> None:
         """Raw renderings from the mapping; simplified forms replace them as they arrive."""
         self._symbolic = rendered
         self._simplified = simplified or {}
@@ -266,16 +266,12 @@ class Readout(QWidget):
         form = self._simplified.get(key)
         if form is not None:
             return form.latex if latex else form.text
-        s = self._symbolic
-        if not s:
+        if self._symbolic is None:
             return ""
-        if key.startswith("j"):
-            i, j = int(key[1]), int(key[2])
-            return s["jacobian_latex" if latex else "jacobian"][i][j]
-        return s[f"{key}_latex" if latex else key]
+        return self._symbolic.get(key, latex)
 
     def formulas_text(self) -> str:
-        if not self._symbolic:
+        if self._symbolic is None:
             return ""
         e = self._entry
         return (
@@ -284,7 +280,7 @@ class Readout(QWidget):
         )
 
     def formulas_latex(self) -> str:
-        if not self._symbolic:
+        if self._symbolic is None:
             return ""
 
         def e(key: str) -> str:
@@ -297,7 +293,7 @@ class Readout(QWidget):
         )
 
     def _show_formulas(self) -> None:
-        if not self._symbolic:
+        if self._symbolic is None:
             self.formula.setText("")
             return
         e = self._entry

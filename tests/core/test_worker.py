@@ -22,10 +22,10 @@ def own_cache(tmp_path, monkeypatch):
 
 def test_isolated_prepare_gives_the_same_mapping():
     text = "(r, t) -> r cos(t), r sin(t)"
-    here = prepare(text, use_cache=False)
-    there = worker.prepare_isolated(text, use_cache=False)
+    here = prepare(text, use_cache=False, isolated=False)
+    there = prepare(text, use_cache=False)
     assert there.variables == here.variables == ("r", "t")
-    assert there.symbolic == here.symbolic
+    assert there.formulas == here.formulas
     r, t = np.array([0.5, 1.5]), np.array([0.3, -2.0])
     for a, b in zip(here.compiled.jacobian(r, t), there.compiled.jacobian(r, t), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -33,7 +33,7 @@ def test_isolated_prepare_gives_the_same_mapping():
 
 def test_isolated_prepare_reports_bad_text_with_its_column():
     with pytest.raises(MappingError) as info:
-        worker.prepare_isolated("x, sine(y)", use_cache=False)
+        prepare("x, sine(y)", use_cache=False)
     assert info.value.column == 4 and "did you mean sin?" in str(info.value)
 
 
@@ -41,19 +41,19 @@ def test_a_mapping_sympy_cannot_finish_is_refused_in_time_and_its_worker_killed(
     before = set(worker._live)
     start = time.monotonic()
     with pytest.raises(MappingError, match="too hard to differentiate within 1 s"):
-        worker.prepare_isolated(HARD, timeout=1.0, use_cache=False)
+        prepare(HARD, timeout=1.0, use_cache=False)
     assert time.monotonic() - start < 10  # generous: 1 s plus starting a worker
     # the worker that was given the job is gone (killed), not left running inside sympy
     assert not [w for w in worker._live - before if w.alive()]
     # the next mapping still compiles, in a fresh worker
-    assert worker.prepare_isolated("x^2, y", use_cache=False).compiled.det(1.0, 1.0) == pytest.approx(2.0)
+    assert prepare("x^2, y", use_cache=False).compiled.det(1.0, 1.0) == pytest.approx(2.0)
 
 
 def test_a_dead_worker_is_replaced():
     w = worker.COMPILE.take()
     w.kill()
     worker.COMPILE.give_back(w)  # a dead worker is not kept
-    assert worker.prepare_isolated("x, y", use_cache=False).compiled.det(0.0, 0.0) == 1.0
+    assert prepare("x, y", use_cache=False).compiled.det(0.0, 0.0) == 1.0
 
 
 def test_a_worker_exits_when_its_parent_dies(tmp_path):

@@ -158,7 +158,7 @@ def test_export_command_png_jpeg_svg(tmp_path):
     (["x, y", "-o", "x.bmp"], "use a .png, .jpg or .svg"),
     (["x, y", "-o", "x.png", "--size", "big"], "WIDTHxHEIGHT"),
     (["x, y", "-o", "x.png", "--size", "100000x10"], "between 16 and"),
-    (["x, y", "-o", "x.png", "--range", "2,1,0,1"], "X0 < X1"),
+    (["x, y", "-o", "x.png", "--range", "2,1,0,1"], "x0 < x1"),
     (["x, y", "-o", "x.png", "--at", "1"], "--at needs two numbers"),
     (["a x, y", "-o", "x.png", "--param", "b=2"], "unknown parameter 'b'"),
     (["x, y", "-o", "nowhere/x.png"], "does not exist"),

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jacviz.core.errors import MappingError
+from jacviz.core.numbers import json_number, json_vector
 from jacviz.core.numeric.protocol import NumericMapping, Params
 
 DEFAULT_LOSS = "(u^2 + v^2)/2"
@@ -101,15 +102,10 @@ class Loss:
                     col + 1,
                 )
         try:
-            if isolated:  # sympy in a worker process (the window never imports it)
-                from jacviz.core.pipeline.worker import prepare_isolated
+            from jacviz.core.pipeline.prepare import prepare
 
-                compiled = prepare_isolated(f"{text}, 0", LOSS_VARIABLES).compiled
-            else:
-                from jacviz.core.symbolic.mapping import Mapping
-                from jacviz.core.symbolic.translate import compile_mapping
-
-                compiled = compile_mapping(Mapping.from_text(f"{text}, 0", variables=LOSS_VARIABLES))
+            # sympy in a worker process (isolated: the window never imports it) or here
+            compiled = prepare(f"{text}, 0", LOSS_VARIABLES, isolated=isolated).compiled
         except MappingError as err:
             raise MappingError(f"loss: {err.message}", err.column) from None
         if "z" in compiled.parameters:
@@ -159,18 +155,14 @@ class ChainRuleCheck:
     max_abs_difference: float
 
     def as_dict(self) -> dict[str, object]:
-        def num(x) -> float | None:
-            x = float(x)
-            return x if math.isfinite(x) else None
-
         return {
-            "point": [num(x) for x in self.point],
-            "value": [num(x) for x in self.value],
-            "loss": num(self.loss),
-            "loss_gradient": [num(x) for x in self.loss_gradient],
-            "pullback": [num(x) for x in self.pullback],
-            "finite_difference": [num(x) for x in self.finite_difference],
-            "max_abs_difference": num(self.max_abs_difference),
+            "point": json_vector(self.point),
+            "value": json_vector(self.value),
+            "loss": json_number(self.loss),
+            "loss_gradient": json_vector(self.loss_gradient),
+            "pullback": json_vector(self.pullback),
+            "finite_difference": json_vector(self.finite_difference),
+            "max_abs_difference": json_number(self.max_abs_difference),
         }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jacviz.core.numbers import json_matrix, json_number, json_vector
 from jacviz.core.numeric.chain import CompiledChain
 from jacviz.core.numeric.protocol import Params
 
@@ -41,25 +42,18 @@ class ChainReport:
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready values (NaN and infinity become None)."""
-
-        def num(x) -> float | None:
-            x = float(x)
-            return x if math.isfinite(x) else None
-
-        def mat(m) -> list[list[float | None]]:
-            return [[num(m[i, j]) for j in range(2)] for i in range(2)]
-
         return {
-            "point": [num(x) for x in self.point],
-            "value": [num(x) for x in self.value],
+            "point": json_vector(self.point),
+            "value": json_vector(self.value),
             "stages": [
-                {"index": s.index, "point": [num(x) for x in s.point], "value": [num(x) for x in s.value],
-                 "jacobian": mat(s.jacobian), "det": num(s.det), "log_abs_det": num(s.log_abs_det)}
+                {"index": s.index, "point": json_vector(s.point), "value": json_vector(s.value),
+                 "jacobian": json_matrix(s.jacobian), "det": json_number(s.det),
+                 "log_abs_det": json_number(s.log_abs_det)}
                 for s in self.stages
             ],
-            "product": mat(self.product),
-            "sum_log_abs_det": num(self.sum_log_abs_det),
-            "log_abs_det_product": num(self.log_abs_det_product),
+            "product": json_matrix(self.product),
+            "sum_log_abs_det": json_number(self.sum_log_abs_det),
+            "log_abs_det_product": json_number(self.log_abs_det_product),
         }
 
 

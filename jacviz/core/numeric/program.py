@@ -86,6 +86,10 @@ class Program:
 
     def __post_init__(self) -> None:
         n = len(self.inputs)
+        if len(self.ops) > MAX_OPERATIONS:
+            # Fix (tests/core/test_cache.py): a tampered cache entry with 200,000 operations
+            # was run as it was and drove an export to several gigabytes.
+            raise MappingError("invalid compiled program: too many operations")
         for op in self.ops:
             if not op or not isinstance(op[0], str):
                 raise MappingError("invalid compiled program")

@@ -1,8 +1,6 @@
 """What jacviz keeps between runs, on disk and without Qt: the autosave and the recent files.
 
-Everything lives in one folder, :func:`config_dir`: ``$JACVIZ_CONFIG_DIR`` when it is set
-(tests and portable installs use it), else ``$XDG_CONFIG_HOME/jacviz``, else
-``~/.config/jacviz``.
+Everything lives in one folder, :func:`jacviz.core.persistence.paths.config_dir`.
 
 * ``autosave.jacviz`` is an ordinary session file, written atomically after every change,
   so a crash or a kill loses nothing. A broken one is moved aside to
@@ -20,36 +18,15 @@ import os
 from pathlib import Path
 
 from jacviz.core.errors import MappingError
+from jacviz.core.persistence.paths import config_dir
 from jacviz.core.persistence.session import Session, atomic_write, load, save
 
-APP_FOLDER = "jacviz"
 AUTOSAVE_NAME = "autosave.jacviz"
 BROKEN_AUTOSAVE_NAME = "autosave.broken.jacviz"
 RECENT_NAME = "recent.json"
 RECENT_VERSION = 1
 MAX_RECENT = 10
 MAX_RECENT_BYTES = 256_000  # ten paths need a few kilobytes; a larger file is not ours
-
-
-def config_dir() -> Path:
-    """The folder for jacviz's own files, created if it does not exist yet.
-
-    Raises OSError when it cannot be created (or no home folder can be found).
-    """
-    explicit = os.environ.get("JACVIZ_CONFIG_DIR")
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    if explicit:
-        folder = Path(explicit).expanduser()
-    elif xdg and os.path.isabs(xdg):  # the XDG spec says to ignore a relative path
-        folder = Path(xdg) / APP_FOLDER
-    else:
-        try:
-            home = Path.home()
-        except RuntimeError as err:  # no $HOME and no password entry
-            raise OSError(f"cannot find the home folder: {err}") from None
-        folder = home / ".config" / APP_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 # ---------------------------------------------------------------------------------------

@@ -13,21 +13,11 @@ each simplified formula comes back as soon as it is done, most useful first.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from jacviz.core.pipeline import worker as workers
+from jacviz.core.pipeline.prepared import SimplifiedForm
 
 DEFAULT_TIMEOUT = 3.0
-
-
-@dataclass(frozen=True)
-class SimplifiedForm:
-    """One expression simplified for display: plain text and LaTeX."""
-
-    key: str
-    text: str
-    latex: str
-
 
 
 class SimplifyJob:

@@ -76,18 +76,28 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the worker process
 def _handle(request: dict, stdout) -> None:  # pragma: no cover - runs in the worker process
     op = request.get("op")
     if op == "prepare":
+        from jacviz.core.pipeline.build import build
         from jacviz.core.pipeline.cache import payload_from_prepared
-        from jacviz.core.pipeline.prepare import prepare
 
         try:
-            prepared = prepare(request["text"], request.get("variables"),
-                               default_variables=request.get("default_variables"), use_cache=False)
-            _write(stdout, {"ok": True, "payload": payload_from_prepared(prepared)})
+            prepared = build(request["text"], request.get("variables"), request.get("default_variables"))
+            answer = {"ok": True, "payload": payload_from_prepared(prepared)}
         except MappingError as err:
-            _write(stdout, {"ok": False, "error": err.message, "column": err.column})
+            answer = {"ok": False, "error": err.message, "column": err.column}
         except RecursionError:
-            _write(stdout, {"ok": False, "error": "the mapping is nested too deeply to differentiate",
-                            "column": None})
+            answer = {"ok": False, "column": None,
+                      "error": "the mapping is nested too deeply to differentiate"}
+        except MemoryError:
+            answer = {"ok": False, "column": None,
+                      "error": "this mapping needs too much memory to differentiate"}
+        except Exception as err:  # the boundary: sympy itself can raise anything on odd input
+            # Fix (tests/core/test_worker.py): asin(i - 1e300)^30 made sympy raise
+            # "negative shift count", which killed the worker and read as a crash; it is a
+            # mapping sympy cannot handle, and retrying gives the same answer.
+            reason = " ".join(f"{type(err).__name__}: {err}".split())[:160]
+            answer = {"ok": False, "column": None,
+                      "error": f"sympy cannot differentiate this mapping ({reason}); simplify it"}
+        _write(stdout, answer)
     elif op == "simplify":
         from jacviz.core.symbolic.mapping import Mapping
         from jacviz.core.symbolic.simplify import display_items, simplify_one
@@ -233,24 +243,13 @@ SIMPLIFY = Pool()
 COMPILE_TIMEOUT = 5.0  # every preset compiles in well under a second
 
 
-def prepare_isolated(text: str, variables=None, *, default_variables=None,
-                     timeout: float = COMPILE_TIMEOUT, use_cache: bool = True):
-    """Like :func:`jacviz.core.pipeline.prepare.prepare`, with sympy's work done in a worker process.
+def compile_payload(text: str, variables=None, default_variables=None, *,
+                    timeout: float = COMPILE_TIMEOUT) -> dict:
+    """Ask a worker process to build ``text``; its payload (see cache.payload_from_prepared).
 
-    The mapping is parsed here first (cheap, no sympy), so bad input is reported at once;
-    a mapping sympy cannot finish within ``timeout`` seconds is refused with a
-    :class:`MappingError` and its worker is killed. The disk cache is used as in prepare().
+    A mapping sympy cannot finish within ``timeout`` seconds is refused with a
+    :class:`MappingError` and its worker is killed, wherever it is inside sympy.
     """
-    from jacviz.core.language import parse
-    from jacviz.core.pipeline import cache
-
-    start = time.perf_counter()
-    parse(text, variables, default_variables=default_variables)
-    if use_cache:
-        hit = cache.load(text, variables, default_variables)
-        if hit is not None:
-            object.__setattr__(hit, "seconds", time.perf_counter() - start)
-            return hit
     worker = COMPILE.take()
     deadline = time.monotonic() + timeout
     try:
@@ -268,15 +267,17 @@ def prepare_isolated(text: str, variables=None, *, default_variables=None,
         worker.kill()
         raise MappingError("the symbolic worker stopped unexpectedly; try again") from None
     COMPILE.give_back(worker)
-    if not answer.get("ok"):
-        raise MappingError(str(answer.get("error")), answer.get("column"))
-    prepared = cache.prepared_from_payload(text, answer["payload"])
-    if prepared is None:
-        raise MappingError("the symbolic worker sent an unreadable answer")
-    object.__setattr__(prepared, "seconds", time.perf_counter() - start)
-    if use_cache:
-        cache.store_payload(text, answer["payload"], variables, default_variables)
-    return prepared
+    if not isinstance(answer, dict) or not answer.get("ok"):
+        error = answer.get("error") if isinstance(answer, dict) else None
+        column = answer.get("column") if isinstance(answer, dict) else None
+        raise MappingError(str(error or "the symbolic worker sent an unreadable answer"),
+                           column if isinstance(column, int) else None)
+    return answer["payload"]
+
+
+def shutdown() -> None:
+    """Kill every worker process now (the application is quitting); a blocked caller returns."""
+    _kill_all()
 
 
 if __name__ == "__main__":  # pragma: no cover

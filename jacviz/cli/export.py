@@ -13,25 +13,30 @@ CI and in a cron job. Errors go through the same one-line path as every command 
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
 from pathlib import Path
 
-from jacviz.cli import _Parser, parse_numbers, parse_pair, parse_params, parse_vars
-from jacviz.core.errors import MappingError
+from jacviz.cli import arguments
+from jacviz.core.errors import ExportError, UsageError
 
+NAME = "export"
+SUMMARY = "render the figure to a PNG, JPEG or SVG file (no display needed)"
 WAIT_MS = 120_000
 FORMULA_WAIT_S = 3.0
+MAX_H = 1e6
 
 
-def _parser() -> _Parser:
-    p = _Parser(prog="jacviz export", description="Render the figure for MAPPING to an image file.")
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(NAME, help=SUMMARY,
+                              description="Render the figure for MAPPING to an image file.")
     p.add_argument("mapping", help="the mapping, e.g. 'z^2'")
     p.add_argument("-o", "--output", metavar="FILE", help="a .png, .jpg or .svg file")
     p.add_argument("--morph", metavar="FILE.gif",
                    help="write an animation of p + t·(F(p) − p) for t from 0 to 1 as a GIF")
-    p.add_argument("--frames", type=int, default=31, metavar="N", help="frames in the animation (default 31)")
+    p.add_argument("--frames", default="31", metavar="N", help="frames in the animation (default 31)")
     p.add_argument("--size", metavar="WxH", help="image size in pixels, e.g. 3840x2160")
     p.add_argument("--at", metavar="X,Y", help="where the cursor (and its neighbourhood) is")
     p.add_argument("--range", metavar="X0,X1,Y0,Y1", help="the domain to show")
@@ -40,52 +45,45 @@ def _parser() -> _Parser:
     p.add_argument("--view", default="both", choices=("both", "domain", "codomain"),
                    help="the whole figure (default) or one view")
     p.add_argument("--mode", default="det", choices=("det", "log", "sign", "linerr"), help="heatmap mode")
-    p.add_argument("--h", type=float, metavar="H", help="radius of the neighbourhood circle")
+    p.add_argument("--h", metavar="H", help="radius of the neighbourhood circle")
     return p
 
 
-def run(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
     if args.output is None and args.morph is None:
-        raise MappingError("say where to write: -o FILE (an image) or --morph FILE.gif (an animation)")
+        raise UsageError("say where to write: -o FILE (an image) or --morph FILE.gif (an animation)")
     output = Path(args.output) if args.output else None
     if output is not None and output.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
-        raise MappingError(f"cannot export to '{output.name}': use a .png, .jpg or .svg file name")
+        raise UsageError(
+            f"cannot export to '{arguments.printable(output.name)}': use a .png, .jpg or .svg file name"
+        )
     morph = Path(args.morph) if args.morph else None
     if morph is not None and morph.suffix.lower() != ".gif":
-        raise MappingError(f"the animation '{morph.name}' must be a .gif file")
-    if not 2 <= args.frames <= 300:
-        raise MappingError("--frames must be between 2 and 300")
+        raise UsageError(f"the animation '{arguments.printable(morph.name)}' must be a .gif file")
+    frames = arguments.number(args.frames, "--frames", "31")
+    if not (frames == int(frames) and 2 <= frames <= 300):
+        raise UsageError("--frames must be a whole number between 2 and 300")
     for target in (output, morph):
         if target is not None and not target.parent.exists():
-            raise MappingError(f"the folder '{target.parent}' does not exist")
-    params = parse_params(args.param)
-    variables = parse_vars(args.vars)
-    from jacviz.core.language import parse
+            raise ExportError(f"the folder '{arguments.printable(str(target.parent))}' does not exist")
+    params = arguments.params(args.param)
+    variables = arguments.variables(args.vars)
+    from jacviz.core.language import parameter_values, parse
 
     # Checked before Qt starts: a bad mapping or parameter costs milliseconds, not a window.
     parsed = parse(args.mapping, variables)
-    for name in params:
-        if name not in parsed.parameters:
-            known = ", ".join(parsed.parameters) or "none"
-            raise MappingError(f"unknown parameter '{name}' (this mapping's parameters: {known})")
-    at = parse_pair(args.at, "--at") if args.at else None
-    rect = None
-    if args.range:
-        x0, x1, y0, y1 = parse_numbers(args.range, "--range", 4, "-2,2,-1,1")
-        if not (x0 < x1 and y0 < y1):
-            raise MappingError("--range needs X0 < X1 and Y0 < Y1")
-        rect = (x0, x1, y0, y1)
+    parameter_values(parsed.parameters, params)
+    at = arguments.point(args.at, "--at") if args.at else None
+    rect = arguments.rect(args.range, "--range", "-2,2,-1,1") if args.range else None
     from jacviz.ui.export import parse_size
 
     size = parse_size(args.size) if args.size else None
-    if args.h is not None and not (args.h > 0 and args.h < 1e6):
-        raise MappingError("--h must be a positive number")
+    h = arguments.positive(arguments.number(args.h, "--h", "0.1"), "--h", upper=MAX_H) if args.h else None
 
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display is needed, or used
     return _render(args.mapping, output, size=size, at=at, rect=rect, variables=variables,
-                   params=params, view=args.view, mode=args.mode, h=args.h, morph=morph,
-                   frames=args.frames)
+                   params=params, view=args.view, mode=args.mode, h=h, morph=morph,
+                   frames=int(frames))
 
 
 def _render(mapping: str, output: Path | None, *, size, at, rect, variables, params, view, mode, h,
@@ -115,9 +113,9 @@ def _render(mapping: str, output: Path | None, *, size, at, rect, variables, par
     if not outcome:
         loop.exec()  # safe: Qt's event loop
     if "failed" in outcome:
-        raise MappingError(outcome["failed"])
+        raise ExportError(outcome["failed"])
     if "applied" not in outcome:
-        raise MappingError("timed out while drawing the mapping")
+        raise ExportError("timed out while drawing the mapping")
     window.set_mode(mode)
     if h is not None:
         window.set_h(h)
@@ -138,11 +136,7 @@ def _render(mapping: str, output: Path | None, *, size, at, rect, variables, par
         write_morph_gif(window, morph, view=view, size=size, frames=frames, at=at)
         sys.stdout.write(f"{morph}\n")
     window.close()
-    # The files are written and flushed: skip tearing down Qt and the interpreter, which
-    # took a sixth of a cold export. The simplify worker exits when it sees us gone.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    return 0
 
 
 FRAME_MS = 80
