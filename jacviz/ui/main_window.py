@@ -50,13 +50,14 @@ from jacviz.core.pipeline.prepare import prepare
 from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, sample_scene
 from jacviz.core.sampling.heatmap import HEATMAP_LABELS, HEATMAP_MODES, HEATMAP_NAMES
 from jacviz.core.sampling.linearization import linearization
+from jacviz.ui.background import LatestWorker
 from jacviz.ui.guard import guarded
-from jacviz.ui.help import HelpDialog
-from jacviz.ui.mapping_bar import MappingBar
-from jacviz.ui.parameters import ParameterPanel
-from jacviz.ui.readout import Readout, fmt
-from jacviz.ui.views import CodomainView, DomainView
-from jacviz.ui.workers import LatestWorker
+from jacviz.ui.panels.help import HelpDialog
+from jacviz.ui.panels.mapping_bar import MappingBar
+from jacviz.ui.panels.parameters import ParameterPanel
+from jacviz.ui.panels.readout import Readout, fmt
+from jacviz.ui.views.codomain import CodomainView
+from jacviz.ui.views.domain import DomainView
 
 DEFAULT_PRESET = "Sine lattice, folded"
 DEFAULT_RECT = (-2.0, 2.0, -2.0, 2.0)
@@ -209,7 +210,7 @@ class MainWindow(QMainWindow):
         self.h_box.setToolTip("radius of the small circle around the cursor ([ and ] change it)")
         controls.addWidget(self.h_box)
         controls.addSpacing(16)
-        from jacviz.ui.tools import Laboratory
+        from jacviz.ui.tools.laboratory import Laboratory
 
         self.lab = Laboratory(self)
         controls.addWidget(self.lab.controls)
@@ -419,7 +420,7 @@ class MainWindow(QMainWindow):
     def follow_domain(self) -> None:
         self.codomain.follow = True
         if self.scene is not None:
-            from jacviz.ui.views import image_paths
+            from jacviz.ui.views.paths import image_paths
 
             self.codomain.show_scene(self.scene, image_paths(self.scene, self.domain.visible_rect()))
 
@@ -890,7 +891,7 @@ def _sample_job(compiled, numeric, rect, quality, params, linerr_h=None, key=Non
 
 def _image_job(scene, rect):
     """Background: the codomain's paths for the image of the visible rectangle ``rect``."""
-    from jacviz.ui.views import image_paths
+    from jacviz.ui.views.paths import image_paths
 
     return scene, rect, image_paths(scene, rect)
 
@@ -901,7 +902,7 @@ def _params_key(params: dict) -> tuple:
 
 def _with_paths(scene):
     """Attach the static curves' QPainterPaths, built here rather than on the GUI thread."""
-    from jacviz.ui.views import scene_paths
+    from jacviz.ui.views.paths import scene_paths
 
     scene.extra["paths"] = scene_paths(scene)
     return scene

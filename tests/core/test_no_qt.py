@@ -51,7 +51,7 @@ def test_the_window_process_never_imports_sympy(tmp_path):
         "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
         "from jacviz.ui.app import make_application\n"
         "app = make_application()\n"
-        "from jacviz.ui import MainWindow\n"
+        "from jacviz.ui.main_window import MainWindow\n"
         "w = MainWindow('tanh(x + 2y), tanh(x - y); 2x - y, x + 3y')\n"
         "w.show()\n"
         "assert w.wait_until_drawn(60)\n"

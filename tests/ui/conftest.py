@@ -14,7 +14,7 @@ def app():
 @pytest.fixture
 def window(app, qtbot):
     """A shown MainWindow with its default mapping drawn."""
-    from jacviz.ui import MainWindow
+    from jacviz.ui.main_window import MainWindow
 
     w = MainWindow()
     qtbot.addWidget(w)

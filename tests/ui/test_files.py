@@ -178,7 +178,7 @@ def test_export_command_bad_input(tmp_path, args, message):
 
 
 def test_session_round_trip_restores_the_same_state(qtbot, window, app, tmp_path):
-    from jacviz.ui import MainWindow
+    from jacviz.ui.main_window import MainWindow
 
     apply(qtbot, window, "a x + sin(y), y + a sin(x)")
     window.parameters.controls["a"].set_value(1.75)
@@ -261,7 +261,7 @@ CHILD = textwrap.dedent("""
     from PySide6.QtTest import QTest
     from jacviz.ui.app import make_application
     app = make_application()
-    from jacviz.ui import MainWindow
+    from jacviz.ui.main_window import MainWindow
     w = MainWindow(restore=True)
     w.show()
     w.wait_until_drawn(60)

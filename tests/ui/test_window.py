@@ -25,7 +25,7 @@ def test_window_contract(window):
     """The objects the issue names exist, and the default mapping is drawn with a readout."""
     from PySide6.QtWidgets import QLineEdit
 
-    from jacviz.ui import MainWindow
+    from jacviz.ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
     assert isinstance(window.findChild(QLineEdit, "mappingEdit"), QLineEdit)

@@ -16,9 +16,9 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from jacviz.core.errors import MappingError
+from jacviz.ui.background import LatestWorker
 from jacviz.ui.guard import guarded
-from jacviz.ui.lab import BackpropPanel, ChainPanel, RegionPanel
-from jacviz.ui.workers import LatestWorker
+from jacviz.ui.tools.lab_panels import BackpropPanel, ChainPanel, RegionPanel
 
 MORPH_STEPS = 1000
 MORPH_FRAME_MS = 40

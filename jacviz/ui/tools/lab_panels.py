@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from jacviz.core.lab.backprop import DEFAULT_LOSS
 from jacviz.ui.guard import guarded
-from jacviz.ui.readout import fmt, mono_label
+from jacviz.ui.panels.readout import fmt, mono_label
 
 
 def _vec(v) -> str:

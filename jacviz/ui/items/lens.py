@@ -1,0 +1,128 @@
+"""The lens: a magnified view of F near F(p), inset in the codomain view's corner."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtWidgets import QWidget
+
+from jacviz.core.sampling.linearization import Linearization
+from jacviz.ui import style
+from jacviz.ui.items.static_curve import polyline_path
+
+
+class Lens(QWidget):
+    """A magnified view of F near F(p), inset in the codomain view's corner.
+
+    At the scale of the whole codomain the small circle's image is a few pixels wide; here
+    it fills the frame, so the true image and the ellipse J(p) predicts can be compared.
+    What it draws is moved to F(p) = 0 and scaled to fit a fixed square, so it needs no axes
+    (the scale is written underneath). It is a plain widget painting with QPainter: on every
+    cursor move it repaints itself, and a graphics view would cost several times more.
+    """
+
+    EXTENT = 1.3
+
+    def __init__(self, parent) -> None:
+        super().__init__(parent)
+        self.setObjectName("lens")
+        # Opaque, so that repainting the lens does not repaint the codomain view under it.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._strokes: list[tuple[QPen, QPainterPath]] = []
+        self._markers: list[tuple[float, float]] = []
+        self._labels: list[tuple[QColor, float, float, str]] = []
+        self._pens = {
+            "true": style.pen(style.TRUE_IMAGE, 2.0),
+            "linear": style.pen(style.LINEAR_IMAGE, 2.0, style=Qt.PenStyle.DashLine),
+            "je1": style.pen(style.HORIZONTAL, 2.5),
+            "je2": style.pen(style.VERTICAL, 2.5),
+            "axes": style.pen(style.AXES, 1.5),
+        }
+
+    def clear(self) -> None:
+        self._strokes, self._markers, self._labels = [], [], []
+        self.update()
+
+    def _set(self, strokes, markers, labels) -> None:
+        self._strokes = []
+        for pen, pts, connect in strokes:
+            path, _rect = polyline_path(pts, connect)
+            if path is not None:
+                self._strokes.append((pen, path))
+        self._markers = markers
+        self._labels = [(QColor(*c), x, y, t) for c, x, y, t in labels]
+        self.update()
+
+    def _frame(self) -> tuple[QRectF, QTransform]:
+        """The square plot area under the title, and the map from local units to pixels."""
+        title = self.fontMetrics().height() + 6
+        side = max(min(self.width() - 8, self.height() - title - 6), 10)
+        area = QRectF((self.width() - side) / 2, title, side, side)
+        scale = side / (2 * self.EXTENT)
+        transform = QTransform()
+        transform.translate(area.center().x(), area.center().y())
+        transform.scale(scale, -scale)
+        return area, transform
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(255, 255, 255))
+        painter.setPen(QColor(153, 153, 153))
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        painter.setPen(QColor(*style.FOREGROUND))
+        painter.drawText(QRectF(0, 2, self.width(), self.fontMetrics().height() + 2),
+                         int(Qt.AlignmentFlag.AlignHCenter), "near F(p), magnified")
+        area, transform = self._frame()
+        painter.setClipRect(area)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setTransform(transform)
+        for pen, path in self._strokes:
+            painter.setPen(pen)
+            painter.drawPath(path)
+        painter.resetTransform()
+        painter.setClipping(False)
+        painter.setPen(pg.mkPen("k", width=1.5))
+        painter.setBrush(QColor(255, 255, 255))
+        for x, y in self._markers:
+            painter.drawEllipse(transform.map(QPointF(x, y)), 3.5, 3.5)
+        metrics = painter.fontMetrics()
+        for colour, x, y, text in self._labels:
+            anchor = transform.map(QPointF(x, y))
+            painter.setPen(colour)
+            painter.drawText(QPointF(anchor.x() - metrics.horizontalAdvance(text) / 2, anchor.y() - 4), text)
+        painter.end()
+
+    def show_linearization(self, lin: Linearization, arrow1: np.ndarray, arrow2: np.ndarray) -> None:
+        """Draw the neighbourhood's images about F(p), scaled to the frame."""
+        fp, h = lin.value, lin.h
+        pts = [p for p in (lin.linear_image, lin.true_image, arrow1, arrow2) if p.size]
+        pts = np.concatenate(pts) if pts else np.empty((0, 2))
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        radius = float(np.max(np.abs(pts - fp))) if pts.size else 0.0
+        if not (np.isfinite(radius) and radius > 0):
+            self.clear()
+            return
+
+        def local(a: np.ndarray) -> np.ndarray:
+            return (a - fp) / radius if a.size else a
+
+        pens = self._pens
+        strokes = [
+            (pens["true"], local(lin.true_image), "finite"),
+            (pens["linear"], local(lin.linear_image), "finite"),
+            (pens["je1"], local(arrow1), "pairs"),
+            (pens["je2"], local(arrow2), "pairs"),
+        ]
+        labels = [(style.FOREGROUND, 0.0, -self.EXTENT + 0.12, f"frame: F(p) ± {radius * self.EXTENT:.3g}")]
+        st = lin.stretches
+        if np.isfinite(st.singular_values).all():
+            s, u = st.singular_values, st.image_axes
+            a1, a2 = h * s[0] * u[:, 0] / radius, h * s[1] * u[:, 1] / radius
+            strokes.insert(0, (pens["axes"], np.array([-a1, a1, -a2, a2]), "pairs"))
+            # each label sits beyond the end of its axis that points up
+            for k, axis in ((1, a1), (2, a2)):
+                tip = axis if axis[1] >= 0 else -axis
+                labels.append((style.AXES, tip[0], tip[1], f"σ{'₁₂'[k - 1]} = {s[k - 1]:.4g}"))
+        self._set(strokes, [(0.0, 0.0)], labels)
