@@ -144,24 +144,29 @@ HOLD_MS = 1200
 
 
 def write_morph_gif(window, path: Path, *, view: str = "both", size=None, frames: int = 31, at=None) -> None:
-    """Render the morph from the identity (t = 0) to F (t = 1) and save it as a looping GIF."""
+    """Render the morph from the identity (t = 0) to F (t = 1) and save it as a looping GIF.
+
+    Driven through the model, as a user would: t is the model's ``morph_t``, the right view
+    is held still by giving it a range of its own.
+    """
     import numpy as np
     from PIL import Image
     from PySide6.QtGui import QImage
 
     from jacviz.ui.export import render_image
 
+    model = window.model
     # One fixed frame for the right view, holding both ends of the morph, so the picture
     # moves and the axes do not.
-    if window.codomain.follow and window.scene is not None:
+    if model.codomain_follows and window.scene is not None:
         (u0, v0), (u1, v1) = window.scene.image_limits
         x0, x1, y0, y1 = window.domain.visible_rect()
-        window.codomain.follow = False
-        window.codomain.viewbox.setRange(xRange=(min(u0, x0), max(u1, x1)),
-                                         yRange=(min(v0, y0), max(v1, y1)), padding=0.02)
+        pad = 0.02 * max(max(u1, x1) - min(u0, x0), max(v1, y1) - min(v0, y0))
+        frame = (min(u0, x0) - pad, max(u1, x1) + pad, min(v0, y0) - pad, max(v1, y1) + pad)
+        model.update(codomain_follows=False, codomain_range=frame)
     images = []
     for t in np.linspace(0.0, 1.0, frames):
-        window.lab.set_t(float(t))
+        model.set_morph_t(float(t))
         window.wait_until_drawn()
         if at is not None:
             window.move_cursor(*at)

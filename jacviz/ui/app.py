@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from jacviz.core.errors import MappingError
-
 # Qt's offscreen platform (jacviz export, the tests) prints this for every window it
 # shows; it means only that there is no window manager to tell about size hints.
 _HARMLESS_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",
@@ -33,6 +31,13 @@ def make_application(argv: list[str] | None = None):
     app.setOrganizationName("jacviz")
     app.setDesktopFileName("jacviz")
     pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
+    if not app.property("jacvizShutdown"):
+        # Background threads and sympy processes are stopped and joined before Qt and the
+        # interpreter go away (see jacviz.ui.background).
+        from jacviz.ui import background
+
+        app.aboutToQuit.connect(background.shutdown)
+        app.setProperty("jacvizShutdown", True)
     try:
         from jacviz.core.persistence.presets import resource_bytes
 
@@ -53,13 +58,11 @@ def run_window(target: str | None, *, variables=None, params=None, session=None)
     app = make_application()
     from jacviz.ui.main_window import MainWindow
 
-    window = MainWindow(target, variables=variables, params=params or {},
+    window = MainWindow(target, variables=variables, params=params or {}, session=session,
                         restore=target is None and session is None)
     window.files.autosave_enabled = True
-    if session is not None:
-        window.apply_session(session)
     window.show()
     return app.exec()  # safe: Qt's event loop
 
 
-__all__ = ["MappingError", "make_application", "run_window"]
+__all__ = ["make_application", "run_window"]

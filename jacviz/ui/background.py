@@ -1,20 +1,46 @@
-"""Background work for the window: one thread per kind of job, newest request wins.
+"""Background work for the window: one thread per kind of job, newest request wins; a clean stop.
 
 Parsing, differentiating and sampling never run on the GUI thread. Each
 :class:`LatestWorker` owns one thread and a single pending slot: a request that arrives
 while another is running replaces whatever was waiting (one drag, one resample), and every
 result carries the generation number of its request so that the window can drop a result
 that a newer request has overtaken.
+
+**Stopping.** Every thread the window starts is registered here, and :func:`shutdown`
+stops them all: it closes the workers (no more results are delivered), kills the sympy
+worker processes (so a thread blocked waiting for one returns at once), and joins the
+threads. The window calls it when it closes, the application when it is about to quit, and
+``atexit`` once more. It matters: a Python thread still running Qt code (emitting a signal,
+building a QPainterPath) when the interpreter finalises is ended by a forced unwind through
+C++ frames that do not allow it, and the process aborts with "terminate called without an
+active exception" (status −6). Fix for tests/ui/test_shutdown.py.
 """
 
 from __future__ import annotations
 
+import atexit
 import threading
 import traceback
+import weakref
 
 from PySide6.QtCore import QObject, Signal
 
-from jacviz.core.errors import MappingError
+from jacviz.core.errors import JacvizError, MappingError, ResourceError
+
+JOIN_SECONDS = 5.0  # longest a stop waits for one thread (a job in flight finishes first)
+
+_threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+_workers: weakref.WeakSet[LatestWorker] = weakref.WeakSet()
+_lock = threading.Lock()
+
+
+def start_thread(target, name: str) -> threading.Thread:
+    """Start and register a plain background thread (see :func:`shutdown`)."""
+    thread = threading.Thread(target=target, name=f"jacviz-{name}", daemon=True)
+    with _lock:
+        _threads.add(thread)
+    thread.start()
+    return thread
 
 
 class LatestWorker(QObject):
@@ -22,7 +48,7 @@ class LatestWorker(QObject):
 
     ``finished(generation, result)`` and ``failed(generation, error)`` are delivered on
     the thread that owns this object (the GUI thread), queued by Qt. ``error`` is always a
-    :class:`MappingError`, so its column survives the trip.
+    :class:`~jacviz.core.errors.JacvizError`, so a mapping error's column survives the trip.
     """
 
     finished = Signal(int, object)
@@ -37,8 +63,9 @@ class LatestWorker(QObject):
         self._generation = 0
         self._closing = False
         self._busy = False
-        self._thread = threading.Thread(target=self._loop, name=f"jacviz-{name}", daemon=True)
-        self._thread.start()
+        with _lock:
+            _workers.add(self)
+        self._thread = start_thread(self._loop, name)
 
     @property
     def generation(self) -> int:
@@ -49,8 +76,9 @@ class LatestWorker(QObject):
         """Queue ``fn(*args, **kwargs)``, replacing any request not yet started."""
         with self._lock:
             self._generation += 1
-            self._pending = (self._generation, fn, args, kwargs)
-            self._wake.notify()
+            if not self._closing:
+                self._pending = (self._generation, fn, args, kwargs)
+                self._wake.notify()
             return self._generation
 
     def is_idle(self) -> bool:
@@ -58,11 +86,15 @@ class LatestWorker(QObject):
             return self._pending is None and not self._busy
 
     def close(self) -> None:
-        """Stop the thread after the running job (results after this are not delivered)."""
+        """Stop the thread after the running job; results after this are not delivered."""
         with self._lock:
             self._closing = True
             self._pending = None
             self._wake.notify()
+
+    def join(self, timeout: float = JOIN_SECONDS) -> None:
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
 
     def _loop(self) -> None:
         while True:
@@ -76,33 +108,45 @@ class LatestWorker(QObject):
                 self._busy = True
             try:
                 result = fn(*args, **kwargs)
-            except MappingError as err:
-                self._deliver_failure(generation, err)
+            except JacvizError as err:
+                self._deliver(self.failed, generation, err)
             except MemoryError:
-                self._deliver_failure(
-                    generation, MappingError("out of memory: this mapping is too large to sample")
-                )
+                self._deliver(self.failed, generation,
+                              ResourceError("out of memory: this mapping is too large to sample"))
             except Exception as err:  # a bug must become a message, not a crash
                 traceback.print_exc()
-                self._deliver_failure(
-                    generation, MappingError(f"internal error: {type(err).__name__}: {err}")
-                )
+                self._deliver(self.failed, generation,
+                              MappingError(f"internal error: {type(err).__name__}: {err}"))
             else:
-                self._deliver(generation, result)
+                self._deliver(self.finished, generation, result)
             finally:
                 with self._lock:
                     self._busy = False
 
-    def _deliver(self, generation: int, result) -> None:
-        if not self._closing:
+    def _deliver(self, signal, generation: int, payload) -> None:
+        # Under the lock, so that close() cannot slip in between the check and the emit.
+        with self._lock:
+            if self._closing:
+                return
             try:
-                self.finished.emit(generation, result)
+                signal.emit(generation, payload)
             except RuntimeError:  # the receiver was deleted while we worked
                 pass
 
-    def _deliver_failure(self, generation: int, error: MappingError) -> None:
-        if not self._closing:
-            try:
-                self.failed.emit(generation, error)
-            except RuntimeError:
-                pass
+
+def shutdown(timeout: float = JOIN_SECONDS) -> None:
+    """Stop every worker and background thread, and kill the sympy worker processes."""
+    from jacviz.core.pipeline import worker as sympy_workers
+
+    with _lock:
+        workers = list(_workers)
+        threads = list(_threads)
+    for w in workers:
+        w.close()
+    sympy_workers.shutdown()  # a thread waiting on a worker process gets EOF now
+    for thread in threads:
+        if thread is not threading.current_thread() and thread.is_alive():
+            thread.join(timeout)
+
+
+atexit.register(shutdown)

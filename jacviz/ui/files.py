@@ -28,13 +28,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from jacviz.core.errors import MappingError
+from jacviz.core.errors import JacvizError, MappingError
 from jacviz.core.persistence import session as sessions
 from jacviz.core.persistence import settings
 from jacviz.ui import export
 from jacviz.ui.guard import guarded
 
 AUTOSAVE_DELAY_MS = 400
+AUTOSAVE_MAX_WAIT_MS = 2000
 FILE_FILTER = "jacviz sessions (*.jacviz)"
 IMAGE_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;SVG vector drawing (*.svg)"
 
@@ -128,10 +129,17 @@ class FileActions(QObject):
         self.window = window
         self.path: Path | None = None
         self.autosave_enabled = True
+        # A moment after the last change, and at least every AUTOSAVE_MAX_WAIT_MS during a long
+        # burst of changes (a restarting delay alone never fired while a slider was dragged).
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(AUTOSAVE_DELAY_MS)
         self._timer.timeout.connect(self.autosave_now)
+        self._deadline = QTimer(self)
+        self._deadline.setSingleShot(True)
+        self._deadline.setInterval(AUTOSAVE_MAX_WAIT_MS)
+        self._deadline.timeout.connect(self.autosave_now)
+        window.model.changed.connect(self._on_changed)
 
         menu = window.file_menu
         first = menu.actions()[0] if menu.actions() else None
@@ -163,21 +171,28 @@ class FileActions(QObject):
 
     # -- autosave
     @guarded
-    def changed(self) -> None:
+    def _on_changed(self, _field: str) -> None:
         """Something the user would miss changed: autosave shortly (one write per burst)."""
         if self.autosave_enabled:
             self._timer.start()
+            if not self._deadline.isActive():
+                self._deadline.start()
+
+    @property
+    def autosave_pending(self) -> bool:
+        return self._timer.isActive() or self._deadline.isActive()
 
     @guarded
     def autosave_now(self) -> None:
         self._timer.stop()
+        self._deadline.stop()
         if not self.autosave_enabled:
             return
         try:
             current = self.window.current_session()
             if current is not None:
                 settings.write_autosave(current)
-        except (OSError, MappingError) as err:
+        except (OSError, JacvizError) as err:
             self.window.show_message(f"could not autosave: {err}", error=True)
 
     # -- sessions
@@ -194,22 +209,32 @@ class FileActions(QObject):
         """Open a session file; on any problem say so and leave the current session alone."""
         try:
             loaded = sessions.load(path)
-        except MappingError as err:
-            self.window.show_message(f"could not open {path.name}: {err}", error=True)
-            if self.window.isVisible():
-                # open() rather than the blocking dialog loop: the message is window-modal but
-                # nothing waits on it
-                box = QMessageBox(QMessageBox.Icon.Warning, "jacviz", f"Could not open {path.name}:\n\n{err}",
-                                  QMessageBox.StandardButton.Ok, self.window)
-                box.setObjectName("openErrorBox")
-                box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-                box.open()
+        except JacvizError as err:
+            self._refuse(path, str(err))
             return False
-        self.path = Path(path)
-        self.window.apply_session(loaded)
-        self._remember(self.path)
-        self.window.show_message(f"Opened {self.path.name}")
+        path = Path(path)
+
+        def opened() -> None:
+            self.path = path
+            self._remember(path)
+            self.window.show_message(f"Opened {path.name}")
+
+        # All or nothing: the session's mapping is prepared first; only if that works does
+        # anything switch (the model, the views, the file Ctrl+S writes to).
+        self.window.apply_session(loaded, on_applied=opened,
+                                  on_failed=lambda message: self._refuse(path, message))
         return True
+
+    def _refuse(self, path: Path, message: str) -> None:
+        self.window.show_message(f"could not open {path.name}: {message}", error=True)
+        if self.window.isVisible():
+            # open() rather than the blocking dialog loop: the message is window-modal but
+            # nothing waits on it
+            box = QMessageBox(QMessageBox.Icon.Warning, "jacviz", f"Could not open {path.name}:\n\n{message}",
+                              QMessageBox.StandardButton.Ok, self.window)
+            box.setObjectName("openErrorBox")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
 
     @guarded
     def save(self) -> bool:
@@ -235,7 +260,7 @@ class FileActions(QObject):
             if current is None:
                 raise MappingError("there is no mapping to save yet")
             sessions.save(current, path)
-        except (OSError, MappingError) as err:
+        except (OSError, JacvizError) as err:
             self.window.show_message(f"could not save {Path(path).name}: {err}", error=True)
             return False
         self.path = Path(path)
@@ -284,7 +309,7 @@ class FileActions(QObject):
     def export_to(self, path: Path, view: str = "both", size: tuple[int, int] | None = None) -> bool:
         try:
             export.export(self.window, path, view=view, size=size)
-        except (OSError, MappingError) as err:
+        except (OSError, JacvizError) as err:
             self.window.show_message(f"could not export: {err}", error=True)
             return False
         self.window.show_message(f"Exported {path.name}")

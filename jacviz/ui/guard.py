@@ -12,15 +12,36 @@ import functools
 import sys
 import traceback
 
-from jacviz.core.errors import MappingError
+from jacviz.core.errors import JacvizError
 
 
 def _sink(owner):
-    show = getattr(owner, "show_message", None)
-    if show is None:
-        window = getattr(owner, "window", None)
-        show = getattr(window, "show_message", None)
-    return show
+    """Where to report: the owner's ``show_message``, its tool host's, or its window's.
+
+    Fix (tests/ui/test_window.py): a widget inside the window (the mapping bar) had no
+    ``show_message`` of its own, so an error in its slot was reported nowhere.
+    """
+    seen = 0
+    obj = owner
+    while obj is not None and seen < 32:
+        show = getattr(obj, "show_message", None)
+        if callable(show):
+            return show
+        host = getattr(obj, "host", None)
+        if host is not None and callable(getattr(host, "show_message", None)):
+            return host.show_message
+        window = getattr(obj, "window", None)
+        if callable(window):
+            try:
+                top = window()
+            except TypeError:
+                top = None
+            if top is not None and top is not obj and callable(getattr(top, "show_message", None)):
+                return top.show_message
+        parent = getattr(obj, "parent", None)
+        obj = parent() if callable(parent) else None
+        seen += 1
+    return None
 
 
 def guarded(method):
@@ -30,7 +51,7 @@ def guarded(method):
     def wrapper(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
-        except MappingError as err:
+        except JacvizError as err:
             show = _sink(self)
             if show is not None:
                 show(str(err), error=True)

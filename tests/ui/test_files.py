@@ -60,8 +60,7 @@ def _choose_export(monkeypatch, path: Path, view: str, scale: str):
 @pytest.mark.parametrize("suffix", [".png", ".jpg"])
 def test_export_action_writes_an_image_with_the_heatmap_signs(qtbot, window, tmp_path, monkeypatch, suffix):
     _show_fold(qtbot, window)
-    window.cursor = None
-    window.domain.show_linearization(None)
+    window.model.set_cursor(None)
     out = tmp_path / f"fold{suffix}"
     _choose_export(monkeypatch, out, "domain", "2")
     window.files.export_action.trigger()
@@ -187,8 +186,8 @@ def test_session_round_trip_restores_the_same_state(qtbot, window, app, tmp_path
     window.set_mode("log")
     window.set_h(0.2)
     window.move_cursor(0.4, 0.3)
-    window.codomain.follow = False
     window.codomain.viewbox.setRange(xRange=(-3, 3), yRange=(-2, 2), padding=0)
+    window.codomain.rangeChangedByUser.emit()  # as a pan or zoom there by hand does
     wait_idle(qtbot, window)
     before = window.current_session()
     path = tmp_path / "state.jacviz"

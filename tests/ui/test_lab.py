@@ -13,7 +13,7 @@ from uihelpers import APPLY_TIMEOUT_MS, apply, wait_idle
 
 
 def _wait_lab(qtbot, window):
-    qtbot.waitUntil(lambda: window.lab.region_worker.is_idle() and window.lab.probe.is_idle(),
+    qtbot.waitUntil(lambda: all(window.tool(n).worker.is_idle() for n in ("region", "vectors", "preimages")),
                     timeout=APPLY_TIMEOUT_MS)
     qtbot.wait(50)
 
@@ -34,19 +34,19 @@ def test_region_tool_drag_checks_change_of_variables(qtbot, window):
     apply(qtbot, window, "(r, t) -> r cos(t), r sin(t)")
     window.domain.show_rect((-0.5, 1.5, -0.5, 1.5))
     wait_idle(qtbot, window)
-    window.lab.region_button.setChecked(True)
+    window.tool("region").button.setChecked(True)
     before = window.domain.visible_rect()
     _drag(window.domain, (0.0, 0.0), (1.0, 1.0))
     assert window.domain.visible_rect() == before  # the drag drew a region, it did not pan
     _wait_lab(qtbot, window)
-    report = window.lab.region_report
+    report = window.tool("region").report
     assert report is not None
-    x0, x1, y0, y1 = window.lab.region["rect"]
+    x0, x1, y0, y1 = window.model.region["rect"]
     # the pixel grid decides the exact corners; compare with the closed form for those
     expected_abs = (x1**2 - x0**2) / 2 * (y1 - y0)
     assert report.integral_abs_det == pytest.approx(expected_abs, rel=1e-6)
     assert report.image_area == pytest.approx(expected_abs, rel=1e-3)
-    panel = window.lab.region_panel
+    panel = window.tool("region").panel
     assert panel.isVisible()
     assert float(panel.labels["absdet"].text()) == pytest.approx(expected_abs, rel=1e-3)
     assert "one-to-one" in panel.verdict.text()
@@ -55,43 +55,41 @@ def test_region_tool_drag_checks_change_of_variables(qtbot, window):
 def test_region_that_folds_is_explained_and_shaded(qtbot, window):
     """z² on a square around 0 covers its image twice: area F(R) < ∬|det J|."""
     apply(qtbot, window, "z^2")
-    window.lab.set_region({"rect": (-1.0, 1.0, -1.0, 1.0)})
+    window.tool("region").set_region({"rect": (-1.0, 1.0, -1.0, 1.0)})
     _wait_lab(qtbot, window)
-    report = window.lab.region_report
+    report = window.tool("region").report
     assert report.image_area < report.integral_abs_det
     assert report.max_preimages == 2
-    text = window.lab.region_panel.verdict.text()
+    text = window.tool("region").panel.verdict.text()
     assert "not one-to-one" in text and "2 times" in text
-    assert window.codomain.coverage.isVisible()  # the doubly covered part is shaded
+    assert window.tool("region").coverage.isVisible()  # the doubly covered part is shaded
     # polygon: click three corners and double-click; the fold preset shades det J < 0
     apply(qtbot, window, "x, y^2")
-    window.lab.region_button.setChecked(True)
+    window.tool("region").button.setChecked(True)
     for pt in [(-1.0, -1.0), (1.0, -1.0), (0.0, 1.0)]:
-        window.domain.polygonPoint.emit(*pt)
-    window.domain.polygonClosed.emit()
+        window.domain.clicked.emit(*pt, Qt.KeyboardModifier.NoModifier, False)
+    window.domain.clicked.emit(0.0, 1.0, Qt.KeyboardModifier.NoModifier, True)  # the double-click
     _wait_lab(qtbot, window)
-    report = window.lab.region_report
+    report = window.tool("region").report
     assert report.domain_area == pytest.approx(2.0)
     assert report.folds and 0 < report.negative_fraction < 1
-    assert window.domain.fold_overlay.isVisible()
+    assert window.tool("region").fold_overlay.isVisible()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     window.domain.setFocus()
     qtbot.keyClick(window.domain, Qt.Key.Key_Escape)
-    assert window.lab.region is None
-    assert not window.domain.fold_overlay.isVisible()
+    assert window.model.region is None
+    assert not window.tool("region").fold_overlay.isVisible()
 
 
 def test_vectors_show_jvp_and_vjp(qtbot, window):
     apply(qtbot, window, "x^2 - y^2, 2xy")
     window.move_cursor(0.5, 0.25)
-    window.lab.vectors_box.setChecked(True)
+    window.tool("vectors").box.setChecked(True)
     _wait_lab(qtbot, window)  # the default loss compiles in the background
-    window.lab.v = np.array([0.3, -0.2])
-    window.lab.g = np.array([1.0, 2.0])
-    window.refresh_cursor()
+    window.model.set_vectors(v=(0.3, -0.2), g=(1.0, 2.0))
     jac = np.array([[1.0, -0.5], [0.5, 1.0]])  # [[2x, -2y], [2y, 2x]] at (0.5, 0.25)
-    labels = window.lab.backprop_panel.labels
+    labels = window.tool("vectors").panel.labels
 
     def vec(key):
         return [float(s) for s in labels[key].text().strip("()").split(",")]
@@ -103,13 +101,13 @@ def test_vectors_show_jvp_and_vjp(qtbot, window):
     assert vec("grad_loss") == pytest.approx(fp, abs=1e-3)
     assert vec("grad_pullback") == pytest.approx(jac.T @ fp, abs=1e-3)
     # dragging the handle sets v
-    window.domain.vectorDragged.emit(0.5 + 0.1, 0.25 + 0.1)
+    window.tool("vectors").drag_tangent_to(0.5 + 0.1, 0.25 + 0.1)
     assert vec("v") == pytest.approx([0.1, 0.1], abs=1e-3)
     # a bad loss is reported where it was typed
-    window.lab.backprop_panel.loss_edit.setText("u, v")
-    window.lab.backprop_panel.lossChanged.emit("u, v")
+    window.tool("vectors").panel.loss_edit.setText("u, v")
+    window.tool("vectors").panel.lossChanged.emit("u, v")
     _wait_lab(qtbot, window)
-    assert "loss" in window.lab.backprop_panel.loss_error.text()
+    assert "loss" in window.tool("vectors").panel.loss_error.text()
 
 
 def test_hovering_the_codomain_marks_the_preimages(qtbot, window):
@@ -119,11 +117,11 @@ def test_hovering_the_codomain_marks_the_preimages(qtbot, window):
     wait_idle(qtbot, window)
     q = (0.75, 1.0)  # = (1 + 0.5i)²
     view = window.codomain
-    window.lab.region_button.setChecked(False)
+    window.tool("region").button.setChecked(False)
     QTest.mouseMove(view.viewport(), view.data_to_widget(*q))
-    qtbot.waitUntil(lambda: len(window.lab.preimage_points) == 2, timeout=APPLY_TIMEOUT_MS)
-    pts = window.lab.preimage_points
-    hovered = window.codomain.hover.getData()
+    qtbot.waitUntil(lambda: len(window.tool("preimages").points) == 2, timeout=APPLY_TIMEOUT_MS)
+    pts = window.tool("preimages").points
+    hovered = window.tool("preimages").hover.getData()
     qx, qy = hovered[0][0], hovered[1][0]
     for p in pts:
         u, v = p[0] ** 2 - p[1] ** 2, 2 * p[0] * p[1]
@@ -134,12 +132,12 @@ def test_hovering_the_codomain_marks_the_preimages(qtbot, window):
 
 def test_morph_from_identity_to_f(qtbot, window):
     apply(qtbot, window, "x^2 - y^2, 2xy")
-    window.lab.set_t(0.0)
+    window.model.set_morph_t(0.0)
     wait_idle(qtbot, window)
     grid = window.scene.grid
     assert np.allclose(grid.vertical_image, grid.vertical, equal_nan=True)
     assert np.nanmax(np.abs(window.scene.det - 1)) < 1e-5
-    window.lab.morph_slider.setValue(window.lab.morph_slider.maximum())
+    window.tool("morph").slider.setValue(window.tool("morph").slider.maximum())
     wait_idle(qtbot, window)
     x, y = grid.vertical[100]
     u, v = window.scene.grid.vertical_image[100]
@@ -149,7 +147,7 @@ def test_morph_from_identity_to_f(qtbot, window):
 def test_chain_readout_multiplies_the_layers(qtbot, window):
     apply(qtbot, window, "tanh(x + 2y), tanh(x - y); 2x - y, x + 3y")
     window.move_cursor(0.3, -0.2)
-    panel = window.lab.chain_panel
+    panel = window.tool("chain").panel
     assert panel.isVisible()
     text = panel.text.text()
     assert "S1 at" in text and "S2 at" in text and "J2 · J1" in text
@@ -163,7 +161,7 @@ def test_linearization_error_heatmap(qtbot, window):
     window.set_h(0.25)
     window.set_mode("linerr")
     wait_idle(qtbot, window)
-    field = window.scene.linerr
+    field = window.scene.fields["linerr"]
     assert field is not None
     # ‖F(p + hu) − F(p) − J hu‖/h = h·u_x², largest for u = e1: exactly h everywhere
     assert np.nanmax(np.abs(field - 0.25)) < 1e-6

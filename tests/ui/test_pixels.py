@@ -12,8 +12,7 @@ def _show(qtbot, window, name: str):
         window.load_preset(preset)
     qtbot.wait(50)
     wait_idle(qtbot, window)
-    window.cursor = None  # keep the overlay out of the pixels we read
-    window.domain.show_linearization(None)
+    window.model.set_cursor(None)  # keep the overlay out of the pixels we read
     qtbot.wait(20)
 
 
@@ -88,8 +87,7 @@ def test_nan_is_transparent(qtbot, window):
     apply(qtbot, window, "x, y + sqrt(x)")
     window.domain.show_rect((-2, 2, -2, 2))
     wait_idle(qtbot, window)
-    window.cursor = None
-    window.domain.show_linearization(None)
+    window.model.set_cursor(None)
     view = window.domain
     image = view.grab().toImage()
     grid = window.scene.grid

@@ -72,14 +72,14 @@ def test_clicking_pins_a_point_and_it_can_be_removed(qtbot, window):
     qtbot.waitUntil(lambda: len(window.pins) == 1, timeout=5000)
     px, py = window.pins[0]
     assert px == pytest.approx(0.5, abs=0.05) and py == pytest.approx(-0.25, abs=0.05)
-    assert window.pin_list.count() == 1
+    assert window.pin_section.list.count() == 1
     xs, _ys = window.domain.pins.getData()
     assert len(xs) == 1
     cx, cy = window.codomain.pins.getData()
     fx, fy = window.prepared.compiled.value_at(px, py, window.current_params())
     assert cx[0] == pytest.approx(fx) and cy[0] == pytest.approx(fy)
-    window.remove_pin_button.click()
-    assert window.pins == [] and window.pin_list.count() == 0
+    window.pin_section.remove_button.click()
+    assert window.pins == [] and window.pin_section.list.count() == 0
 
 
 @pytest.mark.parametrize("preset", load_presets(), ids=lambda p: p.name)

@@ -72,7 +72,7 @@ __all__ = [
     "MAX_LENGTH", "MAX_NAME_LENGTH", "MAX_NODES", "MAX_PARAMETERS", "MAX_STAGES", "REAL_FUNCTIONS",
     "BinOp", "Call", "Const", "Name", "NameCall", "Neg", "Node", "Num", "Pair", "Param",
     "ParsedMapping", "Stage", "Token", "Var", "check_new_name", "check_variable_names",
-    "parameter_values", "parse", "tokenize", "validate",
+    "choose_parameter_values", "parameter_values", "parse", "tokenize", "validate",
 ]
 
 
@@ -84,4 +84,27 @@ def parameter_values(parameters: tuple[str, ...], given: dict[str, float]) -> di
             known = ", ".join(parameters) or "none"
             raise MappingError(f"unknown parameter '{name}' (this mapping's parameters: {known})")
         out[name] = float(value)
+    return out
+
+
+def choose_parameter_values(parameters: tuple[str, ...], *, given: dict[str, float] | None = None,
+                            starting: dict[str, float] | None = None,
+                            previous: dict[str, float] | None = None) -> dict[str, float]:
+    """The value every parameter of a new mapping starts at, most specific first.
+
+    ``given`` are values asked for explicitly (``--param``): a name the mapping does not have
+    is an error, as in :func:`parameter_values`. Then ``starting`` values (a preset's or a
+    session's), then ``previous`` ones (a parameter keeps its value when the mapping is
+    edited), then the default 1.
+    """
+    given = dict(given or {})
+    parameter_values(parameters, given)  # refuses unknown names, with the one message
+    out = {}
+    for name in parameters:
+        for source in (given, starting or {}, previous or {}):
+            if name in source:
+                out[name] = float(source[name])
+                break
+        else:
+            out[name] = 1.0
     return out

@@ -11,7 +11,7 @@ range, numbers must be finite, names go through the language's own rules and the
 text through the same parser as typed text (:func:`jacviz.core.language.parse`; no sympy
 is involved, so loading is fast and the mapping is only computed when the window shows
 it). Size and nesting are bounded before the JSON is decoded. Anything wrong raises
-:class:`~jacviz.core.errors.MappingError` with a one-line message, and since :func:`load`
+:class:`~jacviz.core.errors.SessionError` with a one-line message, and since :func:`load`
 only returns a new :class:`Session`, the caller's current session is untouched.
 
 Writes are atomic (temporary file, fsync, :func:`os.replace`), so killing the process in
@@ -34,7 +34,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from jacviz.core.errors import MappingError
+from jacviz.core.errors import MappingError, SessionError
 from jacviz.core.language import (
     MAX_NAME_LENGTH,
     MAX_PARAMETERS,
@@ -55,6 +55,8 @@ MAX_FILE_BYTES = 1_000_000
 MAX_NESTING = 16  # a session needs 3 levels: the object, params, one parameter
 MAX_PINS = 1000
 MAX_DRAFT_LENGTH = 20_000
+MAX_POLYGON_CORNERS = 1000
+MAX_LOSS_LENGTH = 2000
 MAX_INT_DIGITS = 30  # longer integer literals are read as floats (and are then too large)
 
 DEFAULT_DOMAIN = (-2.0, 2.0, -2.0, 2.0)
@@ -62,7 +64,7 @@ DEFAULT_H = 0.1
 
 FIELDS = (
     "mapping", "variables", "params", "domain_range", "codomain_range", "codomain_follows",
-    "pins", "heatmap_mode", "h", "cursor", "draft",
+    "pins", "heatmap_mode", "h", "cursor", "draft", "region", "vectors",
 )
 
 
@@ -89,6 +91,8 @@ class Session:
     h: float = DEFAULT_H
     cursor: tuple[float, float] | None = None
     draft: str = ""
+    region: dict | None = None
+    vectors: dict | None = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -99,11 +103,11 @@ def to_json(session: Session) -> str:
     """The session as pretty JSON with sorted keys, a ``version`` and an ``app`` field.
 
     The session is checked first with the same code that reads files, so whatever this
-    returns, :func:`from_json` accepts. Raises MappingError for a session that could not be
+    returns, :func:`from_json` accepts. Raises SessionError for a session that could not be
     read back (a non-finite number, an empty range, a mapping that does not parse, ...).
     """
     if not isinstance(session, Session):
-        raise MappingError(f"expected a Session, got {type(session).__name__}")
+        raise SessionError(f"expected a Session, got {type(session).__name__}")
     data = {name: _plain(getattr(session, name)) for name in FIELDS}
     _from_dict(data)  # raises for anything the reader would refuse
     data["version"] = SESSION_VERSION
@@ -127,7 +131,7 @@ def _plain(value: Any) -> Any:
 def save(session: Session, path: str | os.PathLike[str]) -> None:
     """Write ``session`` to ``path`` atomically; the path is used exactly as given.
 
-    Raises MappingError (before touching the disk) for a session that could not be read
+    Raises SessionError (before touching the disk) for a session that could not be read
     back, and OSError when the disk refuses; in both cases a previous file is unchanged.
     """
     atomic_write(path, to_json(session).encode("utf-8"))
@@ -186,7 +190,7 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def load(path: str | os.PathLike[str]) -> Session:
-    """Read and check a session file. Raises MappingError with a one-line message.
+    """Read and check a session file. Raises SessionError with a one-line message.
 
     Missing files, folders and anything that is not a regular file (a FIFO would block the
     reader for ever) are refused with the file's name; so is a file larger than
@@ -198,41 +202,41 @@ def load(path: str | os.PathLike[str]) -> Session:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise MappingError(f"{name} does not exist") from None
+        raise SessionError(f"{name} does not exist") from None
     except IsADirectoryError:
-        raise MappingError(f"{name} is a folder, not a session file") from None
+        raise SessionError(f"{name} is a folder, not a session file") from None
     except PermissionError:
-        raise MappingError(f"{name} cannot be read (permission denied)") from None
+        raise SessionError(f"{name} cannot be read (permission denied)") from None
     except (OSError, ValueError) as err:  # ValueError: a NUL byte in the name
-        raise MappingError(f"{name} cannot be read ({_reason(err)})") from None
+        raise SessionError(f"{name} cannot be read ({_reason(err)})") from None
     try:
         # Checked on the open descriptor (not the name), so the file cannot be swapped in between.
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise MappingError(f"{name} is a folder, not a session file")
+            raise SessionError(f"{name} is a folder, not a session file")
         if not stat.S_ISREG(info.st_mode):
-            raise MappingError(f"{name} is not a regular file")
+            raise SessionError(f"{name} is not a regular file")
         if info.st_size > MAX_FILE_BYTES:
-            raise MappingError(_too_large(info.st_size))
+            raise SessionError(_too_large(info.st_size))
         with os.fdopen(fd, "rb", closefd=False) as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except OSError as err:
-        raise MappingError(f"{name} cannot be read ({_reason(err)})") from None
+        raise SessionError(f"{name} cannot be read ({_reason(err)})") from None
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:  # the file grew after fstat
-        raise MappingError(_too_large(len(data)))
+        raise SessionError(_too_large(len(data)))
     try:
         text = data.decode("utf-8-sig")  # -sig: a byte-order mark from a Windows editor is fine
     except UnicodeDecodeError as err:
-        raise MappingError(
+        raise SessionError(
             f"{name} is not a jacviz session: it is not UTF-8 text (invalid byte at offset {err.start})"
         ) from None
     return from_json(text)
 
 
 def from_json(text: str) -> Session:
-    """Check the text of a session file and return its Session; raise MappingError if it is bad.
+    """Check the text of a session file and return its Session; raise SessionError if it is bad.
 
     Refused: anything but a JSON object, NaN and Infinity (which Python's json accepts by
     default), nesting deeper than MAX_NESTING, a missing or unknown version, a wrong type
@@ -240,32 +244,32 @@ def from_json(text: str) -> Session:
     refuses. Unknown keys are ignored, so a newer jacviz can add fields to version 1.
     """
     if not isinstance(text, str):
-        raise MappingError(f"a session is text, not {type(text).__name__}")
+        raise SessionError(f"a session is text, not {type(text).__name__}")
     if len(text) > MAX_FILE_BYTES:
-        raise MappingError(_too_large(len(text)))
+        raise SessionError(_too_large(len(text)))
     if not text.strip():
-        raise MappingError("not a jacviz session: the file is empty")
+        raise SessionError("not a jacviz session: the file is empty")
     depth = _nesting(text)
     if depth > MAX_NESTING:
-        raise MappingError(
+        raise SessionError(
             f"not a jacviz session: the JSON is nested too deeply ({depth} levels; "
             f"a session needs at most {MAX_NESTING})"
         )
     try:
         data = json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int)
-    except MappingError:
+    except SessionError:
         raise
     except json.JSONDecodeError as err:
-        raise MappingError(
+        raise SessionError(
             f"not a jacviz session: the file is not valid JSON (line {err.lineno}, column {err.colno}: "
             f"{err.msg[:1].lower()}{err.msg[1:]})"
         ) from None
     except (RecursionError, ValueError, MemoryError) as err:
         # The nesting check makes RecursionError unreachable in practice; ValueError covers
         # Python's own limits (such as digits in an integer). Both mean: not a session.
-        raise MappingError(f"not a jacviz session: the JSON cannot be read ({type(err).__name__})") from None
+        raise SessionError(f"not a jacviz session: the JSON cannot be read ({type(err).__name__})") from None
     if not isinstance(data, dict):
-        raise MappingError(f"not a jacviz session: the file holds {_kind(data)}, not an object")
+        raise SessionError(f"not a jacviz session: the file holds {_kind(data)}, not an object")
     _check_header(data)
     return _from_dict(data)
 
@@ -289,7 +293,7 @@ def _nesting(text: str) -> int:
 
 
 def _refuse_constant(name: str) -> Any:
-    raise MappingError(
+    raise SessionError(
         f"not a jacviz session: {name} is not allowed in a session file (every number must be finite)"
     )
 
@@ -318,21 +322,21 @@ def _reason(err: BaseException) -> str:
 def _check_header(data: dict) -> None:
     app = data.get("app", APP)
     if app != APP:
-        raise MappingError(f"not a jacviz session: the app field says {_show(app)}")
+        raise SessionError(f"not a jacviz session: the app field says {_show(app)}")
     if "version" not in data:
-        raise MappingError("not a jacviz session (no version field)")
+        raise SessionError("not a jacviz session (no version field)")
     version = data["version"]
     if isinstance(version, bool) or not isinstance(version, int):
-        raise MappingError(
+        raise SessionError(
             f"not a jacviz session: the version field must be a whole number, not {_show(version)}"
         )
     if version > SESSION_VERSION:
-        raise MappingError(
+        raise SessionError(
             f"this session was written by a newer jacviz (version {version}); this jacviz reads "
             f"version {SESSION_VERSION}: update jacviz to open it"
         )
     if version < 1:
-        raise MappingError(f"not a jacviz session: unknown version {version}")
+        raise SessionError(f"not a jacviz session: unknown version {version}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -342,10 +346,10 @@ def _check_header(data: dict) -> None:
 
 def _from_dict(data: dict) -> Session:
     if "mapping" not in data:
-        raise MappingError("the session has no mapping")
+        raise SessionError("the session has no mapping")
     mapping = data["mapping"]
     if not isinstance(mapping, str):
-        raise MappingError(f"the mapping must be text, not {_kind(mapping)}")
+        raise SessionError(f"the mapping must be text, not {_kind(mapping)}")
 
     variables = _variables(data.get("variables"))
     try:
@@ -355,29 +359,31 @@ def _from_dict(data: dict) -> Session:
         parse(mapping, default_variables=variables)
     except MappingError as err:
         # No column: it refers to text in the file, not to what is in the mapping bar.
-        raise MappingError(f"the mapping in the session does not parse: {err.message}") from None
+        raise SessionError(f"the mapping in the session does not parse: {err.message}") from None
 
     domain = _rect(data.get("domain_range", DEFAULT_DOMAIN), "domain_range")
     codomain_raw = data.get("codomain_range")
     codomain = None if codomain_raw is None else _rect(codomain_raw, "codomain_range")
     follows = data.get("codomain_follows", True)
     if not isinstance(follows, bool):
-        raise MappingError(f"codomain_follows must be true or false, not {_show(follows)}")
+        raise SessionError(f"codomain_follows must be true or false, not {_show(follows)}")
     mode = data.get("heatmap_mode", "det")
     if not isinstance(mode, str) or mode not in HEATMAP_MODES:
-        raise MappingError(f"heatmap_mode must be one of {', '.join(HEATMAP_MODES)}, not {_show(mode)}")
+        raise SessionError(f"heatmap_mode must be one of {', '.join(HEATMAP_MODES)}, not {_show(mode)}")
     h = _number(data.get("h", DEFAULT_H), "h")
     if not h > 0:
-        raise MappingError(f"h (the neighbourhood size) must be positive, not {_show(h)}")
+        raise SessionError(f"h (the neighbourhood size) must be positive, not {_show(h)}")
     cursor_raw = data.get("cursor")
     cursor = None if cursor_raw is None else _point(cursor_raw, "cursor")
     draft = data.get("draft", "")
     if not isinstance(draft, str):
-        raise MappingError(f"draft must be text, not {_kind(draft)}")
+        raise SessionError(f"draft must be text, not {_kind(draft)}")
     if len(draft) > MAX_DRAFT_LENGTH:
-        raise MappingError(f"draft is too long ({len(draft)} characters; the limit is {MAX_DRAFT_LENGTH})")
+        raise SessionError(f"draft is too long ({len(draft)} characters; the limit is {MAX_DRAFT_LENGTH})")
     _check_encodable(draft, "draft")
     return Session(
+        region=_region(data.get("region")),
+        vectors=_vectors(data.get("vectors")),
         mapping=mapping,
         variables=variables,
         params=_params(data.get("params", {})),
@@ -392,77 +398,116 @@ def _from_dict(data: dict) -> Session:
     )
 
 
+def _region(value: Any) -> dict | None:
+    """The region tool's rectangle or polygon (added in jacviz 0.2; older files have none)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or len(value) != 1 or not ({"rect", "polygon"} & set(value)):
+        raise SessionError(f'region must be {{"rect": [x0, x1, y0, y1]}} or {{"polygon": [[x, y], ...]}}, '
+                           f"not {_show(value)}")
+    if "rect" in value:
+        return {"rect": _rect(value["rect"], "the region's rectangle")}
+    corners = value["polygon"]
+    if not isinstance(corners, list) or not 3 <= len(corners) <= MAX_POLYGON_CORNERS:
+        raise SessionError(f"the region's polygon needs 3 to {MAX_POLYGON_CORNERS} corners")
+    return {"polygon": [_point(c, f"corner {i + 1} of the region") for i, c in enumerate(corners)]}
+
+
+def _vectors(value: Any) -> dict | None:
+    """The vectors tool's state: on, v, g and the loss text (added in jacviz 0.2)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise SessionError(f"vectors must be an object {{on, v, g, loss}}, not {_kind(value)}")
+    on = value.get("on", False)
+    if not isinstance(on, bool):
+        raise SessionError(f"vectors.on must be true or false, not {_show(on)}")
+    v = None if value.get("v") is None else _point(value["v"], "vectors.v")
+    g = None if value.get("g") is None else _point(value["g"], "vectors.g")
+    loss = value.get("loss", "")
+    if not isinstance(loss, str) or len(loss) > MAX_LOSS_LENGTH:
+        raise SessionError(f"vectors.loss must be text of at most {MAX_LOSS_LENGTH} characters")
+    _check_encodable(loss, "vectors.loss")
+    return {"on": on, "v": v, "g": g, "loss": loss}
+
+
 def _variables(value: Any) -> tuple[str, str] | None:
     if value is None:
         return None
     if not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, str) for v in value):
-        raise MappingError(f'variables must be two names such as ["x", "y"], or null; not {_show(value)}')
-    return check_variable_names(value, "the session's variables")
+        raise SessionError(f'variables must be two names such as ["x", "y"], or null; not {_show(value)}')
+    try:
+        return check_variable_names(value, "the session's variables")
+    except MappingError as err:
+        raise SessionError(err.message) from None
 
 
 def _params(value: Any) -> dict[str, ParameterRange]:
     if not isinstance(value, dict):
-        raise MappingError(f"params must be an object of name: {{value, min, max}}, not {_kind(value)}")
+        raise SessionError(f"params must be an object of name: {{value, min, max}}, not {_kind(value)}")
     if len(value) > MAX_PARAMETERS:
-        raise MappingError(f"too many parameters ({len(value)}; the limit is {MAX_PARAMETERS})")
+        raise SessionError(f"too many parameters ({len(value)}; the limit is {MAX_PARAMETERS})")
     out: dict[str, ParameterRange] = {}
     for name, spec in value.items():
         if not isinstance(name, str):
-            raise MappingError(f"a parameter name must be text, not {_show(name)}")
+            raise SessionError(f"a parameter name must be text, not {_show(name)}")
         if len(name) > MAX_NAME_LENGTH:
-            raise MappingError(f"a parameter name is too long ({len(name)} characters; the limit is "
+            raise SessionError(f"a parameter name is too long ({len(name)} characters; the limit is "
                                f"{MAX_NAME_LENGTH})")
-        check_new_name(name, None, what="parameter")  # the parser's own rule for new names
+        try:
+            check_new_name(name, None, what="parameter")  # the parser's own rule for new names
+        except MappingError as err:
+            raise SessionError(err.message) from None
         what = f"parameter {name}"
         if not isinstance(spec, dict):
-            raise MappingError(f"{what} must be an object {{value, min, max}}, not {_kind(spec)}")
+            raise SessionError(f"{what} must be an object {{value, min, max}}, not {_kind(spec)}")
         missing = [key for key in ("value", "min", "max") if key not in spec]
         if missing:
-            raise MappingError(f"{what} has no {' and no '.join(missing)}")
+            raise SessionError(f"{what} has no {' and no '.join(missing)}")
         val = _number(spec["value"], f"the value of {what}")
         lo = _number(spec["min"], f"the min of {what}")
         hi = _number(spec["max"], f"the max of {what}")
         if not lo < hi:
-            raise MappingError(f"{what}: min ({_show(lo)}) must be below max ({_show(hi)})")
+            raise SessionError(f"{what}: min ({_show(lo)}) must be below max ({_show(hi)})")
         out[name] = ParameterRange(val, lo, hi)
     return out
 
 
 def _rect(value: Any, what: str) -> tuple[float, float, float, float]:
     if not isinstance(value, (list, tuple)) or len(value) != 4:
-        raise MappingError(f"{what} must be four numbers [x0, x1, y0, y1], not {_show(value)}")
+        raise SessionError(f"{what} must be four numbers [x0, x1, y0, y1], not {_show(value)}")
     x0, x1, y0, y1 = (_number(v, f"{what}[{i}]") for i, v in enumerate(value))
     for lo, hi, axis in ((x0, x1, "x"), (y0, y1, "y")):
         if not lo < hi:
-            raise MappingError(f"{what} is empty: {axis}0 ({_show(lo)}) must be below {axis}1 ({_show(hi)})")
+            raise SessionError(f"{what} is empty: {axis}0 ({_show(lo)}) must be below {axis}1 ({_show(hi)})")
         if not math.isfinite(hi - lo):
-            raise MappingError(f"{what} is too wide in {axis}")
+            raise SessionError(f"{what} is too wide in {axis}")
     return (x0, x1, y0, y1)
 
 
 def _pins(value: Any) -> tuple[tuple[float, float], ...]:
     if not isinstance(value, (list, tuple)):
-        raise MappingError(f"pins must be a list of [x, y] points, not {_kind(value)}")
+        raise SessionError(f"pins must be a list of [x, y] points, not {_kind(value)}")
     if len(value) > MAX_PINS:
-        raise MappingError(f"too many pins ({len(value)}; the limit is {MAX_PINS})")
+        raise SessionError(f"too many pins ({len(value)}; the limit is {MAX_PINS})")
     return tuple(_point(p, f"pin {i + 1}") for i, p in enumerate(value))
 
 
 def _point(value: Any, what: str) -> tuple[float, float]:
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise MappingError(f"{what} must be two numbers [x, y], not {_show(value)}")
+        raise SessionError(f"{what} must be two numbers [x, y], not {_show(value)}")
     return (_number(value[0], what), _number(value[1], what))
 
 
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise MappingError(f"{what} must be a number, not {_show(value)}")
+        raise SessionError(f"{what} must be a number, not {_show(value)}")
     try:
         number = float(value)
     except OverflowError:  # an int too large for a float
         number = math.inf
     if not math.isfinite(number):
-        raise MappingError(f"{what} must be a finite number, not {_show(number)}")
+        raise SessionError(f"{what} must be a finite number, not {_show(number)}")
     return number
 
 
@@ -470,7 +515,7 @@ def _check_encodable(text: str, what: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as err:  # a lone surrogate, which JSON's \ud800 can produce
-        raise MappingError(f"{what} holds an invalid character at position {err.start + 1}") from None
+        raise SessionError(f"{what} holds an invalid character at position {err.start + 1}") from None
 
 
 def _kind(value: Any) -> str:

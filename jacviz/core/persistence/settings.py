@@ -17,7 +17,7 @@ import json
 import os
 from pathlib import Path
 
-from jacviz.core.errors import MappingError
+from jacviz.core.errors import JacvizError
 from jacviz.core.persistence.paths import config_dir
 from jacviz.core.persistence.session import Session, atomic_write, load, save
 
@@ -41,7 +41,7 @@ def autosave_path() -> Path:
 def write_autosave(session: Session) -> None:
     """Write ``session`` as the autosave, atomically: a kill mid-write keeps the previous one.
 
-    Raises MappingError for a session that could not be read back and OSError when the
+    Raises SessionError for a session that could not be read back and OSError when the
     disk refuses; the caller reports either and carries on.
     """
     save(session, autosave_path())
@@ -62,7 +62,7 @@ def read_autosave() -> Session | None:
         return None
     try:
         return load(path)
-    except MappingError:
+    except JacvizError:
         pass  # refused: corrupt, truncated, hostile or from a newer jacviz
     except Exception:  # a bug in the reader must not stop the app from starting, on every start
         pass

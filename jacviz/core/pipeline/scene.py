@@ -9,6 +9,7 @@ request has overtaken.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,9 +44,8 @@ class Scene:
     critical_image: np.ndarray  # their images
     image_limits: tuple[tuple[float, float], tuple[float, float]]
     seconds: float = 0.0
-    linerr: np.ndarray | None = None  # the linearization error field, when it was asked for
-    h: float | None = None  # the h it was computed for
-    extra: dict = field(default_factory=dict)
+    fields: Mapping[str, np.ndarray] = field(default_factory=dict)  # extra heatmap fields by mode
+    field_keys: tuple = ()  # what each extra field was computed for (see FieldRequest.key)
 
     def covers(self, visible: Rect, quality: Quality) -> bool:
         """True if ``visible`` lies inside the sampled rectangle at full resolution.
@@ -113,10 +113,11 @@ def _visible_limits(grid: GridLines, visible: Rect):
 def heatmap_values(scene: Scene, mode: str) -> tuple[np.ndarray, tuple[float, float]]:
     """The image and its colour levels for a heatmap mode (see HEATMAP_MODES)."""
     det, level = scene.det, scene.level
-    if mode == "linerr":
-        if scene.linerr is None:
-            return np.full((2, 2), np.nan, dtype=np.float32), (0.0, 1.0)
-        return scene.linerr, (0.0, robust_level(scene.linerr))
+    if mode in scene.fields:
+        values = scene.fields[mode]
+        return values, (0.0, robust_level(values))
+    if mode not in ("det", "log", "sign"):
+        return np.full((2, 2), np.nan, dtype=np.float32), (0.0, 1.0)  # not computed (yet)
     with np.errstate(all="ignore"):
         if mode == "log":
             img = np.log10(np.abs(det))
@@ -140,15 +141,30 @@ def expand(rect: Rect, margin: float) -> Rect:
     return (x0 - dx, x1 + dx, y0 - dy, y1 + dy)
 
 
+@dataclass(frozen=True)
+class FieldRequest:
+    """An extra heatmap field to sample with the scene: a tool's own heatmap mode.
+
+    ``compute(numeric, rect, n, params)`` returns an (n, n) field laid out as det J's;
+    ``key`` says what it depends on besides the mapping (e.g. ("linerr", h)), so a scene can
+    tell whether its field is still current; ``resolution`` scales n (a costly field can
+    be sampled more coarsely).
+    """
+
+    mode: str
+    compute: Callable
+    key: tuple
+    resolution: float = 1.0
+
+
 def sample_scene(compiled: NumericMapping, rect: Rect, quality: Quality = DEFAULT_QUALITY,
-                 params=None, *, linerr_h: float | None = None, margin: float = 0.0) -> Scene:
+                 params=None, *, fields: tuple[FieldRequest, ...] = (), margin: float = 0.0) -> Scene:
     """Sample det J, the grid and the critical curve over ``rect`` (the visible domain).
 
     With ``margin``, the samples extend that fraction of the width and height beyond every
     side, at the same density, so that the view can pan that far before it needs new
     samples; :meth:`Scene.covers` says when it does. The codomain's limits are those of the
-    image of ``rect`` itself. With ``linerr_h``, also the linearization error field for that
-    h (at half the heatmap's resolution per side: it costs 16 evaluations of F per sample).
+    image of ``rect`` itself. ``fields`` are extra heatmap fields to sample with it.
     """
     start = time.perf_counter()
     visible = tuple(float(v) for v in rect)
@@ -159,13 +175,12 @@ def sample_scene(compiled: NumericMapping, rect: Rect, quality: Quality = DEFAUL
     critical = critical_curve(compiled, field_, rect, params)
     critical_image = map_segments(compiled, critical, params)
     limits = _visible_limits(grid, visible)
-    linerr = None
-    if linerr_h is not None:
-        from jacviz.core.lab.linerror import linearization_error_field
-
-        linerr = linearization_error_field(
-            compiled, rect, max(n // 2, 16), linerr_h, params
-        ).astype(np.float32)
+    extra = {
+        request.mode: np.asarray(
+            request.compute(compiled, rect, max(round(n * request.resolution), 16), params), dtype=np.float32
+        )
+        for request in fields
+    }
     return Scene(
         rect=rect,
         visible=visible,
@@ -177,6 +192,6 @@ def sample_scene(compiled: NumericMapping, rect: Rect, quality: Quality = DEFAUL
         critical_image=critical_image,
         image_limits=limits,
         seconds=time.perf_counter() - start,
-        linerr=linerr,
-        h=linerr_h,
+        fields=extra,
+        field_keys=tuple(request.key for request in fields),
     )

@@ -77,6 +77,16 @@ class ParameterControl(QWidget):
     def range(self) -> tuple[float, float]:
         return self._min, self._max
 
+    def show_spec(self, spec: ParameterRange) -> None:
+        """Show a value and range from the model, emitting nothing."""
+        self._min, self._max = spec.minimum, spec.maximum
+        self._value = float(spec.value)
+        with QSignalBlocker(self.minimum), QSignalBlocker(self.maximum), QSignalBlocker(self.value_box):
+            self.minimum.setValue(self._min)
+            self.maximum.setValue(self._max)
+            self.value_box.setValue(self._value)
+        self._sync_slider()
+
     def set_value(self, value: float) -> None:
         """Set the value (extending the range if needed) and emit ``valueChanged`` if it changed."""
         if not math.isfinite(value):
@@ -132,47 +142,56 @@ class ParameterControl(QWidget):
 
 
 class ParameterPanel(QWidget):
-    """The row of parameter controls; rebuilt when the mapping's parameters change."""
+    """The row of parameter controls, one per parameter of the model; rebuilt when the names change.
 
-    parameterChanged = Signal(str, float)
+    The values and ranges live in the model (``params``): a control that is dragged or typed
+    into writes there, and the panel follows the model, with the controls' signals blocked
+    while it fills them, so nothing loops.
+    """
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, model, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("parameterPanel")
+        self.model = model
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(4, 0, 4, 0)
         self.controls: dict[str, ParameterControl] = {}
         self.setVisible(False)
+        model.paramsChanged.connect(self._on_model)
 
-    def set_parameters(self, names: tuple[str, ...], ranges: dict[str, ParameterRange]) -> None:
-        """Show a control per name; a name already shown keeps its value and range."""
-        if tuple(self.controls) == tuple(names):
-            for name in names:
-                spec = ranges.get(name)
-                if spec is not None:
-                    self.controls[name].set_value(spec.value)
+    @guarded
+    def _on_model(self, params: dict) -> None:
+        if tuple(self.controls) != tuple(params):
+            self._rebuild(params)
             return
-        old = {n: (c.value, c.range) for n, c in self.controls.items()}
+        for name, spec in params.items():
+            control = self.controls[name]
+            with QSignalBlocker(control):
+                control.show_spec(spec)
+
+    def _rebuild(self, params: dict) -> None:
         for control in self.controls.values():
             self._layout.removeWidget(control)
             control.deleteLater()
         self.controls = {}
-        for name in names:
-            if name in ranges:
-                spec = ranges[name]
-            elif name in old:
-                value, (lo, hi) = old[name]
-                spec = ParameterRange(value, lo, hi)
-            else:
-                spec = ParameterRange()
+        for name, spec in params.items():
             control = ParameterControl(name, spec, self)
-            control.valueChanged.connect(self.parameterChanged)
+            control.valueChanged.connect(self._on_value)
+            control.rangeChanged.connect(self._on_range)
             self._layout.addWidget(control)
             self.controls[name] = control
-        self.setVisible(bool(names))
+        self.setVisible(bool(params))
+
+    @guarded
+    def _on_value(self, name: str, value: float) -> None:
+        self.model.set_param_value(name, value)
+
+    @guarded
+    def _on_range(self, name: str, lo: float, hi: float) -> None:
+        self.model.set_param_range(name, lo, hi)
 
     def values(self) -> dict[str, float]:
-        return {name: c.value for name, c in self.controls.items()}
+        return self.model.param_values()
 
     def ranges(self) -> dict[str, ParameterRange]:
-        return {name: ParameterRange(c.value, *c.range) for name, c in self.controls.items()}
+        return self.model.params

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 
 from jacviz.core.pipeline.scene import Scene
 from jacviz.core.sampling.linearization import Linearization
 from jacviz.ui import style
-from jacviz.ui.items.curves import arrow_segments, curve, direction, handle, marker, set_pairs, set_path
+from jacviz.ui.items.curves import arrow_segments, marker
 from jacviz.ui.items.lens import Lens
 from jacviz.ui.items.overlay import Overlay
 from jacviz.ui.items.static_curve import StaticCurve
-from jacviz.ui.views.base import PlotView, consume_hover
+from jacviz.ui.views.base import PlotView
 from jacviz.ui.views.paths import scene_paths
 
 
@@ -35,22 +35,9 @@ class CodomainView(PlotView):
         self.pins = self.add(
             pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(*style.PIN)), 15
         )
-        # laboratory overlays
-        self.coverage = self.add(pg.ImageItem(axisOrder="row-major"), -5)
-        self.region_image = self.add(curve(style.REGION, dashed=True), 20)
-        self.hover = self.add(
-            pg.ScatterPlotItem(size=13, symbol="+", pen=pg.mkPen(style.PREIMAGE, width=2.5)), 16
-        )
-        self.pushforward = self.add(curve(style.TANGENT), 13)
-        self.covector = self.add(curve(style.COVECTOR), 13)
-        self.gradient = self.add(curve(style.GRADIENT, 2.0, dashed=True), 13)
-        self.covector_handle = self.add(handle(style.COVECTOR), 17)
-        self.covector_handle.sigPositionChanged.connect(self._on_handle)
-        self._setting_handle = False
         self.lens = Lens(self)
         self.follow = True  # follow the domain until the user pans or zooms here by hand
         self.viewbox.sigRangeChangedManually.connect(self._on_manual_range)
-        self.viewport().installEventFilter(self)  # every move; see DomainView
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
@@ -63,8 +50,11 @@ class CodomainView(PlotView):
     def set_lens_visible(self, visible: bool) -> None:
         self.lens.setVisible(visible)
 
+    rangeChangedByUser = Signal()
+
     def _on_manual_range(self, *_args) -> None:
         self.follow = False
+        self.rangeChangedByUser.emit()
 
     def show_scene(self, scene: Scene, paths: dict | None = None) -> None:
         """Draw a scene's images; see DomainView.show_scene for ``paths``."""
@@ -102,67 +92,6 @@ class CodomainView(PlotView):
         else:
             self.pins.setData([], [])
 
-    # -- laboratory tools
-    hoverMoved = Signal(float, float)
-    covectorDragged = Signal(float, float)  # the tip of g, in data coordinates
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.MouseMove and obj is self.viewport():
-            pos = event.position().toPoint()
-            if not (self.lens.isVisible() and self.lens.geometry().contains(pos)):
-                scene_pos = self.mapToScene(pos)
-                if self.viewbox.sceneBoundingRect().contains(scene_pos):
-                    q = self.viewbox.mapSceneToView(scene_pos)
-                    self.hoverMoved.emit(float(q.x()), float(q.y()))
-            return consume_hover(event)
-        return False
-
-    def show_hover(self, q) -> None:
-        if q is None:
-            self.hover.setData([], [])
-        else:
-            self.hover.setData([q[0]], [q[1]])
-
-    def show_region_image(self, boundary: np.ndarray | None, coverage: np.ndarray | None = None,
-                          extent=None) -> None:
-        """F(∂R) and, shaded by how many times, the parts of F(R) covered more than once."""
-        if boundary is None or boundary.size == 0:
-            self.region_image.setData([], [])
-        else:
-            set_path(self.region_image, boundary)
-        if coverage is None or extent is None or not (coverage > 1).any():
-            self.coverage.clear()
-            self.coverage.setVisible(False)
-            return
-        rgba = np.zeros((*coverage.shape, 4), dtype=np.ubyte)
-        sheets = np.clip(coverage, 0, 4)
-        for k, alpha in ((2, 110), (3, 170), (4, 220)):
-            rgba[sheets == k] = (*style.FOLD, alpha)
-        self.coverage.setImage(rgba, autoLevels=False)
-        u0, u1, v0, v1 = extent
-        self.coverage.setRect(QRectF(u0, v0, u1 - u0, v1 - v0))
-        self.coverage.setVisible(True)
-
-    def show_vectors(self, q, jv, g, gradient, scale: float) -> None:
-        """J·v and g at F(p) (g's tip draggable), and the direction of ∇L (length ``scale``)."""
-        if q is None or not np.isfinite(q).all():
-            for item in (self.pushforward, self.covector, self.gradient):
-                item.setData([], [])
-            self.covector_handle.setVisible(False)
-            return
-        q = np.asarray(q, dtype=float)
-        set_pairs(self.pushforward, arrow_segments(q, jv))
-        set_pairs(self.covector, arrow_segments(q, g))
-        set_pairs(self.gradient, arrow_segments(q, direction(gradient) * scale))
-        self._setting_handle = True
-        try:
-            self.covector_handle.setPos(*(q + np.asarray(g, dtype=float)))
-        finally:
-            self._setting_handle = False
-        self.covector_handle.setVisible(True)
-
-    def _on_handle(self, *_args) -> None:
-        if self._setting_handle:
-            return
-        pos = self.covector_handle.pos()
-        self.covectorDragged.emit(float(pos.x()), float(pos.y()))
+    def accepts_pointer(self, pos) -> bool:
+        """Moves over the lens are not moves over the plot."""
+        return not (self.lens.isVisible() and self.lens.geometry().contains(pos))
