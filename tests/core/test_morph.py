@@ -9,9 +9,10 @@ from jacviz.core.errors import MappingError
 from jacviz.core.lab.region import region_report
 from jacviz.core.numeric.morph import MorphedMapping
 from jacviz.core.numeric.protocol import NumericMapping
+from jacviz.core.pipeline.scene import Quality
 from jacviz.core.sampling.contours import critical_segments
 from jacviz.core.sampling.fields import cell_centres, det_field
-from jacviz.core.sampling.grid import grid_lines
+from jacviz.core.sampling.grid import sample_grid
 from jacviz.core.sampling.linearization import linearization
 from jacviz.core.symbolic.mapping import Mapping
 from jacviz.core.symbolic.translate import compile_mapping
@@ -28,7 +29,7 @@ def compiled(text):
 @pytest.mark.parametrize("text", MAPPINGS)
 def test_t0_is_the_identity(text):
     morph = MorphedMapping(compiled(text), 0.0)
-    grid = grid_lines(morph, RECT, lines=9, samples=50)
+    grid = sample_grid(morph, RECT, Quality(lines=9, samples=50))
     np.testing.assert_array_equal(grid.vertical_image, grid.vertical)
     np.testing.assert_array_equal(grid.horizontal_image, grid.horizontal)
     det = det_field(morph, RECT, 16)
@@ -41,8 +42,8 @@ def test_t0_is_the_identity(text):
 def test_t1_is_the_mapping(text):
     c = compiled(text)
     morph = MorphedMapping(c, 1.0)
-    mine = grid_lines(morph, RECT, lines=9, samples=50)
-    theirs = grid_lines(c, RECT, lines=9, samples=50)
+    mine = sample_grid(morph, RECT, Quality(lines=9, samples=50))
+    theirs = sample_grid(c, RECT, Quality(lines=9, samples=50))
     np.testing.assert_allclose(mine.vertical_image, theirs.vertical_image, rtol=1e-15, atol=0)
     np.testing.assert_allclose(mine.horizontal_image, theirs.horizontal_image, rtol=1e-15, atol=0)
     np.testing.assert_allclose(det_field(morph, RECT, 16, dtype=np.float64),

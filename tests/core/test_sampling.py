@@ -12,9 +12,10 @@ import pytest
 from corehelpers import compiled
 
 from jacviz.core.lab.pointinfo import point_info
+from jacviz.core.pipeline.scene import Quality
 from jacviz.core.sampling.contours import critical_curve, critical_segments, map_segments
 from jacviz.core.sampling.fields import cell_centres, det_field
-from jacviz.core.sampling.grid import grid_lines
+from jacviz.core.sampling.grid import sample_grid
 from jacviz.core.sampling.limits import robust_level, robust_limits, robust_span
 from jacviz.core.sampling.linearization import linearization, principal_stretches
 
@@ -159,10 +160,10 @@ def test_map_segments_maps_pairs_and_drops_undefined_ones():
 # grid lines
 
 
-def test_grid_lines_layout():
+def test_sample_grid_layout():
     """Each family is lines × (samples + 1) rows: a line of samples, then one NaN separator row."""
     lines, samples = 5, 7
-    g = grid_lines(compiled("x, y"), (0.0, 4.0, -1.0, 1.0), lines=lines, samples=samples)
+    g = sample_grid(compiled("x, y"), (0.0, 4.0, -1.0, 1.0), Quality(lines=lines, samples=samples))
     for arr in (g.vertical, g.horizontal, g.vertical_image, g.horizontal_image):
         assert arr.shape == (lines * (samples + 1), 2)
         per_line = arr.reshape(lines, samples + 1, 2)
@@ -185,11 +186,11 @@ def _max_finite_step(family: np.ndarray, lines: int, samples: int) -> float:
     return worst
 
 
-def test_grid_lines_break_at_the_pole_of_one_over_z():
+def test_sample_grid_break_at_the_pole_of_one_over_z():
     """Images of grid lines under 1/z break (NaN) near 0 and no drawn segment jumps across the pole."""
     lines, samples, rect = 41, 400, (-1.0, 1.0, -1.0, 1.0)
     c = compiled("1/z")
-    g = grid_lines(c, rect, lines=lines, samples=samples)
+    g = sample_grid(c, rect, Quality(lines=lines, samples=samples))
     for domain, image in ((g.vertical, g.vertical_image), (g.horizontal, g.horizontal_image)):
         body_image = image.reshape(lines, samples + 1, 2)[:, :-1]
         body_domain = domain.reshape(lines, samples + 1, 2)[:, :-1]
@@ -206,28 +207,28 @@ def test_grid_lines_break_at_the_pole_of_one_over_z():
     assert raw_step > 10 * robust_span(g.vertical_image[:, 0], g.vertical_image[:, 1])
 
 
-def test_grid_lines_of_a_smooth_map_have_no_breaks():
+def test_sample_grid_of_a_smooth_map_have_no_breaks():
     """exp(z) on a small rect is smooth: no NaN inside any line."""
     lines, samples = 11, 50
-    g = grid_lines(compiled("exp(z)"), (-1.0, 1.0, -1.0, 1.0), lines=lines, samples=samples)
+    g = sample_grid(compiled("exp(z)"), (-1.0, 1.0, -1.0, 1.0), Quality(lines=lines, samples=samples))
     for image in (g.vertical_image, g.horizontal_image):
         assert np.isfinite(image.reshape(lines, samples + 1, 2)[:, :-1]).all()
 
 
-def test_grid_lines_partly_undefined_without_warnings():
+def test_sample_grid_partly_undefined_without_warnings():
     """log(x), y over -3 < x < 1: lines at x ≤ 0 have no drawable point, the others none missing.
 
     Lines that are undefined everywhere sit next to defined ones, the case where a median
     over an all-NaN line used to warn; no warning may escape (see the autouse fixture).
     """
     lines, samples = 5, 10
-    g = grid_lines(compiled("log(x), y"), (-3.0, 1.0, 0.0, 1.0), lines=lines, samples=samples)
+    g = sample_grid(compiled("log(x), y"), (-3.0, 1.0, 0.0, 1.0), Quality(lines=lines, samples=samples))
     image = g.vertical_image.reshape(lines, samples + 1, 2)[:, :-1]
     xs = g.vertical.reshape(lines, samples + 1, 2)[:, 0, 0]
     for x, line in zip(xs, image, strict=True):
         drawable = np.isfinite(line).all(axis=1)
         assert drawable.all() if x > 0 else not drawable.any()
-    nothing = grid_lines(compiled("log(x), log(y)"), (-3.0, -1.0, -2.0, -1.0), lines=3, samples=4)
+    nothing = sample_grid(compiled("log(x), log(y)"), (-3.0, -1.0, -2.0, -1.0), Quality(lines=3, samples=4))
     assert np.isnan(nothing.vertical_image).all() and np.isnan(nothing.horizontal_image).all()
 
 
@@ -395,3 +396,20 @@ def test_reading_uses_parameters():
     info = point_info(compiled("1 - a x^2 + y, b x"), 0.4, -0.2, {"a": 1.4, "b": 0.3})
     assert info.det == pytest.approx(-0.3)
     assert info.reading() == "area near p is scaled ×0.3, orientation reversed"
+
+
+def test_sample_grid_keeps_the_visible_spacing_over_a_margin():
+    """Lines sit at multiples of the visible spacing (so a pan moves over fixed lines) and span the margin."""
+    from jacviz.core.pipeline.scene import expand
+
+    visible = (-1.3, 0.7, 0.2, 1.2)
+    rect = expand(visible, 0.25)
+    g = sample_grid(compiled("x, y"), rect, Quality(lines=11, samples=40), visible=visible)
+    xs = np.unique(g.vertical[:, 0][np.isfinite(g.vertical[:, 0])])
+    step = (visible[1] - visible[0]) / 10
+    np.testing.assert_allclose(np.diff(xs), step, rtol=1e-9)
+    np.testing.assert_allclose(xs / step, np.round(xs / step), atol=1e-9)  # anchored at 0
+    assert xs[0] <= rect[0] + 1e-12 and xs[-1] >= rect[1] - 1e-12
+    # samples along a line keep the visible density across the wider rectangle
+    ys = g.vertical[: np.argmax(np.isnan(g.vertical[:, 0])), 1]
+    assert np.diff(ys).max() <= (visible[3] - visible[2]) / (40 - 1) * 1.0001

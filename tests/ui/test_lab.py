@@ -9,13 +9,19 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from uihelpers import APPLY_TIMEOUT_MS, apply, wait_idle
+from uihelpers import APPLY_TIMEOUT_MS, apply, settled, wait_idle
+
+
+def _lab_idle(window) -> bool:
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()  # deliver a finished result before asking again
+    tools_idle = all(window.tool(n).worker.is_idle() for n in ("region", "vectors", "preimages"))
+    return tools_idle and settled(window)
 
 
 def _wait_lab(qtbot, window):
-    qtbot.waitUntil(lambda: all(window.tool(n).worker.is_idle() for n in ("region", "vectors", "preimages")),
-                    timeout=APPLY_TIMEOUT_MS)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: _lab_idle(window), timeout=APPLY_TIMEOUT_MS)
 
 
 def _drag(view, a, b):

@@ -10,10 +10,8 @@ def _show(qtbot, window, name: str):
     preset = next(p for p in load_presets() if p.name == name)
     with qtbot.waitSignal(window.mappingApplied, timeout=APPLY_TIMEOUT_MS):
         window.load_preset(preset)
-    qtbot.wait(50)
     wait_idle(qtbot, window)
     window.model.set_cursor(None)  # keep the overlay out of the pixels we read
-    qtbot.wait(20)
 
 
 def _midpoints(values: np.ndarray) -> np.ndarray:

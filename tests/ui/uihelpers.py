@@ -1,4 +1,7 @@
-"""Helpers shared by the window tests (imported by name; fixtures live in conftest.py)."""
+"""Helpers shared by the window tests (imported by name; fixtures live in conftest.py).
+
+They wait on conditions, never for a fixed time: the machines are shared and noisy.
+"""
 
 APPLY_TIMEOUT_MS = 20_000  # generous: the machines are shared; nothing here measures speed
 
@@ -16,12 +19,20 @@ def apply(qtbot, window, text: str):
     with qtbot.waitSignal(window.mappingApplied, timeout=APPLY_TIMEOUT_MS):
         qtbot.keyClicks(edit, text)
         qtbot.keyClick(edit, Qt.Key.Key_Return)
-    qtbot.wait(30)  # let the layout settle (the parameter row may have appeared or gone)
     wait_idle(qtbot, window)
+
+
+def settled(window) -> bool:
+    """No background work pending, after delivering what is queued (a result may ask for more)."""
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(3):
+        if not window._idle():
+            return False
+        QApplication.processEvents()
+    return window._idle()
 
 
 def wait_idle(qtbot, window):
     """Wait until no background sampling is pending and its result has been drawn."""
-    for _ in range(3):  # a drawn result may ask for one more (the margin, a new layout)
-        qtbot.waitUntil(window._idle, timeout=APPLY_TIMEOUT_MS)
-        qtbot.wait(50)  # let the queued result reach the GUI thread
+    qtbot.waitUntil(lambda: settled(window), timeout=APPLY_TIMEOUT_MS)

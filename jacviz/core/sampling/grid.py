@@ -32,30 +32,6 @@ class GridLines:
     horizontal_image: np.ndarray
 
 
-def grid_lines(compiled: NumericMapping, rect: Rect, lines: int = 41, samples: int = 400,
-               params=None) -> GridLines:
-    """Sample ``lines`` lines per family across ``rect`` and map them through F."""
-    x0, x1, y0, y1 = rect
-    at = np.linspace(0.0, 1.0, lines)
-    t = np.linspace(0.0, 1.0, samples)
-    xs, ys = x0 + at * (x1 - x0), y0 + at * (y1 - y0)
-    # vertical lines: x fixed per line, y runs
-    vx = np.repeat(xs, samples).reshape(lines, samples)
-    vy = np.tile(y0 + t * (y1 - y0), (lines, 1))
-    hx = np.tile(x0 + t * (x1 - x0), (lines, 1))
-    hy = np.repeat(ys, samples).reshape(lines, samples)
-    vertical = with_breaks(vx, vy)
-    horizontal = with_breaks(hx, hy)
-    vu, vv = compiled.values(vx, vy, params)
-    hu, hv = compiled.values(hx, hy, params)
-    return GridLines(
-        vertical,
-        horizontal,
-        with_breaks(*break_jumps(vu, vv)),
-        with_breaks(*break_jumps(hu, hv)),
-    )
-
-
 def with_breaks(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """(lines, samples) coordinates -> one (lines·(samples+1), 2) array with NaN separators."""
     lines, samples = x.shape
@@ -71,7 +47,8 @@ def break_jumps(u: np.ndarray, v: np.ndarray, factor: float = 40.0) -> tuple[np.
     Between two neighbouring samples the image of a smooth curve moves about as far as
     between their neighbours. A step much longer than the typical step of the same line
     (``factor`` times its median), that is also long compared with the whole picture,
-    crosses a singularity: both of its ends are set to NaN so the line breaks there.
+    crosses a singularity: its far end is set to NaN, so the line breaks there and no drawn
+    segment spans the jump.
     """
     u = u.copy()
     v = v.copy()
@@ -88,8 +65,7 @@ def break_jumps(u: np.ndarray, v: np.ndarray, factor: float = 40.0) -> tuple[np.
         jump = finite & (step > factor * typical) & (step > 0.25 * span)
     if jump.any():
         rows, cols = np.nonzero(jump)
-        # Break the segment by blanking its far end when the near end is nearer the rest of
-        # the line; blank both when unsure. Either way no segment spans the jump.
+        # Blanking the far end removes both segments that touch it; the jump is one of them.
         u[rows, cols + 1] = np.nan
         v[rows, cols + 1] = np.nan
     return u, v
