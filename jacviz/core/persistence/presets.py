@@ -1,8 +1,9 @@
 """The named mappings offered in the Presets menu, read from resources/presets.json.
 
 Each preset carries a domain that shows it well and, for mappings with parameters, their
-starting values and slider ranges. Preset files are data: every mapping goes through the
-same parser as typed text.
+starting values and slider ranges. A preset may also say how F is to be read (``"view"``):
+as a mapping (the default) or, for a differential equation (x', y') = F(x, y), as a vector
+field. Preset files are data: every mapping goes through the same parser as typed text.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ class ParameterRange:
     maximum: float = 5.0
 
 
+# How a preset asks F to be read: "mapping" (the two linked views) or "vector field"
+# (the phase plane of (x', y') = F(x, y)).
+VIEWS = ("mapping", "vector field")
+
+
 @dataclass(frozen=True)
 class Preset:
     name: str
@@ -40,6 +46,7 @@ class Preset:
     domain: tuple[float, float, float, float]
     params: dict[str, ParameterRange] = field(default_factory=dict)
     note: str = ""
+    view: str = "mapping"  # one of VIEWS
 
 
 def _number(value, what: str) -> float:
@@ -63,8 +70,12 @@ def parse_presets(data: dict) -> list[Preset]:
             )
             for name, spec in item.get("params", {}).items()
         }
+        view = item.get("view", "mapping")
+        if view not in VIEWS:
+            raise MappingError(f"preset {item['name']!r} has an unknown view {view!r}; "
+                               f"expected one of {', '.join(map(repr, VIEWS))}")
         out.append(Preset(str(item["name"]), str(item["mapping"]), domain, params,  # type: ignore[arg-type]
-                          str(item.get("note", ""))))
+                          str(item.get("note", "")), view))
     return out
 
 
