@@ -123,7 +123,7 @@ def serve() -> None:  # pragma: no cover - runs in the worker process
     """Worker loop: one JSON request at a time, answered on stdout."""
     _die_with_parent()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    import sympy  # noqa: F401 - warm up before the first request, not during it
+    import jacviz.core.symbolic.mapping  # noqa: F401 - warm sympy up before the first request
 
     _write(stdout, {"ready": True})
     while True:
