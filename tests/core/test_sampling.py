@@ -145,14 +145,16 @@ def test_critical_curve_keeps_true_zeros():
         assert np.abs(on_curve(kept)).max() < 0.05
 
 
-def test_map_segments_maps_pairs_and_drops_undefined_ones():
-    """map_segments sends endpoints through F and drops a pair with an undefined end."""
+def test_map_segments_maps_pairs_and_blanks_undefined_ones_in_place():
+    """map_segments sends endpoints through F; a pair with an undefined end becomes NaN, in place,
+    so the images stay aligned with their segments (the codomain selects them by position)."""
     c = compiled("1/z")
     segments = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 2.0]])
     mapped = _pairs(map_segments(c, segments))
-    assert mapped.shape == (2, 2, 2)
+    assert mapped.shape == (3, 2, 2)
     np.testing.assert_allclose(mapped[0], [[1.0, 0.0], [0.5, 0.0]])
-    np.testing.assert_allclose(mapped[1], [[0.0, -1.0], [0.0, -0.5]])
+    assert np.isnan(mapped[1]).all()
+    np.testing.assert_allclose(mapped[2], [[0.0, -1.0], [0.0, -0.5]])
     assert map_segments(c, np.empty((0, 2))).shape == (0, 2)
 
 

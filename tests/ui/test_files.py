@@ -356,3 +356,16 @@ def test_a_long_burst_of_changes_is_autosaved_at_least_every_two_seconds(qtbot, 
     assert during >= 2, saved  # the 2 s maximum wait fired in the burst
     window.files.autosave_now()
     assert saved[-1] == (x, 0.25)  # the cursor is saved too
+
+
+@pytest.mark.parametrize("text", ["x y, y/x", "x y, x/y", "x^2/y, y", "x/y, x y", "1/x + y, x y"])
+def test_export_of_rational_mappings_in_process(app, tmp_path, capsys, text):
+    """jacviz export returns instead of ending the process, so it runs here; these used to fail."""
+    from jacviz.cli import main
+
+    out = tmp_path / "r.png"
+    rc = main(["export", text, "-o", str(out), "--size", "320x160"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert captured.out.strip() == str(out) and captured.err == ""
+    assert _pixels(out).shape[:2] == (160, 320)

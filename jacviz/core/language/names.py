@@ -47,6 +47,14 @@ def check_new_name(name: str, col: int | None, what: str) -> None:
         raise MappingError(f"'{name}'{where} is a reserved word and cannot name a {what}", col)
 
 
+# Parameter names that look like a constant of the language: said so, since they are legal.
+LOOKALIKES = {
+    "E": "e is Euler's number; E is a parameter here (1 unless you change it)",
+    "Pi": "pi is π; Pi is a parameter here (1 unless you change it)",
+    "PI": "pi is π; PI is a parameter here (1 unless you change it)",
+}
+
+
 class Resolver:
     """Turns raw names into variables, constants, products and parameters for one stage."""
 
@@ -60,6 +68,7 @@ class Resolver:
         self.variables = variables
         self.complex_name = complex_name
         self.parameters = parameters  # shared across stages, in order of first use
+        self.notes: list[str] = []
 
     def leaf(self, word: str, col: int) -> Node:
         if word in CONSTANTS:
@@ -124,6 +133,9 @@ class Resolver:
                     col,
                 )
             self.parameters.append(word)
+            hint = LOOKALIKES.get(word)
+            if hint is not None:
+                self.notes.append(hint)
         return Param(col, word)
 
     def resolve(self, node: Node) -> Node:

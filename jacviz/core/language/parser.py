@@ -436,6 +436,7 @@ def parse(text: str, variables: tuple[str, str] | list[str] | None = None, *,
 
     parameters: list[str] = []
     stages = []
+    notes: list[str] = []
     for raw in raw_stages:
         resolver = Resolver(names, raw.is_complex, complex_name, parameters)
         if raw.is_complex:
@@ -444,7 +445,8 @@ def parse(text: str, variables: tuple[str, str] | list[str] | None = None, *,
         else:
             assert raw.u is not None and raw.v is not None
             stages.append(Stage(resolver.resolve(raw.u), resolver.resolve(raw.v), None))
-    return ParsedMapping(text, names, tuple(stages), tuple(parameters), complex_name)
+        notes.extend(n for n in resolver.notes if n not in notes)
+    return ParsedMapping(text, names, tuple(stages), tuple(parameters), complex_name, tuple(notes))
 
 
 def validate(text: str, variables: tuple[str, str] | None = None, *,

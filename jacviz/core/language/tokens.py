@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from jacviz.core.errors import MappingError
 from jacviz.core.language.vocabulary import (
     ARROWS,
+    ASCII_DIGITS,
     MAX_DIGITS,
     MAX_EXPONENT_DIGITS,
     MAX_NAME_LENGTH,
@@ -41,7 +42,7 @@ def tokenize(text: str) -> list[Token]:
             continue
         if ch.isdigit() and not ch.isascii() and ch not in SUPERSCRIPTS:
             raise MappingError(f"the digit '{ch}' at column {col} is not allowed; use 0-9", col)
-        if (ch.isascii() and ch.isdigit()) or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        if ch in ASCII_DIGITS or (ch == "." and i + 1 < n and text[i + 1] in ASCII_DIGITS):
             if ch == "." and i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_)]"):
                 # x.5 is not "x times 0.5": it looks like attribute access, and it is refused
                 raise MappingError(
@@ -53,8 +54,16 @@ def tokenize(text: str) -> list[Token]:
             assert m is not None
             tokens.append(_number_token(m.group(), col))
             i = m.end()
-            if i < n and text[i] == "." and not (i + 1 < n and text[i + 1].isdigit()):
+            if i < n and text[i] == "." and not (i + 1 < n and text[i + 1] in ASCII_DIGITS):
                 raise MappingError(f"unexpected '.' at column {i + 1}", i + 1)
+            word_follows = i + 1 < n and (text[i + 1].isalnum() or text[i + 1] == "_")
+            if i < n and text[i] in "jJ" and not word_follows:
+                # 1j is Python's imaginary literal; here it would silently be 1 times a parameter j
+                raise MappingError(
+                    f"'{m.group()}{text[i]}' at column {col}: write i for the imaginary unit "
+                    "(in complex form, one expression in z such as z + 2i)",
+                    col,
+                )
             continue
         if is_name_start(ch):
             m = NAME_REST.match(text, i + 1)

@@ -99,6 +99,7 @@ class ParsedMapping:
     stages: tuple[Stage, ...]
     parameters: tuple[str, ...] = field(default=())
     complex_name: str = COMPLEX_NAME
+    notes: tuple[str, ...] = ()  # hints about readings a person may not have meant (E as a parameter)
 
     @property
     def is_complex(self) -> bool:

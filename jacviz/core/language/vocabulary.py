@@ -47,7 +47,10 @@ ALL_FUNCTIONS = {**REAL_FUNCTIONS, **COMPLEX_ONLY_FUNCTIONS}
 CONSTANTS = ("pi", "e", "π")
 IMAGINARY_UNITS = ("i", "I")
 
-NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# ASCII digits only: re's \d also matches the Arabic-Indic and full-width digits, which made
+# "1٠" read as 10 and "1e١٠" as 1e10 while "٣" alone was refused (tests/core/test_language.py).
+NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+ASCII_DIGITS = "0123456789"
 NAME_REST = re.compile(r"[A-Za-z0-9_\u0391-\u03a9\u03b1-\u03c9]*")
 VALID_NAME = re.compile(r"[A-Za-z\u0391-\u03a9\u03b1-\u03c9][A-Za-z0-9_\u0391-\u03a9\u03b1-\u03c9]*\Z")
 SUPERSCRIPTS = {"⁰": 0, "¹": 1, "²": 2, "³": 3, "⁴": 4, "⁵": 5, "⁶": 6, "⁷": 7, "⁸": 8, "⁹": 9}

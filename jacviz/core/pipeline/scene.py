@@ -91,7 +91,9 @@ def visible_images(scene: Scene, visible: Rect) -> tuple[np.ndarray, np.ndarray,
     critical = scene.critical_image
     if critical.size:
         keep = _inside(scene.critical, visible).reshape(-1, 2).all(axis=1)
-        critical = critical.reshape(-1, 2, 2)[keep].reshape(-1, 2)
+        pairs = critical.reshape(-1, 2, 2)
+        keep &= np.isfinite(pairs).all(axis=(1, 2))
+        critical = pairs[keep].reshape(-1, 2)
     return vertical, horizontal, critical
 
 

@@ -131,10 +131,18 @@ def critical_curve(compiled: NumericMapping, field: np.ndarray, rect: Rect, para
 
 
 def map_segments(compiled: NumericMapping, segments: np.ndarray, params=None) -> np.ndarray:
-    """Images of segment endpoints; a pair with an undefined end is dropped entirely."""
+    """Images of segment endpoints, pair for pair: a pair with an undefined end is NaN in both.
+
+    Fix (tests/core/test_sampling.py): pairs with an undefined end used to be dropped, so the
+    images no longer lined up with the segments they came from, and the codomain's selection
+    of visible segments raised IndexError for x y, y/x and every mapping with a pole on its
+    critical curve. NaN pairs are not drawn (the path is built with connect='pairs' and
+    finite points only).
+    """
     if segments.size == 0:
         return np.empty((0, 2))
     u, v = compiled.values(segments[:, 0], segments[:, 1], params)
     out = np.stack([u, v], axis=1).reshape(-1, 2, 2)
-    keep = np.isfinite(out).all(axis=(1, 2))
-    return out[keep].reshape(-1, 2)
+    bad = ~np.isfinite(out).all(axis=(1, 2))
+    out[bad] = np.nan
+    return out.reshape(-1, 2)

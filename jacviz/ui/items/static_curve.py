@@ -16,6 +16,9 @@ def polyline_path(points: np.ndarray, connect: str) -> tuple[QPainterPath | None
     window builds the paths of a freshly sampled scene.
     """
     pts = np.asarray(points, dtype=float)
+    if connect == "pairs" and pts.size:
+        pairs = pts.reshape(-1, 2, 2)
+        pts = pairs[np.isfinite(pairs).all(axis=(1, 2))].reshape(-1, 2)  # no NaN reaches Qt
     if pts.size == 0:
         return None, QRectF()
     finite = np.isfinite(pts).all(axis=1)
@@ -25,7 +28,6 @@ def polyline_path(points: np.ndarray, connect: str) -> tuple[QPainterPath | None
     hi = pts[finite].max(axis=0)
     path = pg.functions.arrayToQPath(pts[:, 0], pts[:, 1], connect=connect)
     return path, QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
-
 
 
 def drop_cache(item: QGraphicsItem) -> None:
