@@ -40,7 +40,6 @@ from jacviz.core.figure.primitives import (
 from jacviz.core.figure.spec import VIEWS, FigureSpec
 from jacviz.core.figure.theme import THEME_BY_NAME, Theme
 from jacviz.core.pipeline.scene import heatmap_values, visible_images
-from jacviz.core.sampling.heatmap import HEATMAP_LABELS
 
 # The size a figure is designed at (scale 1): the window's views at its default size.
 REFERENCE = {("both", True): (1280.0, 640.0), ("both", False): (960.0, 520.0),
@@ -50,12 +49,14 @@ DEFAULT_SIZE = {("both", True): (1600, 750), ("both", False): (1200, 600),
 MAX_PIXELS = 16384  # per side
 MIN_PIXELS = 16
 
-# What 0 means on each scale, said under the colour bar's title.
+# The colour bar's caption: the quantity and its scale, then what 0 (and either side) means.
+SCALE_TITLES = {"det": "det J · linear scale", "log": "log₁₀|det J| · log scale", "sign": "sign of det J",
+                "linerr": "linearization error · linear scale"}
 SCALE_NOTES = {
-    "det": "linear scale · 0: F folds, area is crushed · above 0: orientation kept · below 0: reversed",
-    "log": "log scale · 0: area kept (|det J| = 1) · above 0: area grows · below 0: it shrinks",
-    "sign": "+1: orientation kept · 0: F folds · −1: orientation reversed",
-    "linerr": "linear scale · 0: J(p) predicts F exactly · larger: the linear picture fails",
+    "det": "0: F folds, area is crushed · above: orientation kept · below: reversed",
+    "log": "0: area kept (|det J| = 1) · above: area grows · below: it shrinks",
+    "sign": "0: F folds · +1: orientation kept · −1: reversed",
+    "linerr": "0: J(p) predicts F exactly · larger: the linear picture fails",
 }
 LENS_EXTENT = 1.3
 
@@ -215,10 +216,9 @@ def _colorbar(b: _Builder, box: Box, spec: FigureSpec, cmap, levels, tick_size: 
     b.lines(runs, b.stroke(t.foreground, 1.0), None)
     # the caption, read bottom to top: the scale's name, then what 0 means
     x = box.right + tick + 0.3 * tick_size + label_w + 0.5 * name_size + 0.8 * name_size
-    b.text(x, box.centre[1], HEATMAP_LABELS[spec.mode] if spec.mode != "linerr" else "linearization error",
-           name_size, anchor="middle", rotation=90.0)
+    b.text(x, box.centre[1], SCALE_TITLES[spec.mode], name_size, anchor="middle", rotation=90.0)
     note_size = 0.85 * name_size
-    for k, line in enumerate(wrap(SCALE_NOTES[spec.mode], note_size, box.h)[:3]):
+    for k, line in enumerate(wrap(SCALE_NOTES[spec.mode], note_size, box.h)):
         b.text(x + 0.4 * name_size + (k + 1) * 1.2 * note_size, box.centre[1], line, note_size, t.muted,
                anchor="middle", rotation=90.0)
 
@@ -229,7 +229,7 @@ def _colorbar_room(spec: FigureSpec, height: float, tick_size: float, name_size:
     ticks = nice_ticks(levels[0], levels[1], height, max(3.0 * tick_size, 36 * s))
     label_w = max((text_width(tick_label(v, ticks), tick_size) for v in ticks), default=tick_size)
     note_size = 0.85 * name_size
-    lines = min(len(wrap(SCALE_NOTES[spec.mode], note_size, height)), 3)
+    lines = len(wrap(SCALE_NOTES[spec.mode], note_size, height))
     return (0.9 * name_size + 14 * s + 4 * s + 0.3 * tick_size + label_w + 1.3 * name_size
             + 0.4 * name_size + lines * 1.2 * note_size + 0.3 * name_size)
 
@@ -498,36 +498,40 @@ def layout_figure(spec: FigureSpec, view: str = "both", size: tuple[int, int] | 
 
     cells = {"both": ("domain", "codomain"), "domain": ("domain",), "codomain": ("codomain",)}[view]
     rects = {"domain": tuple(map(float, spec.domain_rect)), "codomain": tuple(map(float, spec.codomain_rect))}
-    height = max(bottom_edge - top, 10.0)
-    room = {}
-    for name in cells:
-        left, bottom = _axis_room(rects[name], height, tick_size, name_size, s)
-        if name == "domain":
-            right = _colorbar_room(spec, height - bottom, tick_size, name_size, s)
-        else:
-            right = 0.4 * name_size
-        room[name] = (left, bottom, right)
-    fixed = sum(left + right for left, _b, right in room.values())
     gap = 1.0 * name_size if len(cells) == 2 else 0.0
-    avail_w = max(right_edge - margin - fixed - gap, 20.0)
-    plot_h = max(bottom_edge - top - max(bottom for _l, bottom, _r in room.values()), 20.0)
-    # The domain shows exactly its rectangle (the heatmap covers no more); the codomain has
-    # no heatmap, so its rectangle grows to fill its frame, as the window's view does. Both
-    # frames share one height, and the codomain is at least as wide as the domain.
-    widths: dict[str, float] = {}
-    frame_h = plot_h
-    if "domain" in cells:
-        aspect = _aspect(rects["domain"])
-        limit = avail_w / 2 if len(cells) == 2 else avail_w
-        widths["domain"] = min(aspect * plot_h, limit)
-        frame_h = widths["domain"] / aspect
-    if "codomain" in cells:
-        if len(cells) == 2:
-            remaining = avail_w - widths["domain"]
-            widths["codomain"] = min(remaining, max(_aspect(rects["codomain"]) * frame_h, widths["domain"]))
-        else:
-            widths["codomain"] = avail_w
-        rects["codomain"] = expand_to(rects["codomain"], widths["codomain"] / frame_h)
+    codomain_rect = rects.get("codomain")
+    # The room around the frames (tick labels, the colour bar's caption) depends on the
+    # frames' height, and the frames' size on that room: two rounds settle it.
+    frame_h = max(bottom_edge - top, 10.0)
+    for _round in range(2):
+        room = {}
+        for name in cells:
+            left, bottom = _axis_room(rects[name], frame_h, tick_size, name_size, s)
+            if name == "domain":
+                right = _colorbar_room(spec, frame_h, tick_size, name_size, s)
+            else:
+                right = 0.4 * name_size
+            room[name] = (left, bottom, right)
+        fixed = sum(left + right for left, _b, right in room.values())
+        avail_w = max(right_edge - margin - fixed - gap, 20.0)
+        plot_h = max(bottom_edge - top - max(bottom for _l, bottom, _r in room.values()), 20.0)
+        # The domain shows exactly its rectangle (the heatmap covers no more); the codomain
+        # has no heatmap, so its rectangle grows to fill its frame, as the window's view
+        # does. Both frames share one height; the codomain is at least as wide as the domain.
+        widths: dict[str, float] = {}
+        frame_h = plot_h
+        if "domain" in cells:
+            aspect = _aspect(rects["domain"])
+            limit = avail_w / 2 if len(cells) == 2 else avail_w
+            widths["domain"] = min(aspect * plot_h, limit)
+            frame_h = widths["domain"] / aspect
+        if codomain_rect is not None:
+            if len(cells) == 2:
+                remaining = avail_w - widths["domain"]
+                widths["codomain"] = min(remaining, max(_aspect(codomain_rect) * frame_h, widths["domain"]))
+            else:
+                widths["codomain"] = avail_w
+            rects["codomain"] = expand_to(codomain_rect, widths["codomain"] / frame_h)
     group = sum(room[n][0] + widths[n] + room[n][2] for n in cells) + gap
     x = margin + max((right_edge - margin) - group, 0.0) / 2
     y = top + (plot_h - frame_h) / 2

@@ -134,6 +134,12 @@ class PlotFrame:
         sy = self.box.h / (y1 - y0)
         return np.stack([self.box.x + (pts[:, 0] - x0) * sx, self.box.bottom - (pts[:, 1] - y0) * sy], axis=1)
 
+    def to_data(self, px: float, py: float) -> tuple[float, float]:
+        """Figure pixels -> data coordinates (the inverse of :meth:`point`)."""
+        x0, x1, y0, y1 = self.rect
+        return (x0 + (px - self.box.x) / self.box.w * (x1 - x0),
+                y0 + (self.box.bottom - py) / self.box.h * (y1 - y0))
+
     def point(self, x: float, y: float) -> tuple[float, float]:
         px = self.to_px(np.array([[x, y]]))[0]
         return float(px[0]), float(px[1])
