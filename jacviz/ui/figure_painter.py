@@ -9,6 +9,7 @@ image. :func:`export_figure` is what the window and ``jacviz export`` call.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import replace
@@ -88,6 +89,8 @@ def _font(item: Text, device) -> QFont:
     font.setBold(item.bold)
     # in points for the device's resolution, so that a 300 dpi page gets the same pixels
     font.setPointSizeF(item.size * 72.0 / device.logicalDpiY())
+    if hasattr(font, "setFeature"):  # Qt 6.7+: no "fi" ligature, so a PDF's text reads "magnified"
+        font.setFeature(QFont.Tag("liga"), 0)
     return font
 
 
@@ -193,6 +196,17 @@ def write_raster(fig: Figure, path: Path, fmt: str) -> None:
         raise ExportError(f"could not write '{path.name}' (is the folder writable?)")
 
 
+def page_points(fig: Figure) -> tuple[int, int]:
+    """The PDF page for ``fig`` in points: its size at its dpi (96 if none), rounded up.
+
+    Qt's PDF engine writes the page's MediaBox in whole points, so a figure of 720 pixels at
+    300 dpi (172.8 pt) gets a page of 173 pt; the figure is drawn at its true size from the
+    top left, and its background (if any) covers the fraction of a point left over.
+    """
+    dpi = float(fig.dpi) if fig.dpi is not None else CSS_DPI
+    return (math.ceil(fig.width * 72.0 / dpi - 1e-6), math.ceil(fig.height * 72.0 / dpi - 1e-6))
+
+
 def write_pdf(fig: Figure, path: Path) -> None:
     """Write ``fig`` as a one-page vector PDF whose page is the figure at its dpi (96 if none)."""
     ensure_application()
@@ -202,8 +216,8 @@ def write_pdf(fig: Figure, path: Path) -> None:
     writer.setCreator("jacviz")
     writer.setTitle(fig.description or fig.title)
     writer.setResolution(resolution)
-    page = QPageSize(QSizeF(fig.width * 72.0 / dpi, fig.height * 72.0 / dpi), QPageSize.Unit.Point,
-                     "jacviz", QPageSize.SizeMatchPolicy.ExactMatch)
+    page = QPageSize(QSizeF(*page_points(fig)), QPageSize.Unit.Point, "jacviz",
+                     QPageSize.SizeMatchPolicy.ExactMatch)
     writer.setPageSize(page)
     writer.setPageMargins(QMarginsF(0, 0, 0, 0))
     painter = QPainter()
@@ -212,6 +226,9 @@ def write_pdf(fig: Figure, path: Path) -> None:
     try:
         if resolution != dpi:
             painter.scale(resolution / dpi, resolution / dpi)
+        if fig.background is not None:  # the whole page, up to its last whole point
+            w, h = page_points(fig)
+            painter.fillRect(QRectF(0, 0, w * dpi / 72.0 + 1, h * dpi / 72.0 + 1), _qcolor(fig.background))
         paint_figure(fig, painter)
     finally:
         painter.end()
