@@ -188,13 +188,17 @@ def arrow(origin, vector, head: float = 0.22, spread_deg: float = 24.0) -> list[
 
 
 def nice_ticks(lo: float, hi: float, length_px: float, spacing_px: float) -> list[float]:
-    """Round tick values (1, 2 or 5 times a power of ten) about ``spacing_px`` apart."""
+    """Round tick values (1, 2 or 5 times a power of ten) about ``spacing_px`` apart.
+
+    The spacing is a target, not a floor: a step up to 30 % denser is taken rather than
+    the next round step, which can be 2.5 times sparser (one tick instead of three).
+    """
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo or length_px <= 0:
         return []
     wanted = max(length_px / max(spacing_px, 1.0), 1.0)
     raw = (hi - lo) / wanted
     power = 10.0 ** math.floor(math.log10(raw))
-    step = next((m * power for m in (1, 2, 5, 10) if m * power >= raw), 10 * power)
+    step = next((m * power for m in (1, 2, 5, 10) if m * power >= 0.7 * raw), 10 * power)
     first = math.ceil(lo / step - 1e-9)
     last = math.floor(hi / step + 1e-9)
     ticks = [k * step for k in range(first, last + 1)]

@@ -333,6 +333,10 @@ def _lens(b: _Builder, frame: PlotFrame, spec: FigureSpec, small: float) -> None
                         [outer.x, outer.bottom]])
     b.fig.items.append(Shape(corners, _rgba(t.lens_background), b.stroke(t.lens_border, 1.0),
                              clip="codomain"))
+    # the lens does not grow with the text: large text is fitted to its width instead
+    scale_text = f"frame: F(p) ± {radius * LENS_EXTENT:.3g}"
+    widest = max(text_width("near F(p), magnified", 1.0), text_width(scale_text, 1.0))
+    small = min(small, 0.9 * outer.w / widest)
     title_h = small * 1.25 + 6 * b.s
     inner = min(outer.w - 8 * b.s, outer.h - title_h - 6 * b.s)
     area = Box(outer.x + (outer.w - inner) / 2, outer.y + title_h, inner, inner)
@@ -373,8 +377,7 @@ def _lens(b: _Builder, frame: PlotFrame, spec: FigureSpec, small: float) -> None
                 py = oy - 1.25 * small
         placed.append((px, py, half))
         b.text(px, py, label, small, t.axes, anchor="middle", clip="lens")
-    b.text(area.centre[0], area.bottom - 0.5 * small, f"frame: F(p) ± {radius * e:.3g}", small,
-           anchor="middle", clip="lens")
+    b.text(area.centre[0], area.bottom - 0.5 * small, scale_text, small, anchor="middle", clip="codomain")
 
 
 # ------------------------------------------------------------------------------ readout
