@@ -117,8 +117,63 @@ def _rgba_image(rgba: np.ndarray) -> QImage:
     return image.copy()  # own the pixels: the bytes object above is temporary
 
 
-def paint_figure(fig: Figure, painter: QPainter) -> None:
-    """Draw every primitive of ``fig`` with ``painter`` (whose coordinates are the figure's pixels)."""
+def _polylines(painter: QPainter, item: Polyline, fig: Figure, vector: bool) -> None:
+    """One family of curves, composited as one stroke, as an SVG ``<path>`` is.
+
+    For a PDF (``vector``) that is one path with many subpaths. On an image Qt strokes such a
+    path several times slower than the same runs drawn one by one, so there the runs are
+    drawn one by one: straight onto the image when the colour is opaque (overlaps change
+    nothing), onto a transparent layer and then composited at the stroke's alpha when it is
+    not, so that where two runs of one family cross the colour is not laid on twice.
+    """
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    if vector:
+        path = QPainterPath()
+        for run in item.runs:
+            path.addPolygon(_polygon(run))  # an open polygon: moveTo, then lineTo
+        painter.setPen(_pen(item.stroke))
+        painter.drawPath(path)
+        return
+    alpha = item.stroke.color[3]
+    if alpha == 255:
+        painter.setPen(_pen(item.stroke))
+        for run in item.runs:
+            painter.drawPolyline(_polygon(run))
+        return
+    pad = item.stroke.width + 2
+    if item.clip is not None:
+        b = fig.clips[item.clip]
+        x0, y0, x1, y1 = b.x - pad, b.y - pad, b.right + pad, b.bottom + pad
+    else:
+        pts = np.concatenate(item.runs)
+        (x0, y0), (x1, y1) = pts.min(axis=0) - pad, pts.max(axis=0) + pad
+    x0, y0 = max(math.floor(x0), 0), max(math.floor(y0), 0)
+    x1, y1 = min(math.ceil(x1), fig.width), min(math.ceil(y1), fig.height)
+    if x1 <= x0 or y1 <= y0:
+        return
+    layer = QImage(x1 - x0, y1 - y0, QImage.Format.Format_ARGB32_Premultiplied)
+    layer.fill(Qt.GlobalColor.transparent)
+    opaque = replace(item.stroke, color=(*item.stroke.color[:3], 255))
+    inner = QPainter(layer)
+    try:
+        inner.setRenderHint(QPainter.RenderHint.Antialiasing)
+        inner.translate(-x0, -y0)
+        inner.setPen(_pen(opaque))
+        for run in item.runs:
+            inner.drawPolyline(_polygon(run))
+    finally:
+        inner.end()
+    painter.save()
+    painter.setOpacity(alpha / 255)
+    painter.drawImage(QPointF(x0, y0), layer)
+    painter.restore()
+
+
+def paint_figure(fig: Figure, painter: QPainter, *, vector: bool = False) -> None:
+    """Draw every primitive of ``fig`` with ``painter`` (whose coordinates are the figure's pixels).
+
+    ``vector``: the device is a PDF, where every curve stays a path.
+    """
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
@@ -134,12 +189,7 @@ def paint_figure(fig: Figure, painter: QPainter) -> None:
             box = fig.clips[clip]
             painter.setClipRect(QRectF(box.x, box.y, box.w, box.h))
         if isinstance(item, Polyline):
-            path = QPainterPath()
-            for run in item.runs:
-                path.addPolygon(_polygon(run))  # an open polygon: moveTo, then lineTo
-            painter.setPen(_pen(item.stroke))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawPath(path)
+            _polylines(painter, item, fig, vector)
         elif isinstance(item, Shape):
             painter.setPen(_pen(item.stroke))
             painter.setBrush(QBrush(_qcolor(item.fill)) if item.fill is not None else Qt.BrushStyle.NoBrush)
@@ -229,7 +279,7 @@ def write_pdf(fig: Figure, path: Path) -> None:
         if fig.background is not None:  # the whole page, up to its last whole point
             w, h = page_points(fig)
             painter.fillRect(QRectF(0, 0, w * dpi / 72.0 + 1, h * dpi / 72.0 + 1), _qcolor(fig.background))
-        paint_figure(fig, painter)
+        paint_figure(fig, painter, vector=True)
     finally:
         painter.end()
 

@@ -15,7 +15,7 @@ from jacviz.core.figure.geometry import (
     clip_run,
     nice_ticks,
     pixel_runs,
-    simplify,
+    simplify_runs,
     split_runs,
     text_width,
     tick_label,
@@ -67,20 +67,25 @@ def test_clean_runs_never_hold_huge_or_repeated_points():
         assert (np.hypot(*np.diff(run, axis=0).T) > 0).all()
 
 
+def _distance_to(points: np.ndarray, polyline: np.ndarray) -> np.ndarray:
+    a, b = polyline[:-1], polyline[1:]
+    d = b - a
+    t = np.clip(((points[:, None, :] - a) * d).sum(-1) / (d * d).sum(-1), 0, 1)
+    nearest = a + t[..., None] * d
+    return np.hypot(*(points[:, None, :] - nearest).transpose(2, 0, 1)).min(axis=1)
+
+
 def test_simplify_keeps_every_point_within_the_tolerance():
     theta = np.linspace(0, 2 * np.pi, 400)
     circle = np.stack([200 + 150 * np.cos(theta), 200 + 150 * np.sin(theta)], axis=1)
-    simple = simplify(circle, 0.1)
-    assert 20 < len(simple) < 200
-    # distance of every original point to the simplified polyline
-    a, b = simple[:-1], simple[1:]
-    d = b - a
-    t = np.clip(((circle[:, None, :] - a) * d).sum(-1) / (d * d).sum(-1), 0, 1)
-    nearest = a + t[..., None] * d
-    dist = np.hypot(*(circle[:, None, :] - nearest).transpose(2, 0, 1)).min(axis=1)
-    assert dist.max() <= 0.1 + 1e-9
+    wiggle = np.stack([np.linspace(0, 300, 500), 50 + 3 * np.sin(np.linspace(0, 40, 500))], axis=1)
     line = np.stack([np.linspace(0, 10, 50), np.linspace(0, 5, 50)], axis=1)
-    assert simplify(line, 0.01).tolist() == [[0.0, 0.0], [10.0, 5.0]]
+    simple, simple_wiggle, simple_line = simplify_runs([circle, wiggle, line], 0.1)
+    assert 20 < len(simple) < 200 and len(simple_wiggle) < 400
+    assert simple_line.tolist() == [[0.0, 0.0], [10.0, 5.0]]
+    for original, result in ((circle, simple), (wiggle, simple_wiggle)):
+        assert (result[0] == original[0]).all() and (result[-1] == original[-1]).all()
+        assert _distance_to(original, result).max() <= 0.1 + 1e-9
 
 
 def test_marching_squares_segments_join_into_one_closed_curve():
