@@ -158,6 +158,14 @@ def test_bad_sizes_views_and_rectangles_are_refused(cusp):
         replace(cusp, mode="hot")
 
 
+def test_a_spec_from_an_isolated_or_given_preparation_is_the_same_figure():
+    isolated = figure_spec("x, y^3 + xy", at=(-0.3, 0.2), isolated=True, use_cache=False)
+    given = figure_spec("ignored", prepared=prepare("x, y^3 + xy"), at=(-0.3, 0.2), formulas=("u = x",))
+    assert (isolated.scene.det == given.scene.det).all()
+    assert isolated.readout == given.readout and isolated.formulas[-1] == "det J = x + 3*y**2"
+    assert given.formulas == ("u = x",)
+
+
 def test_the_readout_rows_are_the_windows_numbers():
     compiled = prepare("(r, t) -> r cos(t), r sin(t)").compiled
     rows = dict(readout_lines(point_info(compiled, 2.0, 0.0), ("r", "t")))

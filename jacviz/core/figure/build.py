@@ -16,6 +16,7 @@ from jacviz.core.errors import UsageError
 from jacviz.core.figure.spec import FigureOptions, FigureSpec
 from jacviz.core.lab.pointinfo import PointInfo, point_info
 from jacviz.core.language import parameter_values
+from jacviz.core.pipeline.prepared import Prepared
 from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, image_limits, sample_scene, visible_images
 from jacviz.core.sampling.geometry import Rect
 from jacviz.core.sampling.linearization import linearization
@@ -76,22 +77,32 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
                 rect: Rect = DEFAULT_RECT, at: tuple[float, float] | None = None, h: float = DEFAULT_H,
                 mode: str = "det", pins=(), quality: Quality = DEFAULT_QUALITY,
                 options: FigureOptions | None = None, codomain_rect: Rect | None = None,
-                use_cache: bool = True) -> FigureSpec:
+                use_cache: bool = True, isolated: bool = False, prepared: Prepared | None = None,
+                formulas: tuple[str, ...] | None = None) -> FigureSpec:
     """Prepare ``text``, sample it over ``rect`` and describe the figure the window would show.
 
     ``at`` puts the cursor there (its neighbourhood of radius ``h``, the lens and the
     readout); without it the figure has no overlay and no numbers. The codomain shows the
     robust limits of the image of ``rect``, as the window's right view does when it follows.
+    ``isolated`` does sympy's work in a worker process that is killed when too slow (what a
+    command given untrusted text should do); ``prepared`` skips preparing altogether.
+    ``formulas`` replace the raw u, v and det J lines (with simplified ones, say).
     Raises MappingError for a bad mapping or parameter, UsageError for a bad rectangle.
     """
-    from jacviz.core.pipeline.prepare import prepare
-
     x0, x1, y0, y1 = (float(v) for v in rect)
     if not (x0 < x1 and y0 < y1) or not all(math.isfinite(v) for v in (x0, x1, y0, y1)):
         raise UsageError("the domain needs X0 < X1 and Y0 < Y1")
     if not (h > 0 and math.isfinite(h)):
         raise UsageError("h must be a positive number")
-    prepared = prepare(text, variables, use_cache=use_cache)
+    if prepared is None:
+        if isolated:
+            from jacviz.core.pipeline.worker import prepare_isolated
+
+            prepared = prepare_isolated(text, variables, use_cache=use_cache)
+        else:
+            from jacviz.core.pipeline.prepare import prepare
+
+            prepared = prepare(text, variables, use_cache=use_cache)
     values = parameter_values(prepared.parameters, dict(params or {}))
     compiled = prepared.compiled
     scene = sample_scene(compiled, (x0, x1, y0, y1), quality, values,
@@ -128,7 +139,7 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
         image_names=names,
         readout=rows,
         reading=reading,
-        formulas=formula_lines(prepared.symbolic, names),
+        formulas=formula_lines(prepared.symbolic, names) if formulas is None else tuple(formulas),
         mapping_text=text,
         options=options or FigureOptions(),
     )

@@ -135,7 +135,15 @@ def _axes(b: _Builder, frame: PlotFrame, names: tuple[str, str], tick_size: floa
     tick = 5 * b.s
     spacing = max(4.5 * tick_size, 50 * b.s)
     xt = nice_ticks(x0, x1, box.w, spacing)
-    yt = nice_ticks(y0, y1, box.h, max(3.2 * tick_size, 40 * b.s))
+    for _attempt in range(4):  # labels side by side need their width and a gap
+        if len(xt) < 2:
+            break
+        widest = max(text_width(tick_label(v, xt), tick_size) for v in xt)
+        if box.w * abs(xt[1] - xt[0]) / (x1 - x0) >= widest + 1.2 * tick_size:
+            break
+        spacing *= 1.5
+        xt = nice_ticks(x0, x1, box.w, spacing)
+    yt = nice_ticks(y0, y1, box.h, max(4.0 * tick_size, 45 * b.s))
     runs = []
     for v in xt:
         px, _ = frame.point(v, y0)
@@ -159,7 +167,7 @@ def _axes(b: _Builder, frame: PlotFrame, names: tuple[str, str], tick_size: floa
 def _axis_room(rect, height: float, tick_size: float, name_size: float, s: float) -> tuple[float, float]:
     """(left, bottom) room an axis needs outside its frame, estimated before the frame is known."""
     _x0, _x1, y0, y1 = rect
-    yt = nice_ticks(y0, y1, height, max(3.2 * tick_size, 40 * s))
+    yt = nice_ticks(y0, y1, height, max(4.0 * tick_size, 45 * s))
     labels = [tick_label(v, yt) for v in yt] or ["0"]
     label_w = max(text_width(lab, tick_size) for lab in labels)
     left = 5 * s + 0.3 * tick_size + label_w + 0.45 * name_size + 0.4 * name_size
@@ -203,7 +211,7 @@ def _colorbar(b: _Builder, box: Box, spec: FigureSpec, cmap, levels, tick_size: 
                   for s, col in zip(cmap.stops, cmap.colors, strict=True))
     b.fig.items.append(Gradient(box, stops, b.stroke(t.frame, 1.0)))
     b.fig.regions["colorbar"] = box
-    ticks = nice_ticks(lo, hi, box.h, max(3.0 * tick_size, 36 * b.s))
+    ticks = nice_ticks(lo, hi, box.h, max(4.0 * tick_size, 45 * b.s))
     runs = []
     label_w = 0.0
     tick = 4 * b.s
@@ -226,7 +234,7 @@ def _colorbar(b: _Builder, box: Box, spec: FigureSpec, cmap, levels, tick_size: 
 def _colorbar_room(spec: FigureSpec, height: float, tick_size: float, name_size: float, s: float) -> float:
     """The width the colour bar, its labels and its caption take right of the domain frame."""
     levels = spec.levels or heatmap_values(spec.scene, spec.mode)[1]
-    ticks = nice_ticks(levels[0], levels[1], height, max(3.0 * tick_size, 36 * s))
+    ticks = nice_ticks(levels[0], levels[1], height, max(4.0 * tick_size, 45 * s))
     label_w = max((text_width(tick_label(v, ticks), tick_size) for v in ticks), default=tick_size)
     note_size = 0.85 * name_size
     lines = len(wrap(SCALE_NOTES[spec.mode], note_size, height))
