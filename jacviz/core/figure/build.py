@@ -72,6 +72,24 @@ def formula_lines(symbolic: dict, names: tuple[str, str]) -> tuple[str, ...]:
     return (f"{u} = {symbolic['u']}", f"{v} = {symbolic['v']}", f"det J = {symbolic['det']}")
 
 
+def at_cursor(compiled, at: tuple[float, float], h: float, params=None,
+              variables: tuple[str, str] = ("x", "y")):
+    """What a figure shows for the cursor at ``at``: (linearization, readout rows, sentence)."""
+    info = point_info(compiled, at[0], at[1], params)
+    lin = linearization(compiled, at, h, params, jacobian=info.jacobian)
+    return lin, readout_lines(info, variables), info.reading()
+
+
+def pin_images(compiled, pins, params=None) -> tuple[tuple[float, float], ...]:
+    """F at each pin (NaN where F is undefined), for FigureSpec.pin_images."""
+    if not len(pins):
+        return ()
+    arr = np.asarray(pins, dtype=float).reshape(-1, 2)
+    u, v = compiled.values(arr[:, 0], arr[:, 1], params)
+    pairs = zip(np.broadcast_to(u, len(arr)), np.broadcast_to(v, len(arr)), strict=True)
+    return tuple((float(a), float(b)) for a, b in pairs)
+
+
 def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
                 params: dict[str, float] | None = None,
                 rect: Rect = DEFAULT_RECT, at: tuple[float, float] | None = None, h: float = DEFAULT_H,
@@ -115,17 +133,8 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
     rows: tuple[tuple[str, str], ...] = ()
     reading = ""
     if at is not None:
-        info = point_info(compiled, at[0], at[1], values)
-        lin = linearization(compiled, at, h, values, jacobian=info.jacobian)
-        rows = readout_lines(info, prepared.variables)
-        reading = info.reading()
+        lin, rows, reading = at_cursor(compiled, (float(at[0]), float(at[1])), h, values, prepared.variables)
     pins = tuple((float(px), float(py)) for px, py in pins)
-    pin_images: tuple[tuple[float, float], ...] = ()
-    if pins:
-        arr = np.asarray(pins, dtype=float)
-        u, v = compiled.values(arr[:, 0], arr[:, 1], values)
-        pairs = zip(np.atleast_1d(u), np.atleast_1d(v), strict=True)
-        pin_images = tuple((float(a), float(b)) for a, b in pairs)
     names = image_names(prepared.variables)
     return FigureSpec(
         scene=scene,
@@ -134,7 +143,7 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
         mode=mode,
         linearization=lin,
         pins=pins,
-        pin_images=pin_images,
+        pin_images=pin_images(compiled, pins, values),
         axis_names=prepared.variables,
         image_names=names,
         readout=rows,

@@ -493,7 +493,8 @@ def layout_figure(spec: FigureSpec, view: str = "both", size: tuple[int, int] | 
     theme = THEME_BY_NAME[opts.theme]
     ref_w, ref_h = REFERENCE[(view, with_readout)]
     s = max(min(w / ref_w, h / ref_h), 0.35)
-    fs = s * float(opts.font_scale)
+    # text shrinks with a small figure, but not below what reads at 100 % (9 px labels)
+    fs = max(s, 0.72) * float(opts.font_scale)
     about = f"jacviz figure of {spec.mapping_text}" if spec.mapping_text else "jacviz figure"
     fig = Figure(w, h, None if opts.transparent else theme.background, dpi=opts.dpi, description=about)
     b = _Builder(fig, theme, s, fs)

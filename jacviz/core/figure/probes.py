@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from jacviz.core.figure.colormaps import heatmap_colormap
-from jacviz.core.figure.geometry import chain_pairs, clean_runs
-from jacviz.core.figure.primitives import Figure
+from jacviz.core.figure.geometry import chain_pairs, clean_runs, text_width
+from jacviz.core.figure.primitives import Box, Figure, Text
 from jacviz.core.figure.spec import FigureSpec
 from jacviz.core.figure.theme import THEME_BY_NAME
 from jacviz.core.pipeline.scene import heatmap_values, visible_images
@@ -131,11 +131,23 @@ def probes(spec: FigureSpec, fig: Figure, *, max_per_kind: int = 24) -> list[Pro
         out += _spread(found, max_per_kind)
     lens = fig.frames.get("lens")
     if lens is not None:
+        # the corners of the lens's square: its curves stay within 1 of the 1.3 units to the
+        # edge, but a label may reach a corner
         b = lens.box
         inset = 4 * scale
-        for px, py in ((b.x + inset, b.y + inset), (b.right - inset, b.y + inset)):
-            out.append(Probe(math.floor(px), math.floor(py), "lens", theme.lens_background))
+        boxes = [_text_box(t) for t in fig.items if isinstance(t, Text) and b.grown(4).contains(t.x, t.y)]
+        for px, py in ((b.x + inset, b.y + inset), (b.right - inset, b.y + inset),
+                       (b.x + inset, b.bottom - inset), (b.right - inset, b.bottom - inset)):
+            if not any(box.grown(2 * scale).contains(px, py) for box in boxes):
+                out.append(Probe(math.floor(px), math.floor(py), "lens", theme.lens_background))
     return out
+
+
+def _text_box(t: Text) -> Box:
+    """Where a line of text may put ink (from its measured width, generous)."""
+    w = text_width(t.text, t.size, t.mono, t.bold) * 1.1
+    x = {"start": t.x, "middle": t.x - w / 2, "end": t.x - w}[t.anchor]
+    return Box(x, t.y - 1.0 * t.size, w, 1.3 * t.size)
 
 
 def _drawn(frame, pairs, step: float = 9.0) -> list[np.ndarray]:
