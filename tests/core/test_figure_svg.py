@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -130,6 +131,15 @@ def test_text_names_real_fonts_and_says_what_the_colours_mean(case):
     assert "det J · linear scale" in words
     assert any(w and w.startswith("0: F folds") for w in words)
     assert "near F(p), magnified" in words and "det J" in words
+
+
+def test_any_text_makes_well_formed_xml():
+    text, at, rect = CASES["square"]
+    spec = figure_spec(text, at=at, rect=rect)
+    odd = replace(spec, mapping_text="a < b & \"c\" \x01\x1b ↦ ]]>", reading="x\x00y")
+    root = _root(svg_text(layout_figure(odd)))
+    words = [t.text for t in root.iter(f"{SVG}text")]
+    assert 'a < b & "c"  ↦ ]]>' in words and "xy" in words
 
 
 def test_a_default_figure_is_at_most_2_mb(tmp_path):

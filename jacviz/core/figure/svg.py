@@ -17,6 +17,7 @@ What librsvg, cairosvg, Chromium and Inkscape agree on, and what this writer the
 from __future__ import annotations
 
 import base64
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
@@ -33,6 +34,13 @@ from jacviz.core.figure.primitives import (
     Stroke,
     Text,
 )
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text escaped for XML, without the control characters XML 1.0 cannot hold at all."""
+    return escape(_NOT_XML.sub("", text))
 
 
 def _num(v: float) -> str:
@@ -131,7 +139,7 @@ def _text(item: Text) -> str:
         attrs.append('font-weight="bold"')
     if item.rotation:
         attrs.append(f'transform="rotate({_num(-item.rotation)} {_num(item.x)} {_num(item.y)})"')
-    return f"<text {' '.join(attrs)}>{escape(item.text)}</text>"
+    return f"<text {' '.join(attrs)}>{_xml_text(item.text)}</text>"
 
 
 def _size_attr(pixels: int, dpi: float | None) -> str:
@@ -185,7 +193,7 @@ def svg_text(fig: Figure) -> str:
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         f'version="1.1" width="{_size_attr(fig.width, fig.dpi)}" height="{_size_attr(fig.height, fig.dpi)}" '
         f'viewBox="0 0 {fig.width} {fig.height}">\n'
-        f"<title>{escape(fig.title)}</title>\n<desc>{escape(fig.description)}</desc>\n"
+        f"<title>{_xml_text(fig.title)}</title>\n<desc>{_xml_text(fig.description)}</desc>\n"
     )
     return head + "<defs>" + "".join(defs) + "</defs>\n" + "\n".join(body) + "\n</svg>\n"
 
