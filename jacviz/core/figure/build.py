@@ -1,0 +1,154 @@
+"""A :class:`FigureSpec` made in this process from a mapping's text, with no window.
+
+For ``jacviz export`` without Qt, for the tests, and for scripts: the same pipeline as the
+window (:func:`~jacviz.core.pipeline.prepare.prepare`, then
+:func:`~jacviz.core.pipeline.scene.sample_scene`), the same numbers at the cursor
+(:func:`~jacviz.core.lab.pointinfo.point_info`) and the same linearization.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from jacviz.core.errors import UsageError
+from jacviz.core.figure.spec import FigureOptions, FigureSpec
+from jacviz.core.lab.pointinfo import PointInfo, point_info
+from jacviz.core.language import parameter_values
+from jacviz.core.pipeline.prepared import Prepared
+from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, image_limits, sample_scene, visible_images
+from jacviz.core.sampling.geometry import Rect
+from jacviz.core.sampling.linearization import linearization
+
+DEFAULT_RECT: Rect = (-2.0, 2.0, -2.0, 2.0)
+DEFAULT_H = 0.1
+
+
+def image_names(variables: tuple[str, str]) -> tuple[str, str]:
+    """Names for the codomain's axes: u, v, unless the domain's variables already use them."""
+    return ("F₁", "F₂") if {"u", "v"} & set(variables) else ("u", "v")
+
+
+def number(x: float) -> str:
+    """A number to 4 significant digits, as the window's readout writes it; '—' if undefined."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    if x == 0:
+        return "0"
+    return f"{x:.4g}".replace("-", "−")
+
+
+def _eigen_text(eigenvalues) -> str:
+    z1, z2 = eigenvalues
+    if math.isfinite(z1.imag) and abs(z1.imag) > 1e-12 * max(1.0, abs(z1.real)):
+        return f"{number(z1.real)} ± {number(abs(z1.imag))}i"
+    return f"{number(z1.real)}, {number(z2.real)}"
+
+
+def readout_lines(info: PointInfo, variables: tuple[str, str] = ("x", "y")) -> tuple[tuple[str, str], ...]:
+    """The readout's rows for the numbers at one point, as (label, value); J's rows in columns."""
+    (x, y), (u, v) = info.point, info.value
+    j = info.jacobian
+    logdet = "−∞" if info.det == 0 else number(info.log_abs_det)
+    return (
+        ("p", f"({number(x)}, {number(y)}) [{variables[0]}, {variables[1]}]"),
+        ("F(p)", f"({number(u)}, {number(v)})"),
+        ("J(p)", f"{number(j[0, 0])}\t{number(j[0, 1])}"),
+        ("", f"{number(j[1, 0])}\t{number(j[1, 1])}"),
+        ("det J", number(info.det)),
+        ("log|det J|", logdet),
+        ("trace J", number(info.trace)),
+        ("eigenvalues", _eigen_text(info.eigenvalues)),
+        ("singular values", ", ".join(number(s) for s in info.singular_values)),
+    )
+
+
+def formula_lines(symbolic: dict, names: tuple[str, str]) -> tuple[str, ...]:
+    """u = …, v = … and det J = … from a mapping's rendered formulas (Prepared.symbolic)."""
+    if not symbolic:
+        return ()
+    u, v = names
+    return (f"{u} = {symbolic['u']}", f"{v} = {symbolic['v']}", f"det J = {symbolic['det']}")
+
+
+def at_cursor(compiled, at: tuple[float, float], h: float, params=None,
+              variables: tuple[str, str] = ("x", "y")):
+    """What a figure shows for the cursor at ``at``: (linearization, readout rows, sentence)."""
+    info = point_info(compiled, at[0], at[1], params)
+    lin = linearization(compiled, at, h, params, jacobian=info.jacobian)
+    return lin, readout_lines(info, variables), info.reading()
+
+
+def pin_images(compiled, pins, params=None) -> tuple[tuple[float, float], ...]:
+    """F at each pin (NaN where F is undefined), for FigureSpec.pin_images."""
+    if not len(pins):
+        return ()
+    arr = np.asarray(pins, dtype=float).reshape(-1, 2)
+    u, v = compiled.values(arr[:, 0], arr[:, 1], params)
+    pairs = zip(np.broadcast_to(u, len(arr)), np.broadcast_to(v, len(arr)), strict=True)
+    return tuple((float(a), float(b)) for a, b in pairs)
+
+
+def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
+                params: dict[str, float] | None = None,
+                rect: Rect = DEFAULT_RECT, at: tuple[float, float] | None = None, h: float = DEFAULT_H,
+                mode: str = "det", pins=(), quality: Quality = DEFAULT_QUALITY,
+                options: FigureOptions | None = None, codomain_rect: Rect | None = None,
+                use_cache: bool = True, isolated: bool = False, prepared: Prepared | None = None,
+                formulas: tuple[str, ...] | None = None) -> FigureSpec:
+    """Prepare ``text``, sample it over ``rect`` and describe the figure the window would show.
+
+    ``at`` puts the cursor there (its neighbourhood of radius ``h``, the lens and the
+    readout); without it the figure has no overlay and no numbers. The codomain shows the
+    robust limits of the image of ``rect``, as the window's right view does when it follows.
+    ``isolated`` does sympy's work in a worker process that is killed when too slow (what a
+    command given untrusted text should do); ``prepared`` skips preparing altogether.
+    ``formulas`` replace the raw u, v and det J lines (with simplified ones, say).
+    Raises MappingError for a bad mapping or parameter, UsageError for a bad rectangle.
+    """
+    x0, x1, y0, y1 = (float(v) for v in rect)
+    if not (x0 < x1 and y0 < y1) or not all(math.isfinite(v) for v in (x0, x1, y0, y1)):
+        raise UsageError("the domain needs X0 < X1 and Y0 < Y1")
+    if not (h > 0 and math.isfinite(h)):
+        raise UsageError("h must be a positive number")
+    if prepared is None:
+        if isolated:
+            from jacviz.core.pipeline.worker import prepare_isolated
+
+            prepared = prepare_isolated(text, variables, use_cache=use_cache)
+        else:
+            from jacviz.core.pipeline.prepare import prepare
+
+            prepared = prepare(text, variables, use_cache=use_cache)
+    values = parameter_values(prepared.parameters, dict(params or {}))
+    compiled = prepared.compiled
+    scene = sample_scene(compiled, (x0, x1, y0, y1), quality, values,
+                         linerr_h=h if mode == "linerr" else None)
+    if codomain_rect is None:
+        vertical, horizontal, _critical = visible_images(scene, scene.visible)
+        (u0, v0), (u1, v1) = image_limits(vertical, horizontal)
+        codomain_rect = (u0, u1, v0, v1)
+    lin = None
+    rows: tuple[tuple[str, str], ...] = ()
+    reading = ""
+    if at is not None:
+        lin, rows, reading = at_cursor(compiled, (float(at[0]), float(at[1])), h, values, prepared.variables)
+    pins = tuple((float(px), float(py)) for px, py in pins)
+    names = image_names(prepared.variables)
+    return FigureSpec(
+        scene=scene,
+        domain_rect=(x0, x1, y0, y1),
+        codomain_rect=tuple(float(c) for c in codomain_rect),  # type: ignore[arg-type]
+        mode=mode,
+        linearization=lin,
+        pins=pins,
+        pin_images=pin_images(compiled, pins, values),
+        axis_names=prepared.variables,
+        image_names=names,
+        readout=rows,
+        reading=reading,
+        formulas=formula_lines(prepared.symbolic, names) if formulas is None else tuple(formulas),
+        mapping_text=text,
+        options=options or FigureOptions(),
+    )
