@@ -150,3 +150,28 @@ def random_mlp(sizes: Sequence[int], seed: int = 0,
         b = rng.normal(0.0, 0.1 * scale, size=n_out)
         layers.append((w, b))
     return layers
+
+
+def graph_model(nodes, initializers: dict[str, np.ndarray] | None = None, *, outputs=(("y", None),),
+                input_name: str = "x", input_dims=("batch", 2), dtype=np.float64, opset: int = OPSET,
+                check: bool = True, name: str = "graph"):
+    """A model from ``onnx.helper`` nodes: one input ``input_name`` of ``input_dims`` and the
+    given ``outputs`` as (name, dims or None for an undeclared shape). Integer initializers
+    keep their type; float ones get ``dtype``. ``check=False`` skips onnx's checker, for
+    building the broken files the hostile-model tests need."""
+    onnx, _, helper, numpy_helper = _helpers()
+    inits = []
+    for key, arr in (initializers or {}).items():
+        arr = np.asarray(arr)
+        inits.append(numpy_helper.from_array(arr if arr.dtype.kind in "iub" else arr.astype(dtype), key))
+    elem = _elem(dtype)
+    outs = [helper.make_tensor_value_info(n, elem, dims) for n, dims in outputs]
+    dims_in = None if input_dims is None else list(input_dims)
+    inputs = [helper.make_tensor_value_info(input_name, elem, dims_in)]
+    graph = helper.make_graph(nodes, name, inputs, outs, initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_operatorsetid("", opset)],
+                              producer_name="jacviz")
+    model.ir_version = 8
+    if check:
+        onnx.checker.check_model(model)
+    return model
