@@ -63,7 +63,7 @@ def read_model(path: str | os.PathLike) -> ModelGraph:
             raise ModelError(f"{path.name!r} is {st.st_size / 2**20:.0f} MiB; jacviz opens models up to "
                              f"{limits.MAX_FILE_BYTES // 2**20} MiB")
         with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(limits.MAX_FILE_BYTES + 1)
+            data = f.read(st.st_size + 1)  # read(n) allocates n bytes at once: ask for what is there
     finally:
         os.close(fd)
     return read_model_bytes(data, folder=path.resolve().parent, name=path.name)
