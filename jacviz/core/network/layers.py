@@ -41,6 +41,7 @@ from jacviz.core.errors import UsageError
 from jacviz.core.network import limits
 from jacviz.core.network.mapping import NetworkMapping
 from jacviz.core.network.operators import ACTIVATIONS, SHAPE_ONLY
+from jacviz.core.numeric.protocol import nan_clean
 
 LOG_DET_NAMES = ("log_det", "logdet", "log_abs_det", "log_jacobian", "ldj")
 
@@ -249,10 +250,16 @@ def layers_at(net: NetworkMapping, p) -> LayersReport:
     p = _point(p)
     layers = network_layers(net)
     plan = net.plan
-    targets = sorted({lay.output_slot for lay in layers} | {net.output_slot})
-    route = plan.route(targets)
-    outs = plan.run(p.reshape(1, 1, 2).copy(), route)
-    at = {t: o[0, 0].reshape(-1) for t, o in zip(targets, outs, strict=True)}
+    name = log_det_output(net)
+    # One forward pass with the two unit tangents gives F, J, every boundary tensor and the
+    # model's own log-det; then each layer alone gives its Jacobian.
+    extra = {plan.slot[name]} if name is not None else set()
+    targets = sorted({lay.output_slot for lay in layers} | {net.output_slot} | extra)
+    stack = np.zeros((3, 1, 2))
+    stack[0, 0] = p
+    stack[1, 0, 0] = stack[2, 0, 1] = 1.0
+    outs = dict(zip(targets, plan.run(stack, plan.route(targets)), strict=True))
+    at = {t: o[0, 0].reshape(-1) for t, o in outs.items()}
     at[0] = p
     reports = []
     for lay in layers:
@@ -265,9 +272,9 @@ def layers_at(net: NetworkMapping, p) -> LayersReport:
         square = jac.shape[0] == jac.shape[1]
         det, lad = _slogdet(jac) if square else (None, None)
         reports.append(LayerAtPoint(lay, x, y, jac, _svals(jac), det, lad))
-    ev = net.evaluate((np.array(p[0]), np.array(p[1])), jacobian=True)
-    value = np.array([float(v) for v in ev.values])
-    jac = ev.matrix().astype(float)
+    final = outs[net.output_slot]
+    value = nan_clean(final[0, 0].reshape(-1).astype(float))
+    jac = nan_clean(final[1:3, 0].reshape(2, -1).T.astype(float))
     product = None
     diff = None
     if reports and all(r.jacobian is not None for r in reports):
@@ -281,10 +288,9 @@ def layers_at(net: NetworkMapping, p) -> LayersReport:
     if reports and all(r.log_abs_det is not None for r in reports):
         sum_lad = float(sum(r.log_abs_det for r in reports))
     lad_total = _slogdet(jac)[1] if jac.shape == (2, 2) else None
-    name = log_det_output(net)
     model_ld = None
     if name is not None:
-        model_ld = float(net.outputs_at(p)[name].reshape(-1)[0])
+        model_ld = float(nan_clean(outs[plan.slot[name]][0].reshape(-1))[0])
     return LayersReport(p, value, jac, tuple(reports), product, diff, sum_lad, lad_total, model_ld, name)
 
 

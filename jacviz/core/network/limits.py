@@ -23,7 +23,7 @@ MAX_ATTRIBUTE_VALUES = 65536
 MAX_SAMPLE_VALUES = 65536
 # Elements of the largest intermediate array while evaluating a chunk of points: the
 # chunk size is chosen so that (1 + tangents) · points · widest layer stays below this.
-WORK_VALUES = 2**19
+WORK_VALUES = 2**21  # 8 MiB of float32: large enough for the BLAS to run at speed
 # Opset versions of the default domain jacviz understands.
 MIN_OPSET = 7
 MAX_OPSET = 25

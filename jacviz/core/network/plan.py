@@ -97,7 +97,10 @@ class Plan:
                         v = v.astype(np.float64)
                     self.constants[s] = v
             else:
-                self.steps.append(Step(kernel, ins, outs, node.attrs, context, node))
+                attrs = node.attrs
+                if node.op == "Gemm":
+                    ins, attrs = self._prepare_gemm(node, ins, attrs)
+                self.steps.append(Step(kernel, ins, outs, attrs, context, node))
         self.n_slots = len(self.slot)
         self.outputs = tuple(self.slot[name] for name in graph.outputs)
         self._names = {s: n for n, s in self.slot.items()}
@@ -109,6 +112,24 @@ class Plan:
                 if s is not None:
                     self.producer_step[s] = i
         self.sample_shapes = self._probe()
+
+    def _prepare_gemm(self, node: Node, ins, attrs):
+        """Fold alpha and transB into a contiguous weight matrix (and beta into C) once, so
+        each evaluation is one plain matrix product plus a bias."""
+        if len(ins) < 2 or ins[1] not in self.constants or self.constants[ins[1]].ndim != 2:
+            return ins, attrs
+        w = self.constants[ins[1]]
+        w = np.ascontiguousarray(w.T if attrs.get("transB", 0) else w) * float(attrs.get("alpha", 1.0))
+        new = list(ins)
+        new[1] = self._slot(f"{node.name}/prepared-B#{len(self.slot)}")
+        self.constants[new[1]] = w
+        if len(ins) > 2 and ins[2] is not None and ins[2] in self.constants:
+            new[2] = self._slot(f"{node.name}/prepared-C#{len(self.slot)}")
+            self.constants[new[2]] = self.constants[ins[2]] * float(attrs.get("beta", 1.0))
+        keep_beta = new[2] == ins[2] if len(ins) > 2 else False  # C not folded: the kernel refuses it
+        drop = {"alpha", "transB"} | (set() if keep_beta else {"beta"})
+        attrs = {k: v for k, v in attrs.items() if k not in drop}
+        return tuple(new), attrs
 
     def _slot(self, name: str) -> int:
         if name not in self.slot:
