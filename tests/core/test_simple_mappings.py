@@ -47,7 +47,7 @@ def test_every_simple_mapping_draws_or_gives_one_clear_line(text):
         return
     visible = (-2.0, 2.0, -1.5, 1.5)
     scene = sample_scene(prepared.compiled, visible, SMALL, margin=0.25)
-    vertical, horizontal, critical = visible_images(scene, visible)
+    _vertical, _horizontal, critical = visible_images(scene, visible)
     assert critical.shape[0] % 2 == 0 and np.isfinite(critical).all()
     assert scene.critical_image.shape == scene.critical.shape  # images stay aligned with their segments
     limits = scene.image_limits

@@ -1,0 +1,29 @@
+"""The budgets a model must fit before jacviz reads or evaluates it.
+
+They are far above what a network on two inputs needs (the shipped models are a few
+kilobytes), and low enough that a hostile file is refused before it costs memory or time.
+Each is checked before the work it bounds is done.
+"""
+
+from __future__ import annotations
+
+# The .onnx file itself, checked with stat() before a byte is read.
+MAX_FILE_BYTES = 128 * 2**20
+# All weights together (initializers, Constant nodes and folded constants), in values.
+MAX_WEIGHT_VALUES = 2**24
+# External data read from beside the model, in bytes.
+MAX_EXTERNAL_BYTES = 256 * 2**20
+# Nodes in the graph: a network on two inputs has tens; 10,000 is refused at once.
+MAX_NODES = 2048
+# Inputs of one node (a Concat of thousands of tensors is not a network on the plane).
+MAX_NODE_INPUTS = 256
+# Values in one list attribute of a node (axes, a shape, split sizes).
+MAX_ATTRIBUTE_VALUES = 65536
+# Values of one computed tensor per sample (the width of the widest layer).
+MAX_SAMPLE_VALUES = 65536
+# Elements of the largest intermediate array while evaluating a chunk of points: the
+# chunk size is chosen so that (1 + tangents) · points · widest layer stays below this.
+WORK_VALUES = 2**21  # 8 MiB of float32: large enough for the BLAS to run at speed
+# Opset versions of the default domain jacviz understands.
+MIN_OPSET = 7
+MAX_OPSET = 25

@@ -1,0 +1,166 @@
+"""A trained network as a numeric mapping: F: R² → Rᵏ and its k×2 Jacobian on arrays of points.
+
+:class:`NetworkMapping` implements the numeric mapping protocol of
+:mod:`jacviz.core.numeric.protocol`, so sampling, the laboratory and the readout use a 2 → 2
+model exactly like a compiled formula; a classifier (2 → k logits or probabilities) and a
+scalar field (2 → 1) are mappings of other shapes.
+
+F and J come out of one forward pass: the input stack carries the point and the two unit
+tangents e₁, e₂, and every operator pushes both along (forward-mode differentiation), so J
+costs about twice F and never a finite difference. Points are processed in chunks sized so
+that the widest layer's stack stays below :data:`~.limits.WORK_VALUES` values, which bounds
+memory for a 512² heatmap and keeps the arrays in the CPU's cache.
+
+The mapping is the model's first output unless another is chosen; the others (such as a
+flow's log-determinant) are available through :meth:`NetworkMapping.outputs_at`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from jacviz.core.errors import ModelError
+from jacviz.core.network import limits
+from jacviz.core.network.graph import ModelGraph
+from jacviz.core.network.plan import Plan
+from jacviz.core.network.reader import read_model, read_model_bytes
+from jacviz.core.numeric.protocol import Evaluation, MappingBase, Params, nan_clean
+
+VARIABLES = ("x", "y")
+
+
+class NetworkMapping(MappingBase):
+    """A model with input [batch, 2] as the mapping p ↦ (its chosen output at p).
+
+    ``variables`` are ("x", "y"), the two columns of the input; a network has no
+    parameters. ``output_names`` are the components' names ("logit 0", ...) for readouts.
+    """
+
+    parameters: tuple[str, ...] = ()
+
+    def __init__(self, graph: ModelGraph, output: str | None = None, *, source: str | None = None) -> None:
+        self.variables = VARIABLES
+        self.graph = graph
+        self.plan = Plan(graph)
+        self.source = source
+        self.name = graph.name
+        if output is None:
+            output = graph.outputs[0]
+        if output not in graph.outputs:
+            raise ModelError(f"the model has no output {output!r} (it has {', '.join(graph.outputs)})")
+        self.output = output
+        self.output_slot = self.plan.slot[output]
+        if not self.plan.is_computed(self.output_slot):
+            raise ModelError(f"the output {output!r} does not depend on the input")
+        shape = self.plan.sample_shapes[self.output_slot]
+        if len(shape) > 1 or math.prod(shape) < 1:
+            raise ModelError(f"the output {output!r} has shape [batch, {', '.join(map(str, shape))}]; jacviz "
+                             "shows outputs of shape [batch, k]")
+        declared = graph.output_shapes.get(output)
+        if declared is not None and (len(declared) != 1 + len(shape) or any(
+                isinstance(d, int) and d != s for d, s in zip(declared[1:], shape, strict=False))):
+            raise ModelError(f"the model declares its output {output!r} as {list(declared)} but computes "
+                             f"[batch, {', '.join(map(str, shape))}]")
+        self._k = math.prod(shape)
+        self.route = self.plan.route([self.output_slot])
+        self._width = self.plan.width(self.route)
+        self.extra_outputs = tuple(n for n in graph.outputs if n != output)
+
+    def __repr__(self) -> str:
+        return f"NetworkMapping({self.name!r}, 2 → {self._k})"
+
+    @property
+    def n_outputs(self) -> int:
+        return self._k
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        if self._k == 1:
+            return (self.output,)
+        return tuple(f"{self.output}[{i}]" for i in range(self._k))
+
+    def chunk_size(self, tangents: int) -> int:
+        """Points per chunk so that the widest stack holds about WORK_VALUES values."""
+        return max(1, limits.WORK_VALUES // ((1 + tangents) * self._width))
+
+    # -- the protocol
+
+    def evaluate(self, coords: Sequence, params: Params = None, *, jacobian: bool = True,
+                 dtype=np.float64) -> Evaluation:
+        """F (and J) at the points given as two broadcasting arrays; NaN where undefined."""
+        if len(coords) != 2:
+            raise ModelError(f"a network on the plane takes 2 coordinates, not {len(coords)}")
+        dtype = np.dtype(dtype)
+        x, y = np.broadcast_arrays(np.asarray(coords[0], dtype=dtype), np.asarray(coords[1], dtype=dtype))
+        shape = x.shape
+        values, jac = self._run_points(x.reshape(-1), y.reshape(-1), jacobian, dtype)
+        k = self._k
+        vals = tuple(nan_clean(values[i].reshape(shape)) for i in range(k))
+        if not jacobian:
+            return Evaluation(vals)
+        rows = tuple(tuple(nan_clean(jac[i, j].reshape(shape)) for j in range(2)) for i in range(k))
+        return Evaluation(vals, rows)
+
+    def _run_points(self, xs: np.ndarray, ys: np.ndarray, jacobian: bool, dtype: np.dtype):
+        n, k = xs.size, self._k
+        tangents = 2 if jacobian else 0
+        values = np.empty((k, n), dtype=dtype)
+        jac = np.empty((k, 2, n), dtype=dtype) if jacobian else None
+        chunk = self.chunk_size(tangents)
+        for start in range(0, max(n, 1), chunk):
+            stop = min(n, start + chunk)
+            if stop <= start:
+                break
+            stack = np.zeros((1 + tangents, stop - start, 2), dtype=dtype)
+            stack[0, :, 0] = xs[start:stop]
+            stack[0, :, 1] = ys[start:stop]
+            if jacobian:
+                stack[1, :, 0] = 1
+                stack[2, :, 1] = 1
+            (out,) = self.plan.run(stack, self.route)
+            out = out.reshape(1 + tangents, stop - start, k)
+            values[:, start:stop] = out[0].T
+            if jacobian:
+                jac[:, 0, start:stop] = out[1].T
+                jac[:, 1, start:stop] = out[2].T
+        return values, jac
+
+    def jacobian(self, x, y, params: Params = None, dtype=np.float64) -> tuple[np.ndarray, ...]:
+        """(a, b, c, d, det) at the points (x, y) (2 → 2 models only)."""
+        if self._k != 2:
+            raise ModelError(f"det J needs a square Jacobian; this model's J is {self._k}×2")
+        return super().jacobian(x, y, params, dtype)
+
+    # -- everything the model computes
+
+    def outputs_at(self, points) -> dict[str, np.ndarray]:
+        """Every graph output at the points (..., 2), each as (..., size per point); no J."""
+        pts = np.asarray(points, dtype=np.float64)
+        if pts.shape[-1:] != (2,):
+            raise ModelError("a point of a network on the plane has 2 coordinates")
+        flat = pts.reshape(-1, 2)
+        targets = [self.plan.slot[n] for n in self.graph.outputs]
+        route = self.plan.route(targets)
+        stack = flat[None].copy()
+        results = self.plan.run(stack, route)
+        out = {}
+        for name, arr in zip(self.graph.outputs, results, strict=True):
+            out[name] = nan_clean(arr[0].reshape((*pts.shape[:-1], -1)))
+        return out
+
+
+def open_model(path: str | os.PathLike, *, output: str | None = None) -> NetworkMapping:
+    """Read, check and compile the ONNX model at ``path``; ModelError (one line) if it cannot."""
+    graph = read_model(path)
+    return NetworkMapping(graph, output, source=str(Path(path)))
+
+
+def model_from_bytes(data: bytes, *, name: str = "model", output: str | None = None) -> NetworkMapping:
+    """The same from bytes in memory (a model shipped in the wheel); no external data."""
+    graph = read_model_bytes(data, folder=None, name=name)
+    return NetworkMapping(graph, output, source=None)
