@@ -64,12 +64,18 @@ def readout_lines(info: PointInfo, variables: tuple[str, str] = ("x", "y")) -> t
     )
 
 
-def formula_lines(symbolic: dict, names: tuple[str, str]) -> tuple[str, ...]:
-    """u = …, v = … and det J = … from a mapping's rendered formulas (Prepared.symbolic)."""
-    if not symbolic:
+def formula_lines(formulas, names: tuple[str, str], simplified=None) -> tuple[str, ...]:
+    """u = …, v = … and det J = … from a mapping's Formulas, simplified where a form is given."""
+    if formulas is None:
         return ()
+    simplified = simplified or {}
+
+    def get(key: str) -> str:
+        form = simplified.get(key)
+        return form.text if form is not None else formulas.get(key)
+
     u, v = names
-    return (f"{u} = {symbolic['u']}", f"{v} = {symbolic['v']}", f"det J = {symbolic['det']}")
+    return (f"{u} = {get('u')}", f"{v} = {get('v')}", f"det J = {get('det')}")
 
 
 def at_cursor(compiled, at: tuple[float, float], h: float, params=None,
@@ -113,18 +119,17 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
     if not (h > 0 and math.isfinite(h)):
         raise UsageError("h must be a positive number")
     if prepared is None:
-        if isolated:
-            from jacviz.core.pipeline.worker import prepare_isolated
+        from jacviz.core.pipeline.prepare import prepare
 
-            prepared = prepare_isolated(text, variables, use_cache=use_cache)
-        else:
-            from jacviz.core.pipeline.prepare import prepare
-
-            prepared = prepare(text, variables, use_cache=use_cache)
+        prepared = prepare(text, variables, use_cache=use_cache, isolated=isolated)
     values = parameter_values(prepared.parameters, dict(params or {}))
     compiled = prepared.compiled
-    scene = sample_scene(compiled, (x0, x1, y0, y1), quality, values,
-                         linerr_h=h if mode == "linerr" else None)
+    fields = ()
+    if mode == "linerr":
+        from jacviz.core.lab.linerror import field_request
+
+        fields = (field_request(h),)
+    scene = sample_scene(compiled, (x0, x1, y0, y1), quality, values, fields=fields)
     if codomain_rect is None:
         vertical, horizontal, _critical = visible_images(scene, scene.visible)
         (u0, v0), (u1, v1) = image_limits(vertical, horizontal)
@@ -148,7 +153,8 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
         image_names=names,
         readout=rows,
         reading=reading,
-        formulas=formula_lines(prepared.symbolic, names) if formulas is None else tuple(formulas),
+        formulas=formula_lines(prepared.formulas, names, prepared.simplified) if formulas is None
+        else tuple(formulas),
         mapping_text=text,
         options=options or FigureOptions(),
     )

@@ -60,3 +60,22 @@ def linearization_error_field(compiled: NumericMapping, rect: Rect, n: int, h: f
         worst = np.fmax(worst, err)
     worst[undefined] = np.nan
     return worst
+
+
+MODE = "linerr"
+
+
+def _field(h: float, numeric, rect, n: int, params):
+    return linearization_error_field(numeric, rect, n, h, params)
+
+
+def field_request(h: float):
+    """The heatmap field of this mode for a step h, sampled with a scene at half its resolution.
+
+    (It costs ``directions`` evaluations of F per sample, hence the coarser grid.)
+    """
+    from functools import partial
+
+    from jacviz.core.pipeline.scene import FieldRequest
+
+    return FieldRequest(MODE, partial(_field, float(h)), (MODE, float(h)), resolution=0.5)

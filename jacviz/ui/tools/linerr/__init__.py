@@ -8,18 +8,8 @@ evaluations of F per sample).
 
 from __future__ import annotations
 
-from functools import partial
-
-from jacviz.core.pipeline.scene import FieldRequest
+from jacviz.core.lab.linerror import MODE, field_request
 from jacviz.ui.tools.base import Tool
-
-MODE = "linerr"
-
-
-def _field(h: float, numeric, rect, n: int, params):
-    from jacviz.core.lab.linerror import linearization_error_field
-
-    return linearization_error_field(numeric, rect, n, h, params)
 
 
 class LinearizationErrorTool(Tool):
@@ -31,11 +21,10 @@ class LinearizationErrorTool(Tool):
         super().__init__(host)
         host.model.hChanged.connect(self._on_h)
 
-    def heatmap_fields(self, mode: str) -> list[FieldRequest]:
+    def heatmap_fields(self, mode: str) -> list:
         if mode != MODE:
             return []
-        h = self.host.model.h
-        return [FieldRequest(MODE, partial(_field, h), (MODE, h), resolution=0.5)]
+        return [field_request(self.host.model.h)]
 
     def _on_h(self, _h: float) -> None:
         if self.host.model.heatmap_mode == MODE:
