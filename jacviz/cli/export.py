@@ -1,39 +1,43 @@
-"""``jacviz export``: render the window's figure to a file, with no display and no window shown.
+"""``jacviz export``: the figure for a mapping as PNG, JPEG, SVG or PDF, or the morph as a GIF.
 
 ::
 
     jacviz export MAPPING -o FILE [--size WxH] [--at X,Y] [--range X0,X1,Y0,Y1]
                   [--vars A,B] [--param NAME=VALUE ...] [--view both|domain|codomain]
-                  [--mode det|log|sign|linerr] [--h H]
+                  [--mode det|log|sign|linerr] [--h H] [--transparent] [--dpi N]
+                  [--theme light|dark] [--no-readout] [--font-scale F] [--colormap vik|coolwarm]
     jacviz export MAPPING --morph FILE.gif [same options]   the identity morphing into F
 
-Qt is told to use its offscreen platform before it is imported, so this works over ssh, in
-CI and in a cron job. Errors go through the same one-line path as every command (exit 2).
+No window is made: the figure is drawn from data (:mod:`jacviz.core.figure`), with the same
+layout, colours and numbers the window shows, so this works with no display, over ssh, in
+CI. The mapping goes through the same pipeline as everywhere (sympy in a killable worker).
+Every check runs before anything is drawn, including the memory an image needs; files are
+written to a temporary file in the same folder, checked and renamed. Errors go through the
+one-line path of every command (exit 2).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 from pathlib import Path
 
 from jacviz.cli import arguments
 from jacviz.core.errors import ExportError, UsageError
 
 NAME = "export"
-SUMMARY = "render the figure to a PNG, JPEG or SVG file (no display needed)"
-WAIT_MS = 120_000
+SUMMARY = "the figure as a PNG, JPEG, SVG or PDF file, or the morph as a GIF (no display needed)"
 FORMULA_WAIT_S = 3.0
 MAX_H = 1e6
+FRAME_MS = 80
+HOLD_MS = 1200
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".pdf")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(NAME, help=SUMMARY,
-                              description="Render the figure for MAPPING to an image file.")
+    p = subparsers.add_parser(NAME, help=SUMMARY, description="Render the figure for MAPPING to a file.")
     p.add_argument("mapping", help="the mapping, e.g. 'z^2'")
-    p.add_argument("-o", "--output", metavar="FILE", help="a .png, .jpg or .svg file")
+    p.add_argument("-o", "--output", metavar="FILE", help="a .png, .jpg, .svg or .pdf file")
     p.add_argument("--morph", metavar="FILE.gif",
                    help="write an animation of p + t·(F(p) − p) for t from 0 to 1 as a GIF")
     p.add_argument("--frames", default="31", metavar="N", help="frames in the animation (default 31)")
@@ -46,135 +50,145 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="the whole figure (default) or one view")
     p.add_argument("--mode", default="det", choices=("det", "log", "sign", "linerr"), help="heatmap mode")
     p.add_argument("--h", metavar="H", help="radius of the neighbourhood circle")
+    p.add_argument("--transparent", action="store_true", help="nothing behind the plots (for slides)")
+    p.add_argument("--dpi", metavar="N", help="physical size: pixels per inch written into the file")
+    p.add_argument("--theme", default="light", choices=("light", "dark"), help="the figure's palette")
+    p.add_argument("--no-readout", action="store_true", help="the figure without the panel of numbers")
+    p.add_argument("--font-scale", default="1", metavar="F", help="bigger (or smaller) labels, e.g. 1.5")
+    p.add_argument("--colormap", default="vik", choices=("vik", "coolwarm"),
+                   help="the det J colour map (vik: colour-blind safe; coolwarm: the classic red/blue)")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    from jacviz.core.figure import FigureOptions
+    from jacviz.core.language import parameter_values, parse
+
     if args.output is None and args.morph is None:
         raise UsageError("say where to write: -o FILE (an image) or --morph FILE.gif (an animation)")
     output = Path(args.output) if args.output else None
-    if output is not None and output.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
-        raise UsageError(
-            f"cannot export to '{arguments.printable(output.name)}': use a .png, .jpg or .svg file name"
-        )
+    if output is not None and output.suffix.lower() not in IMAGE_SUFFIXES:
+        name = arguments.printable(output.name)
+        raise UsageError(f"cannot export to '{name}': use a .png, .jpg, .svg or .pdf file name")
     morph = Path(args.morph) if args.morph else None
     if morph is not None and morph.suffix.lower() != ".gif":
         raise UsageError(f"the animation '{arguments.printable(morph.name)}' must be a .gif file")
     frames = arguments.number(args.frames, "--frames", "31")
     if not (frames == int(frames) and 2 <= frames <= 300):
         raise UsageError("--frames must be a whole number between 2 and 300")
+    frames = int(frames)
     for target in (output, morph):
         if target is not None and not target.parent.exists():
             raise ExportError(f"the folder '{arguments.printable(str(target.parent))}' does not exist")
     params = arguments.params(args.param)
     variables = arguments.variables(args.vars)
-    from jacviz.core.language import parameter_values, parse
-
-    # Checked before Qt starts: a bad mapping or parameter costs milliseconds, not a window.
+    # Checked before anything is computed: a bad mapping or parameter costs milliseconds.
     parsed = parse(args.mapping, variables)
     parameter_values(parsed.parameters, params)
     at = arguments.point(args.at, "--at") if args.at else None
     rect = arguments.rect(args.range, "--range", "-2,2,-1,1") if args.range else None
-    from jacviz.ui.export import parse_size
+    from jacviz.ui.export import check_size, parse_size
 
     size = parse_size(args.size) if args.size else None
     h = arguments.positive(arguments.number(args.h, "--h", "0.1"), "--h", upper=MAX_H) if args.h else None
+    dpi = arguments.number(args.dpi, "--dpi", "300") if args.dpi else None
+    options = FigureOptions(transparent=args.transparent, dpi=dpi, theme=args.theme,
+                            readout=not args.no_readout,
+                            font_scale=arguments.number(args.font_scale, "--font-scale", "1.5"),
+                            colormap=args.colormap)
+    if morph is not None and size is not None:
+        check_size(*size, frames=frames)
 
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display is needed, or used
-    return _render(args.mapping, output, size=size, at=at, rect=rect, variables=variables,
-                   params=params, view=args.view, mode=args.mode, h=h, morph=morph,
-                   frames=int(frames))
+    figure = _Figure(args.mapping, variables, params, rect, at, h, args.mode, options)
+    from jacviz.ui.figure_painter import ensure_application, export_figure
 
-
-def _render(mapping: str, output: Path | None, *, size, at, rect, variables, params, view, mode, h,
-            morph: Path | None = None, frames: int = 31) -> int:
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    from jacviz.ui.app import make_application
-
-    app = make_application()
-    from jacviz.ui.export import export
-    from jacviz.ui.main_window import MainWindow
-
-    outcome: dict[str, str] = {}
-    loop = QEventLoop()
-
-    def done(key: str):
-        def slot(message: str = "") -> None:
-            outcome.setdefault(key, message)
-            loop.quit()
-        return slot
-
-    window = MainWindow(mapping, variables=variables, params=params, rect=rect, restore=False)
-    window.mappingApplied.connect(done("applied"))
-    window.mappingFailed.connect(done("failed"))
-    QTimer.singleShot(WAIT_MS, done("timeout"))
-    window.show()
-    if not outcome:
-        loop.exec()  # safe: Qt's event loop
-    if "failed" in outcome:
-        raise ExportError(outcome["failed"])
-    if "applied" not in outcome:
-        raise ExportError("timed out while drawing the mapping")
-    window.set_mode(mode)
-    if h is not None:
-        window.set_h(h)
-    window.wait_until_drawn()
-    # A figure deserves the simplified formulas; they are cached for the next export.
-    deadline = time.monotonic() + FORMULA_WAIT_S
-    while time.monotonic() < deadline and window.formulas_pending:
-        app.processEvents()
-        time.sleep(0.005)
-    app.processEvents()
-    if at is not None:
-        window.move_cursor(*at)
-    app.processEvents()
+    ensure_application()  # text needs Qt's fonts; offscreen when there is no display
     if output is not None:
-        export(window, output, view=view, size=size)
+        export_figure(figure.spec(), output, view=args.view, size=size)
         sys.stdout.write(f"{output}\n")
     if morph is not None:
-        write_morph_gif(window, morph, view=view, size=size, frames=frames, at=at)
+        figure.write_morph_gif(morph, view=args.view, size=size, frames=frames)
         sys.stdout.write(f"{morph}\n")
-    window.close()
     return 0
 
 
-FRAME_MS = 80
-HOLD_MS = 1200
+class _Figure:
+    """The mapping prepared once, its domain, cursor and formulas, and the specs drawn from them."""
 
+    def __init__(self, text, variables, params, rect, at, h, mode, options) -> None:
+        from jacviz.core.language import choose_parameter_values
+        from jacviz.core.persistence.presets import load_presets
+        from jacviz.core.pipeline.prepare import prepare
 
-def write_morph_gif(window, path: Path, *, view: str = "both", size=None, frames: int = 31, at=None) -> None:
-    """Render the morph from the identity (t = 0) to F (t = 1) and save it as a looping GIF.
+        preset = next((p for p in load_presets() if p.mapping == text), None)
+        self.prepared = prepare(text, variables)  # sympy in a killable worker process
+        starting = {name: spec.value for name, spec in (preset.params if preset else {}).items()}
+        self.params = choose_parameter_values(self.prepared.parameters, given=params, starting=starting)
+        self.rect = rect or (preset.domain if preset else (-2.0, 2.0, -2.0, 2.0))
+        x0, x1, y0, y1 = self.rect
+        # the window's own first cursor and neighbourhood for a new domain
+        self.at = at if at is not None else (x0 + (x1 - x0) * 0.637, y0 + (y1 - y0) * 0.593)
+        self.h = h if h is not None else 0.035 * max(x1 - x0, y1 - y0)
+        self.mode = mode
+        self.options = options
+        self.formulas = self._formulas(text, variables)
 
-    Driven through the model, as a user would: t is the model's ``morph_t``, the right view
-    is held still by giving it a range of its own.
-    """
-    import numpy as np
-    from PIL import Image
-    from PySide6.QtGui import QImage
+    def _formulas(self, text, variables):
+        """A figure deserves the simplified formulas (best effort, cached for the next export)."""
+        from jacviz.core.figure.build import formula_lines, image_names
 
-    from jacviz.ui.export import render_image
+        forms = dict(self.prepared.simplified)
+        if not forms:
+            from jacviz.core.pipeline import cache
+            from jacviz.core.pipeline.formulas import simplify_for_display
 
-    model = window.model
-    # One fixed frame for the right view, holding both ends of the morph, so the picture
-    # moves and the axes do not.
-    if model.codomain_follows and window.scene is not None:
-        (u0, v0), (u1, v1) = window.scene.image_limits
-        x0, x1, y0, y1 = window.domain.visible_rect()
-        pad = 0.02 * max(max(u1, x1) - min(u0, x0), max(v1, y1) - min(v0, y0))
-        frame = (min(u0, x0) - pad, max(u1, x1) + pad, min(v0, y0) - pad, max(v1, y1) + pad)
-        model.update(codomain_follows=False, codomain_range=frame)
-    images = []
-    for t in np.linspace(0.0, 1.0, frames):
-        model.set_morph_t(float(t))
-        window.wait_until_drawn()
-        if at is not None:
-            window.move_cursor(*at)
-        qimage = render_image(window, view, size).convertToFormat(QImage.Format.Format_RGB888)
-        w, h, stride = qimage.width(), qimage.height(), qimage.bytesPerLine()
-        data = bytes(qimage.constBits())[: stride * h]
-        frame = Image.frombuffer("RGB", (w, h), data, "raw", "RGB", stride, 1)
-        images.append(frame.quantize(colors=255, method=Image.Quantize.MEDIANCUT))
-    durations = [FRAME_MS] * (len(images) - 1) + [HOLD_MS]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=0,
-                   optimize=False, disposal=1)
+            forms = simplify_for_display(text, variables, timeout=FORMULA_WAIT_S)
+            if forms:
+                cache.store_simplified(text, forms, variables, None)
+        return formula_lines(self.prepared.formulas, image_names(self.prepared.variables), forms)
+
+    def spec(self, numeric=None, codomain_rect=None):
+        from jacviz.core.figure.build import figure_spec
+
+        if numeric is None:
+            return figure_spec(self.prepared.text, params=self.params, rect=self.rect, at=self.at, h=self.h,
+                               mode=self.mode, options=self.options, prepared=self.prepared,
+                               formulas=self.formulas, codomain_rect=codomain_rect)
+        from dataclasses import replace
+
+        morphed = replace(self.prepared, compiled=numeric)
+        return figure_spec(self.prepared.text, params=self.params, rect=self.rect, at=self.at, h=self.h,
+                           mode=self.mode, options=self.options, prepared=morphed,
+                           formulas=self.formulas, codomain_rect=codomain_rect)
+
+    def write_morph_gif(self, path: Path, *, view: str, size, frames: int) -> None:
+        """The morph from the identity (t = 0) to F (t = 1) as a looping GIF, the right view held still."""
+        import numpy as np
+        from PIL import Image
+
+        from jacviz.core.figure.files import write_atomically
+        from jacviz.core.numeric.morph import MorphedMapping
+        from jacviz.ui.figure_painter import render_qimage
+
+        end = self.spec()
+        u0, u1, v0, v1 = end.codomain_rect
+        x0, x1, y0, y1 = self.rect
+        frame_rect = (min(u0, x0), max(u1, x1), min(v0, y0), max(v1, y1))
+        images = []
+        for t in np.linspace(0.0, 1.0, frames):
+            spec = self.spec(MorphedMapping(self.prepared.compiled, float(t)), codomain_rect=frame_rect)
+            qimage = render_qimage(spec, view=view, size=size)
+            from PySide6.QtGui import QImage
+
+            qimage = qimage.convertToFormat(QImage.Format.Format_RGB888)
+            w, h, stride = qimage.width(), qimage.height(), qimage.bytesPerLine()
+            data = bytes(qimage.constBits())[: stride * h]
+            frame = Image.frombuffer("RGB", (w, h), data, "raw", "RGB", stride, 1)
+            images.append(frame.quantize(colors=255, method=Image.Quantize.MEDIANCUT))
+        durations = [FRAME_MS] * (len(images) - 1) + [HOLD_MS]
+
+        def write(tmp: Path) -> None:
+            images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations,
+                           loop=0, optimize=False, disposal=1)
+
+        write_atomically(path, "gif", write)

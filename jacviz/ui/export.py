@@ -1,35 +1,28 @@
-"""Exporting what the window shows: PNG, JPEG or SVG, the whole figure or one view.
+"""Exporting what the window shows: PNG, JPEG, SVG or PDF, the whole figure or one view.
 
-The figure is painted through a scaled QPainter rather than grabbed and enlarged, so a 4×
-export has text and lines drawn at 4× (sharp and readable), and an SVG keeps every curve
-as a vector path. For a width×height whose shape differs from the widget's, the widget is
-laid out at that shape for the duration of the export and put back afterwards.
+A figure is drawn from data, not by rendering widgets: :func:`window_figure` reads the
+window's state (the drawn scene, both views' rectangles, the cursor, the pins, the readout's
+numbers and formulas) into a :class:`~jacviz.core.figure.spec.FigureSpec`, and the figure
+layer lays it out and writes every format from one list of primitives
+(:func:`jacviz.ui.figure_painter.export_figure`). So the SVG, the PDF and the PNG show the
+same picture, and other programs draw the SVG as Qt does. Files are written to a temporary
+file in the same folder, checked, and then renamed over the target.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRectF, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QImage, QPainter
-from PySide6.QtWidgets import QApplication, QGraphicsItem, QWidget
+from PySide6.QtGui import QGuiApplication, QImage
 
-from jacviz.core.errors import MappingError
+from jacviz.core.errors import ExportError, UsageError
+from jacviz.core.figure import FORMATS, FigureOptions, FigureSpec
+from jacviz.core.figure.build import at_cursor, formula_lines, pin_images
+from jacviz.core.figure.layout import check_size as _check_figure_size
 
-FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".svg": "SVG"}
 VIEWS = ("both", "domain", "codomain")
-MAX_PIXELS = 16384  # per side; larger images are refused before memory is spent on them
-
-
-def export_widget(window, view: str) -> QWidget:
-    """The widget that a view name stands for: the whole figure, or one of the views."""
-    if view == "both":
-        return window.splitter
-    if view == "domain":
-        return window.domain
-    if view == "codomain":
-        return window.codomain
-    raise MappingError(f"unknown view '{view}' (choose both, domain or codomain)")
+MAX_PIXELS = 16384  # per side
+MAX_AREA = 120_000_000  # pixels in one image (about 11000 × 11000): above it the memory is refused up front
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -38,139 +31,91 @@ def parse_size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(p) for p in parts)
     except ValueError:
-        raise MappingError(f"size '{text}' must be WIDTHxHEIGHT in pixels, such as 1920x1080") from None
+        raise UsageError(f"size '{text}' must be WIDTHxHEIGHT in pixels, such as 1920x1080") from None
     check_size(w, h)
     return w, h
 
 
-def check_size(w: int, h: int) -> None:
+def check_size(w: int, h: int, frames: int = 1) -> None:
+    """Refuse an image (or an animation of ``frames``) too large to hold in memory, before drawing it."""
     if not (16 <= w <= MAX_PIXELS and 16 <= h <= MAX_PIXELS):
-        raise MappingError(f"an exported image must be between 16 and {MAX_PIXELS} pixels on each side")
+        raise UsageError(f"an exported image must be between 16 and {MAX_PIXELS} pixels on each side")
+    if w * h * frames > MAX_AREA:
+        what = "image" if frames == 1 else f"animation ({frames} frames)"
+        raise UsageError(
+            f"a {w} × {h} {what} needs about {w * h * frames * 4 / 1e9:.1f} GB; jacviz draws at most "
+            f"{MAX_AREA / 1e6:.0f} million pixels at once (make it smaller, or use fewer frames)"
+        )
+    _check_figure_size(w, h)
 
 
-class _Layout:
-    """Lay a widget out at a given logical size for the duration of an export.
+def window_figure(window, options: FigureOptions | None = None) -> FigureSpec:
+    """The figure the window shows now, as data."""
+    prepared = window.prepared
+    scene = window.scene
+    if prepared is None or scene is None:
+        raise ExportError("there is nothing to export yet: the mapping is still being drawn")
+    numeric = window.numeric()
+    model = window.model
+    params = model.param_values()
+    lin, rows, reading = None, (), ""
+    if model.cursor is not None:
+        lin, rows, reading = at_cursor(numeric, model.cursor, model.h, params, prepared.variables)
+    from jacviz.ui.main_window import image_names
 
-    An empty list of pins is hidden meanwhile: in a figure it is only a blank box.
-    """
-
-    def __init__(self, widget: QWidget, size: QSize, window=None) -> None:
-        self.widget = widget
-        self.size = size
-        self.old = widget.size()
-        section = getattr(window, "pin_section", None)
-        self.hidden = section if section is not None and not window.pins and section.isVisible() else None
-        # Static layers are cached as screen-sized pixmaps (see views.py); an export paints
-        # at another scale, and a scaled cache comes out blurred or dotted, so it is off.
-        self.cached = [
-            item for view in (getattr(window, "domain", None), getattr(window, "codomain", None))
-            if view is not None for item in view.items()
-            if item.cacheMode() != QGraphicsItem.CacheMode.NoCache
-        ]
-
-    def __enter__(self):
-        for item in self.cached:
-            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
-        if self.hidden is not None:
-            self.hidden.setVisible(False)
-        if self.size != self.old or self.hidden is not None:
-            self.widget.resize(self.size)
-            QApplication.processEvents()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for item in self.cached:
-            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        if self.hidden is not None:
-            self.hidden.setVisible(True)
-        if self.size != self.old:
-            self.widget.resize(self.old)
-            parent = self.widget.parentWidget()
-            if parent is not None and parent.layout() is not None:
-                parent.layout().activate()
-            QApplication.processEvents()
+    names = image_names(prepared.variables)
+    return FigureSpec(
+        scene=scene,
+        domain_rect=window.domain.visible_rect(),
+        codomain_rect=window.codomain.visible_rect(),
+        mode=model.heatmap_mode,
+        linearization=lin,
+        pins=tuple(model.pins),
+        pin_images=pin_images(numeric, model.pins, params),
+        axis_names=tuple(prepared.variables),
+        image_names=names,
+        readout=rows,
+        reading=reading,
+        formulas=formula_lines(prepared.formulas, names, window.readout.simplified),
+        mapping_text=prepared.text,
+        options=options or FigureOptions(),
+    )
 
 
-def _logical_size(widget: QWidget, size: tuple[int, int] | None) -> tuple[QSize, float]:
-    """The size to lay the widget out at, and the scale from it to the output pixels."""
-    current = widget.size()
-    if size is None:
-        return current, 1.0
-    w, h = size
-    scale = w / max(current.width(), 1)
-    scale = max(scale, 0.25)
-    return QSize(max(1, round(w / scale)), max(1, round(h / scale))), scale
+def export(window, path: str | Path, view: str = "both", size: tuple[int, int] | None = None,
+           options: FigureOptions | None = None) -> Path:
+    """Export to ``path``; the format follows the extension (.png, .jpg, .jpeg, .svg, .pdf)."""
+    from jacviz.ui.figure_painter import export_figure
 
-
-def render_image(window, view: str = "both", size: tuple[int, int] | None = None) -> QImage:
-    """Paint the chosen part of the window into an image of exactly ``size`` pixels."""
-    widget = export_widget(window, view)
-    logical, _scale = _logical_size(widget, size)
-    out_w, out_h = size if size is not None else (logical.width(), logical.height())
-    check_size(out_w, out_h)
-    with _Layout(widget, logical, window):
-        image = QImage(out_w, out_h, QImage.Format.Format_ARGB32)
-        image.fill(Qt.GlobalColor.white)
-        painter = QPainter(image)
-        try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.scale(out_w / logical.width(), out_h / logical.height())
-            QWidget.render(widget, painter, QPoint())
-        finally:
-            painter.end()  # a painter left open on a deleted device crashes Qt
-    return image
-
-
-def render_svg(window, path: Path, view: str = "both", size: tuple[int, int] | None = None) -> None:
-    """Write an SVG: curves and text as vectors, the heatmap as an embedded image."""
-    from PySide6.QtSvg import QSvgGenerator
-
-    widget = export_widget(window, view)
-    logical, _scale = _logical_size(widget, size)
-    with _Layout(widget, logical, window):
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(logical)
-        generator.setViewBox(QRectF(0, 0, logical.width(), logical.height()))
-        generator.setTitle("jacviz")
-        generator.setDescription(f"jacviz figure: {window.prepared.text if window.prepared else ''}")
-        painter = QPainter(generator)
-        try:
-            QWidget.render(widget, painter, QPoint())
-        finally:
-            painter.end()
-
-
-def export(window, path: str | Path, view: str = "both", size: tuple[int, int] | None = None) -> Path:
-    """Export to ``path``; the format follows the extension (.png, .jpg, .jpeg, .svg)."""
     path = Path(path)
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise MappingError(f"cannot export to '{path.name}': use a .png, .jpg or .svg file name")
+    if path.suffix.lower() not in FORMATS:
+        raise ExportError(f"cannot export to '{path.name}': use a .png, .jpg, .svg or .pdf file name")
     if view not in VIEWS:
-        raise MappingError(f"unknown view '{view}' (choose both, domain or codomain)")
+        raise UsageError(f"unknown view '{view}' (choose both, domain or codomain)")
     if not path.parent.exists():
-        raise MappingError(f"the folder '{path.parent}' does not exist")
-    if fmt == "SVG":
-        render_svg(window, path, view, size)
-        if not path.exists():
-            raise MappingError(f"could not write '{path}'")
-        return path
-    image = render_image(window, view, size)
-    if fmt == "JPEG":
-        image = image.convertToFormat(QImage.Format.Format_RGB32)
-    # PNG at Qt's middle compression: a 4K figure saves in about half the time of the
-    # default setting, for a file a few per cent larger.
-    if not image.save(str(path), fmt, 95 if fmt == "JPEG" else 50):
-        raise MappingError(f"could not write '{path}' (is the folder writable?)")
-    return path
+        raise ExportError(f"the folder '{path.parent}' does not exist")
+    if size is not None:
+        check_size(*size)
+    spec = window_figure(window, options)
+    try:
+        return export_figure(spec, path, view=view, size=size)
+    except OSError as err:
+        raise ExportError(f"could not write '{path.name}': {err.strerror or err}") from None
+
+
+def render_image(window, view: str = "both", size: tuple[int, int] | None = None,
+                 options: FigureOptions | None = None) -> QImage:
+    """The figure as an image of exactly ``size`` pixels (the GIF's frames, the clipboard)."""
+    from jacviz.ui.figure_painter import render_qimage
+
+    if size is not None:
+        check_size(*size)
+    return render_qimage(window_figure(window, options), view=view, size=size)
 
 
 def copy_to_clipboard(window, view: str = "both") -> QImage:
     """Put the figure on the clipboard as an image, at twice the window's resolution."""
-    widget = export_widget(window, view)
+    widget = window.splitter if view == "both" else (window.domain if view == "domain" else window.codomain)
     image = render_image(window, view, (widget.width() * 2, widget.height() * 2))
     QGuiApplication.clipboard().setImage(image)
     return image

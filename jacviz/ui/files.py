@@ -16,8 +16,11 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QGridLayout,
     QGroupBox,
@@ -29,6 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from jacviz.core.errors import JacvizError, MappingError
+from jacviz.core.figure import DET_COLORMAPS, THEMES, FigureOptions
+from jacviz.core.figure.spec import MAX_DPI, MAX_FONT_SCALE, MIN_FONT_SCALE
 from jacviz.core.persistence import session as sessions
 from jacviz.core.persistence import settings
 from jacviz.ui import export
@@ -37,7 +42,8 @@ from jacviz.ui.guard import guarded
 AUTOSAVE_DELAY_MS = 400
 AUTOSAVE_MAX_WAIT_MS = 2000
 FILE_FILTER = "jacviz sessions (*.jacviz)"
-IMAGE_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;SVG vector drawing (*.svg)"
+IMAGE_FILTER = ("PNG image (*.png);;JPEG image (*.jpg *.jpeg);;SVG vector drawing (*.svg);;"
+                "PDF document (*.pdf)")
 
 
 class ExportDialog(QDialog):
@@ -91,7 +97,40 @@ class ExportDialog(QDialog):
         self.size_note = QLabel("")
         grid.addWidget(self.size_note, 4, 0, 1, 4)
         layout.addWidget(size)
-        layout.addWidget(QLabel("PNG and JPEG are images; SVG keeps curves and text as vectors."))
+
+        printing = QGroupBox("For print and slides")
+        pl = QGridLayout(printing)
+        self.transparent_box = QCheckBox("Transparent background")
+        self.transparent_box.setObjectName("exportTransparent")
+        self.readout_box = QCheckBox("Include the readout")
+        self.readout_box.setObjectName("exportReadout")
+        self.readout_box.setChecked(True)
+        self.theme_box = QComboBox()
+        self.theme_box.setObjectName("exportTheme")
+        self.theme_box.addItems(THEMES)
+        self.colormap_box = QComboBox()
+        self.colormap_box.setObjectName("exportColormap")
+        self.colormap_box.addItems(DET_COLORMAPS)
+        self.dpi_box = QSpinBox()
+        self.dpi_box.setObjectName("exportDpi")
+        self.dpi_box.setRange(0, int(MAX_DPI))
+        self.dpi_box.setSpecialValueText("none (pixels)")
+        self.dpi_box.setSuffix(" dpi")
+        self.font_box = QDoubleSpinBox()
+        self.font_box.setObjectName("exportFontScale")
+        self.font_box.setRange(MIN_FONT_SCALE, MAX_FONT_SCALE)
+        self.font_box.setSingleStep(0.1)
+        self.font_box.setValue(1.0)
+        for row, (label, widget) in enumerate([
+            ("", self.transparent_box), ("", self.readout_box), ("Theme", self.theme_box),
+            ("Colour map", self.colormap_box), ("Physical size", self.dpi_box), ("Font scale", self.font_box),
+        ]):
+            pl.addWidget(QLabel(label), row, 0)
+            pl.addWidget(widget, row, 1)
+            if label:
+                widget.setAccessibleName(label)
+        layout.addWidget(printing)
+        layout.addWidget(QLabel("PNG and JPEG are images; SVG and PDF keep curves and text as vectors."))
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -111,9 +150,16 @@ class ExportDialog(QDialog):
         key = self.size_group.checkedButton().property("scale")
         if key == "custom":
             return self.width_box.value(), self.height_box.value()
-        widget = export.export_widget(self.window_, self.view())
+        w = self.window_
+        widget = {"both": w.splitter, "domain": w.domain, "codomain": w.codomain}[self.view()]
         scale = int(key)
         return widget.width() * scale, widget.height() * scale
+
+    def options(self) -> FigureOptions:
+        dpi = self.dpi_box.value()
+        return FigureOptions(transparent=self.transparent_box.isChecked(), dpi=float(dpi) if dpi else None,
+                             theme=self.theme_box.currentText(), readout=self.readout_box.isChecked(),
+                             font_scale=self.font_box.value(), colormap=self.colormap_box.currentText())
 
     @guarded
     def _update_note(self, *_args) -> None:
@@ -295,7 +341,7 @@ class FileActions(QObject):
         dialog = ExportDialog(self.window)
         if dialog.exec() != QDialog.DialogCode.Accepted:  # safe: Qt's dialog loop
             return False
-        view, size = dialog.view(), dialog.size()
+        view, size, options = dialog.view(), dialog.size(), dialog.options()
         start = str((self.path.parent if self.path else Path.home()) / "jacviz.png")
         path, _ = QFileDialog.getSaveFileName(self.window, "Export image", start, IMAGE_FILTER,
                                               options=QFileDialog.Option.DontUseNativeDialog)
@@ -304,11 +350,12 @@ class FileActions(QObject):
         path = Path(path)
         if path.suffix.lower() not in export.FORMATS:
             path = path.with_name(path.name + ".png")
-        return self.export_to(path, view, size)
+        return self.export_to(path, view, size, options)
 
-    def export_to(self, path: Path, view: str = "both", size: tuple[int, int] | None = None) -> bool:
+    def export_to(self, path: Path, view: str = "both", size: tuple[int, int] | None = None,
+                  options=None) -> bool:
         try:
-            export.export(self.window, path, view=view, size=size)
+            export.export(self.window, path, view=view, size=size, options=options)
         except (OSError, JacvizError) as err:
             self.window.show_message(f"could not export: {err}", error=True)
             return False

@@ -68,15 +68,19 @@ def test_export_action_writes_an_image_with_the_heatmap_signs(qtbot, window, tmp
     w, h = window.domain.width(), window.domain.height()
     assert px.shape[:2] == (2 * h, 2 * w)
     assert px.std() > 20  # not blank
-    # det J = 2y: red above the x axis, blue below, read midway between grid lines
+    # det J = 2y: warm above the x axis, blue below, read midway between grid lines
+    from jacviz.core.figure import layout_figure
+    from jacviz.ui.export import window_figure
+
+    frame = layout_figure(window_figure(window), "domain", (2 * w, 2 * h)).frames["domain"]
     grid = window.scene.grid
     ys = np.unique(grid.horizontal[:, 1][np.isfinite(grid.horizontal[:, 1])])
     xs = np.unique(grid.vertical[:, 0][np.isfinite(grid.vertical[:, 0])])
     mid_x, mid_y = (xs[:-1] + xs[1:]) / 2, (ys[:-1] + ys[1:]) / 2
     x = mid_x[np.argmin(np.abs(mid_x - 0.3))]
     for y in (mid_y[np.argmin(np.abs(mid_y - 1.0))], mid_y[np.argmin(np.abs(mid_y + 1.0))]):
-        pt = window.domain.data_to_widget(x, y)
-        r, _g, b = px[round(2 * pt.y()), round(2 * pt.x())]
+        col, row = frame.point(x, y)
+        r, _g, b = px[round(row), round(col)]
         if y > 0:
             assert r - b > 40, (y, r, b)
         else:
@@ -111,7 +115,7 @@ def test_export_sizes(qtbot, window, tmp_path):
 
 def test_export_refuses_bad_names(qtbot, window, tmp_path):
     assert not window.files.export_to(tmp_path / "figure.bmp")
-    assert "use a .png, .jpg or .svg" in window.statusBar().currentMessage()
+    assert "use a .png, .jpg, .svg or .pdf" in window.statusBar().currentMessage()
     assert not window.files.export_to(tmp_path / "missing" / "figure.png")
 
 
@@ -144,16 +148,24 @@ def test_export_command_png_jpeg_svg(tmp_path):
             continue
         px = _pixels(out)
         assert px.shape[:2] == (800, 1200)
-        # det J = 2y: the upper half of the plot is red, the lower half blue
-        top_red, top_blue = _red_blue(px[60:380, 100:900])
-        bottom_red, bottom_blue = _red_blue(px[420:740, 100:900])
-        assert top_red > 0.3 and top_blue < 0.05, (top_red, top_blue)
-        assert bottom_blue > 0.3 and bottom_red < 0.05, (bottom_red, bottom_blue)
+        # det J = 2y: the upper half of the plot is warm, the lower half blue
+        from jacviz.core.figure import layout_figure
+        from jacviz.core.figure.build import figure_spec
+
+        spec = figure_spec("x, y^2", rect=(-2, 2, -2, 2), at=(0.5, 1))
+        box = layout_figure(spec, "domain", (1200, 800)).frames["domain"].box
+        left, right = round(box.x + 0.1 * box.w), round(box.x + 0.9 * box.w)
+        top_red, top_blue = _red_blue(px[round(box.y + 0.05 * box.h):round(box.y + 0.45 * box.h), left:right])
+        bottom_red, bottom_blue = _red_blue(px[round(box.y + 0.55 * box.h):round(box.y + 0.95 * box.h),
+                                               left:right])
+        # (the grid lines, purple and orange, read as "blue" or "red" on a few per cent of the pixels)
+        assert top_red > 0.5 and top_blue < 0.15, (top_red, top_blue)
+        assert bottom_blue > 0.5 and bottom_red < 0.15, (bottom_red, bottom_blue)
 
 
 @pytest.mark.parametrize("args, message", [
     (["sine(x), y", "-o", "x.png"], "unknown function 'sine'"),
-    (["x, y", "-o", "x.bmp"], "use a .png, .jpg or .svg"),
+    (["x, y", "-o", "x.bmp"], "use a .png, .jpg, .svg or .pdf"),
     (["x, y", "-o", "x.png", "--size", "big"], "WIDTHxHEIGHT"),
     (["x, y", "-o", "x.png", "--size", "100000x10"], "between 16 and"),
     (["x, y", "-o", "x.png", "--range", "2,1,0,1"], "x0 < x1"),
@@ -369,3 +381,33 @@ def test_export_of_rational_mappings_in_process(app, tmp_path, capsys, text):
     assert rc == 0, captured.err
     assert captured.out.strip() == str(out) and captured.err == ""
     assert _pixels(out).shape[:2] == (160, 320)
+
+
+def test_export_command_print_options(app, tmp_path, capsys):
+    """--transparent, --dpi, .pdf, --no-readout, --theme, --font-scale: the files say so."""
+    import shutil
+
+    from jacviz.cli import main
+
+    png = tmp_path / "t.png"
+    assert main(["export", "z^2", "-o", str(png), "--size", "800x400", "--transparent", "--dpi", "200"]) == 0
+    img = QImage(str(png))
+    assert img.hasAlphaChannel() and img.pixelColor(2, 2).alpha() == 0  # nothing behind the plots
+    assert round(img.dotsPerMeterX() * 0.0254) == 200  # the pHYs chunk
+    pdf = tmp_path / "t.pdf"
+    assert main(["export", "z^2", "-o", str(pdf), "--size", "1500x720", "--dpi", "300", "--no-readout",
+                 "--theme", "dark", "--font-scale", "1.5"]) == 0
+    head = pdf.read_bytes()
+    assert head.startswith(b"%PDF-") and b"/MediaBox" in head
+    if shutil.which("pdfinfo"):
+        import subprocess
+
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        assert "360 x 173 pts" in info  # 1500 × 720 px at 300 dpi, whole points rounded up
+    capsys.readouterr()
+    assert main(["export", "z^2", "-o", str(tmp_path / "x.png"), "--dpi", "5"]) == 2
+    assert "--dpi must be between" in capsys.readouterr().err
+    gif = tmp_path / "m.gif"
+    assert main(["export", "z^2", "--morph", str(gif), "--size", "16000x9000", "--frames", "20"]) == 2
+    err = capsys.readouterr().err
+    assert "GB" in err and "frames" in err and not gif.exists()

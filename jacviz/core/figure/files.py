@@ -40,6 +40,7 @@ def check_file(path: Path, fmt: str) -> None:
         "jpeg": head.startswith(b"\xff\xd8") and tail.rstrip(b"\x00").endswith(b"\xff\xd9"),
         "svg": head.lstrip().startswith(b"<?xml") and tail.rstrip().endswith(b"</svg>"),
         "pdf": head.startswith(b"%PDF-") and b"%%EOF" in tail,
+        "gif": head.startswith((b"GIF87a", b"GIF89a")) and tail.endswith(b"\x3b"),
     }[fmt]
     if not ok:
         raise ExportError(f"the {fmt.upper()} written for '{path.name}' is empty or incomplete")
@@ -58,6 +59,8 @@ def write_atomically(path: str | Path, fmt: str, write: Callable[[Path], None]) 
         os.replace(tmp, path)
     except OSError as exc:
         raise ExportError(f"could not write '{path}': {exc.strerror or exc}") from None
+    except ValueError as exc:  # Pillow reports some write failures (a full disk) this way
+        raise ExportError(f"could not write '{path}': {exc}") from None
     finally:
         if tmp.exists():
             tmp.unlink()

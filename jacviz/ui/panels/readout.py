@@ -258,6 +258,11 @@ class Readout(QWidget):
         self._simplified = simplified or {}
         self._show_formulas()
 
+    @property
+    def simplified(self) -> dict:
+        """The simplified forms shown (key -> SimplifiedForm), for figures."""
+        return dict(self._simplified)
+
     def set_simplified(self, simplified: dict) -> None:
         self._simplified = simplified
         self._show_formulas()
