@@ -11,22 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-# Diverging map for det J: blue where orientation is reversed (det < 0), white at 0,
-# red where it is kept (det > 0). Stops follow K. Moreland's "cool to warm" map, lightened
-# a little so that the grid drawn on top stays readable.
-DET_STOPS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
-DET_COLORS = np.array([
-    (59, 76, 192), (141, 176, 254), (247, 247, 247), (244, 154, 123), (180, 4, 38),
-], dtype=np.ubyte)
-# log10|det J|: purple where area shrinks, white where it is kept, green where it grows.
-LOG_COLORS = np.array([
-    (118, 42, 131), (175, 141, 195), (247, 247, 247), (127, 191, 123), (27, 120, 55),
-], dtype=np.ubyte)
+from jacviz.core.figure.colormaps import COLORMAPS, DEFAULT_COLORMAP, heatmap_colormap
 
-# Linearization error: white where the linear picture is exact, dark red where it fails.
-LINERR_STOPS = np.array([0.0, 0.35, 0.7, 1.0])
-LINERR_COLORS = np.array([(255, 255, 255), (253, 187, 132), (227, 74, 51), (127, 0, 0)], dtype=np.ubyte)
-
+# The heatmap's colour maps are the figure layer's (jacviz.core.figure.colormaps), so the
+# window and every export show the same colours: by default Crameri's vik for det J
+# (perceptually uniform and readable with colour-blindness: warm where orientation is
+# kept, blue where it is reversed, light at 0), ColorBrewer's PRGn for log10|det J|.
 VERTICAL = (94, 60, 153)  # lines x = const, and J·e2
 HORIZONTAL = (230, 97, 1)  # lines y = const, and J·e1
 CRITICAL = (20, 20, 20)
@@ -38,18 +28,17 @@ BACKGROUND = "w"
 FOREGROUND = (40, 40, 40)
 
 
-def det_colormap() -> pg.ColorMap:
-    return pg.ColorMap(DET_STOPS, DET_COLORS, name="jacviz-det")
+def _pg(colormap) -> pg.ColorMap:
+    return pg.ColorMap(np.asarray(colormap.stops), np.asarray(colormap.colors, dtype=np.ubyte),
+                       name=f"jacviz-{colormap.name}")
 
 
-def log_colormap() -> pg.ColorMap:
-    return pg.ColorMap(DET_STOPS, LOG_COLORS, name="jacviz-log")
+def det_colormap(name: str = DEFAULT_COLORMAP) -> pg.ColorMap:
+    return _pg(COLORMAPS[name])
 
 
-def colormap_for(mode: str) -> pg.ColorMap:
-    if mode == "linerr":
-        return pg.ColorMap(LINERR_STOPS, LINERR_COLORS, name="jacviz-linerr")
-    return log_colormap() if mode == "log" else det_colormap()
+def colormap_for(mode: str, det_name: str = DEFAULT_COLORMAP) -> pg.ColorMap:
+    return _pg(heatmap_colormap(mode, det_name))
 
 
 # The laboratory tools
