@@ -22,6 +22,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import numpy as np
+
 from jacviz import __version__
 from jacviz.cli import arguments, evaluate, export, region, window
 from jacviz.core.errors import JacvizError
@@ -67,9 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parse(argv)
         command = getattr(args, "command", None)
-        if command is not None:
-            return COMMANDS[command].run(args)
-        return window.run(args)
+        # Values that overflow or are undefined on a user's mapping are expected: they become
+        # NaN and are reported as undefined, so numpy's floating-point warnings would only be
+        # noise on stderr (a command prints its result or one error line, nothing else).
+        with np.errstate(all="ignore"):
+            if command is not None:
+                return COMMANDS[command].run(args)
+            return window.run(args)
     except JacvizError as err:
         message = arguments.printable(" ".join(str(err).split()), limit=2000)  # exactly one line
         sys.stderr.write(f"jacviz: error: {message}\n")

@@ -23,6 +23,7 @@ import threading
 import traceback
 import weakref
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from jacviz.core.errors import JacvizError, MappingError, ResourceError
@@ -107,7 +108,10 @@ class LatestWorker(QObject):
                 self._pending = None
                 self._busy = True
             try:
-                result = fn(*args, **kwargs)
+                # numpy's floating-point state is per thread; overflow on a user's mapping is
+                # expected and becomes NaN (see jacviz.cli.main)
+                with np.errstate(all="ignore"):
+                    result = fn(*args, **kwargs)
             except JacvizError as err:
                 self._deliver(self.failed, generation, err)
             except MemoryError:

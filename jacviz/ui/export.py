@@ -17,7 +17,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 
 from jacviz.core.errors import ExportError, UsageError
 from jacviz.core.figure import FORMATS, FigureOptions, FigureSpec
-from jacviz.core.figure.build import at_cursor, formula_lines, pin_images
+from jacviz.core.figure.build import at_cursor, formula_lines, image_names, pin_images
 from jacviz.core.figure.layout import check_size as _check_figure_size
 
 VIEWS = ("both", "domain", "codomain")
@@ -61,8 +61,6 @@ def window_figure(window, options: FigureOptions | None = None) -> FigureSpec:
     lin, rows, reading = None, (), ""
     if model.cursor is not None:
         lin, rows, reading = at_cursor(numeric, model.cursor, model.h, params, prepared.variables)
-    from jacviz.ui.main_window import image_names
-
     names = image_names(prepared.variables)
     return FigureSpec(
         scene=scene,

@@ -10,6 +10,7 @@ nothing.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -204,6 +205,12 @@ class FileActions(QObject):
         self.recent_menu = menu.addMenu("Open &recent")
         self.recent_menu.setObjectName("recentMenu")
         menu.insertMenu(first, self.recent_menu)
+        self.restore_menu = menu.addMenu("Restore an autosaved session")
+        self.restore_menu.setObjectName("restoreMenu")
+        self.restore_menu.setToolTipsVisible(True)
+        menu.insertMenu(first, self.restore_menu)
+        self.restore_menu.aboutToShow.connect(self.refresh_restore)
+        self.refresh_restore()
         self.save_action = action("&Save session", QKeySequence.StandardKey.Save, self.save, "saveAction")
         self.save_as_action = action("Save session &as…", QKeySequence("Ctrl+Shift+S"), self.save_as_dialog,
                                      "saveAsAction")
@@ -237,9 +244,38 @@ class FileActions(QObject):
         try:
             current = self.window.current_session()
             if current is not None:
+                # Save what can be saved: one field the reader would refuse is cut or reset,
+                # never the reason the whole state goes unsaved.
+                current, notes = sessions.savable(current)
                 settings.write_autosave(current)
+                if notes:
+                    self.window.show_message("autosave: " + "; ".join(notes), error=True)
         except (OSError, JacvizError) as err:
             self.window.show_message(f"could not autosave: {err}", error=True)
+
+    def refresh_restore(self) -> None:
+        """List the autosaves of instances that quit or were killed (the newest is restored at start)."""
+        self.restore_menu.clear()
+        orphans = settings.orphaned_autosaves() if self.autosave_enabled else []
+        for path in orphans:
+            try:
+                label = sessions.load(path).mapping[:60]
+            except JacvizError:
+                continue
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+            a = self.restore_menu.addAction(f"{label}   ({when})")
+            a.setToolTip(str(path))
+            a.triggered.connect(lambda _=False, p=path: self.restore(p))
+        self.restore_menu.setEnabled(bool(self.restore_menu.actions()))
+
+    @guarded
+    def restore(self, path: Path) -> None:
+        session = settings.read_autosave(path)
+        if session is None:
+            self.window.show_message(f"could not restore {path.name}", error=True)
+            return
+        self.window.apply_session(
+            session, on_applied=lambda: self.window.show_message("Restored an autosaved session"))
 
     # -- sessions
     @guarded

@@ -41,11 +41,13 @@ from PySide6.QtWidgets import (
 )
 
 from jacviz.core.errors import JacvizError
+from jacviz.core.figure.build import image_names
 from jacviz.core.lab.pointinfo import point_info
 from jacviz.core.language import choose_parameter_values
 from jacviz.core.persistence.presets import ParameterRange, Preset, load_presets
 from jacviz.core.pipeline.prepare import prepare
 from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, sample_scene
+from jacviz.core.sampling.geometry import check_rect
 from jacviz.core.sampling.heatmap import HEATMAP_LABELS, HEATMAP_MODES, HEATMAP_NAMES
 from jacviz.core.sampling.linearization import linearization
 from jacviz.ui import tools as tool_registry
@@ -68,11 +70,6 @@ SIMPLIFY_TIMEOUT = 8.0
 # Scenes are sampled this fraction of the view's size beyond each side (at the view's own
 # density), so that panning by up to that much shows samples already there.
 PAN_MARGIN = 0.25
-
-
-def image_names(variables: tuple[str, ...]) -> tuple[str, str]:
-    """Names for the codomain axes: u, v, unless the domain variables already use them."""
-    return ("F₁", "F₂") if {"u", "v"} & set(variables) else ("u", "v")
 
 
 @dataclass
@@ -150,7 +147,7 @@ class MainWindow(QMainWindow):
         def first_mapping() -> None:
             if restored is not None:
                 note = "Restored your last session" if session is None else "Opened the session"
-                self.apply_session(restored, on_applied=lambda: self.show_message(note))
+                self.apply_session(restored, on_applied=lambda: self._restored(note))
             elif mapping is None:
                 preset = next((p for p in self.presets if p.name == DEFAULT_PRESET), self.presets[0])
                 self.load_preset(preset)
@@ -161,6 +158,13 @@ class MainWindow(QMainWindow):
         # view's shape decides the rectangle that is sampled, and sampling a guess first
         # would only have to be done again.
         self._first_mapping = first_mapping
+
+    def _restored(self, note: str) -> None:
+        self.files.refresh_restore()
+        others = len(self.files.restore_menu.actions())
+        if others:
+            note += f"; {others} more autosaved session{'s' if others > 1 else ''} in File → Restore"
+        self.show_message(note)
 
     # ------------------------------------------------------------------ construction
     def _build_widgets(self) -> None:
@@ -412,6 +416,15 @@ class MainWindow(QMainWindow):
         """
         if variables is ...:
             variables = self.model.variables
+        if rect is not None:
+            try:
+                rect = check_rect(rect, "the domain")
+            except JacvizError as err:
+                self.show_message(f"{err} — the previous mapping stays drawn", error=True)
+                if callable(on_failed):
+                    on_failed(str(err))
+                self.mappingFailed.emit(str(err))
+                return self.compiler.generation
         sample_rect = self.domain.fitted_rect(rect) if rect is not None else self.domain.visible_rect()
         job = _Job(text, variables, tuple(rect) if rect is not None else None, dict(ranges or {}), note,
                    session, on_applied, on_failed)
@@ -603,6 +616,11 @@ class MainWindow(QMainWindow):
         if self._prepared is None:
             return
         rect = self.domain.visible_rect()
+        try:
+            check_rect(rect, "the view")
+        except JacvizError as err:
+            self.show_message(f"{err}; press Home to see the whole domain again", error=True)
+            return
         key = self._key()
         scene = self.scene
         needs_margin = add_margin and scene is not None and scene.rect == scene.visible

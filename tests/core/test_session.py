@@ -30,6 +30,7 @@ from jacviz.core.persistence import session as session_module
 from jacviz.core.persistence import settings
 from jacviz.core.persistence.presets import ParameterRange
 from jacviz.core.persistence.session import (
+    MAX_DRAFT_LENGTH,
     MAX_FILE_BYTES,
     MAX_PINS,
     SESSION_VERSION,
@@ -148,10 +149,11 @@ def test_unknown_keys_are_ignored():
     assert from_json(text) == from_json(doc())
 
 
-def test_duplicate_keys_take_the_last():
+def test_duplicate_keys_are_refused_not_silently_merged():
     text = doc().replace('"h": 0.1', '"h": 0.1, "h": 0.25')
     assert '"h": 0.25' in text
-    assert from_json(text).h == 0.25
+    with pytest.raises(SessionError, match="'h' appears twice"):
+        from_json(text)
 
 
 def test_a_byte_order_mark_is_accepted(tmp_path):
@@ -191,7 +193,7 @@ def rects(draw):
     pins=st.lists(st.tuples(finite, finite), max_size=20).map(tuple),
     cursor=st.none() | st.tuples(finite, finite),
     h=st.floats(min_value=5e-324, allow_infinity=False),
-    value=finite,
+    value=st.floats(min_value=-1e100, max_value=1e100, allow_nan=False),  # MAX_PARAMETER_SIZE
     mode=st.sampled_from(["det", "log", "sign"]),
     draft=st.text(st.characters(exclude_categories=["Cs"]), max_size=50),
 )
@@ -597,14 +599,31 @@ def test_config_dir_order(tmp_path, monkeypatch):
     assert not Path("relative").exists()
 
 
+def own_autosave(config) -> Path:
+    return config / f"autosave-{os.getpid()}.jacviz"
+
+
 def test_autosave_round_trip(config):
     assert settings.read_autosave() is None  # nothing saved yet
     settings.write_autosave(FULL)
-    assert settings.autosave_path() == config / "autosave.jacviz"
-    assert repr(settings.read_autosave()) == repr(FULL)
+    assert settings.autosave_path() == own_autosave(config)
+    assert repr(load(own_autosave(config))) == repr(FULL)
+    assert settings.read_autosave() is None  # our own file is not an orphan to restore
     settings.write_autosave(Session(mapping="z^3"))
-    assert settings.read_autosave() == Session(mapping="z^3")
-    assert sorted(os.listdir(config)) == ["autosave.jacviz"]
+    assert load(own_autosave(config)) == Session(mapping="z^3")
+    assert [p for p in os.listdir(config) if p.endswith(".jacviz")] == [own_autosave(config).name]
+
+
+def test_an_orphaned_autosave_is_restored_and_adopted(config):
+    """What a quit or killed instance left (or a jacviz before per-instance autosaves) is restored once."""
+    config.mkdir()
+    (config / "autosave-999999999.jacviz").write_text(to_json(FULL))
+    (config / "autosave.jacviz").write_text(to_json(Session(mapping="z^3")))  # older, legacy name
+    os.utime(config / "autosave.jacviz", (1, 1))
+    assert settings.orphaned_autosaves() == [config / "autosave-999999999.jacviz", config / "autosave.jacviz"]
+    assert settings.read_autosave() == FULL
+    assert load(own_autosave(config)) == FULL  # adopted: it is this instance's autosave now
+    assert settings.orphaned_autosaves() == [config / "autosave.jacviz"]  # the other is still offered
 
 
 @pytest.mark.parametrize("content", [
@@ -622,7 +641,7 @@ def test_a_broken_autosave_is_moved_aside(config, content):
     assert not (config / "autosave.jacviz").exists()
     assert (config / "autosave.broken.jacviz").read_bytes() == content
     settings.write_autosave(FULL)  # and autosave carries on
-    assert settings.read_autosave() == FULL
+    assert load(own_autosave(config)) == FULL
 
 
 def test_an_autosave_that_is_a_folder_does_not_stop_the_start(config):
@@ -631,7 +650,8 @@ def test_an_autosave_that_is_a_folder_does_not_stop_the_start(config):
 
 
 def test_a_reader_bug_does_not_stop_the_start(config, monkeypatch):
-    settings.write_autosave(FULL)
+    config.mkdir()
+    (config / "autosave.jacviz").write_text(to_json(FULL))
 
     def crash(_path):
         raise TypeError("a bug")
@@ -651,7 +671,7 @@ def test_a_failed_autosave_keeps_the_previous_one(config, monkeypatch):
         patch.setattr(session_module.os, "replace", fail)
         with pytest.raises(OSError):
             settings.write_autosave(Session(mapping="z^3"))
-    assert settings.read_autosave() == FULL
+    assert load(own_autosave(config)) == FULL
 
 
 def _files(tmp_path: Path, *names: str) -> list[Path]:
@@ -710,3 +730,64 @@ def test_a_corrupt_recent_list_is_treated_as_empty(config, tmp_path, content):
     (path,) = _files(tmp_path, "fresh")
     settings.add_recent(path)
     assert settings.recent_files() == [path]
+
+
+# ---------------------------------------------------------------------------------------
+# saving what can be saved
+
+
+@pytest.mark.parametrize(("field_name", "value", "expected"), [
+    ("draft", "x" * (MAX_DRAFT_LENGTH + 5), "x" * MAX_DRAFT_LENGTH),
+    ("codomain_range", (1e300, -1e300, 0.0, 1.0), None),
+    ("cursor", (float("nan"), 1.0), None),
+    ("h", -1.0, 0.1),
+    ("pins", ((1.0, 2.0), (float("inf"), 0.0)), ((1.0, 2.0),)),
+    ("region", {"rect": (1.0, 0.0, 0.0, 1.0)}, None),
+])
+def test_one_unsavable_field_is_fixed_and_everything_else_kept(field_name, value, expected):
+    from dataclasses import replace
+
+    from jacviz.core.persistence.session import savable
+
+    good = Session(mapping="a x, y", params={"a": ParameterRange(2.0, 0.0, 3.0)}, pins=((0.5, 0.5),),
+                   cursor=(0.1, 0.2), heatmap_mode="log", draft="a x, y + 1")
+    bad = replace(good, **{field_name: value})
+    with pytest.raises(SessionError):
+        to_json(bad)
+    fixed, notes = savable(bad)
+    back = from_json(to_json(fixed))
+    assert getattr(back, field_name) == expected
+    assert len(notes) == 1 and field_name.replace("_", " ") in notes[0]
+    for other in ("mapping", "params", "heatmap_mode"):
+        assert getattr(back, other) == getattr(good, other)
+
+
+def test_duplicate_keys_are_refused():
+    text = '{"version": 1, "mapping": "x, y", "mapping": "sin(x), y"}'
+    with pytest.raises(SessionError, match="appears twice"):
+        from_json(text)
+
+
+def test_two_running_instances_keep_their_own_autosaves(config):
+    """Another running jacviz holds the lock on its autosave: it is not restored from under it."""
+    code = (
+        "import sys\n"
+        "from jacviz.core.persistence import settings\n"
+        "from jacviz.core.persistence.session import Session\n"
+        "settings.write_autosave(Session(mapping='sin(x), y'))\n"
+        "print('SAVED', flush=True)\n"
+        "sys.stdin.readline()\n"
+    )
+    env = dict(os.environ, JACVIZ_CONFIG_DIR=str(config))
+    other = subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline().strip() == "SAVED"
+        theirs = config / f"autosave-{other.pid}.jacviz"
+        assert theirs.is_file()
+        settings.write_autosave(FULL)
+        assert settings.orphaned_autosaves() == []  # theirs is locked, ours is ours
+        assert load(theirs).mapping == "sin(x), y" and load(own_autosave(config)) == FULL
+    finally:
+        other.communicate("\n", timeout=60)
+    assert settings.orphaned_autosaves() == [theirs]  # it quit: now it can be restored

@@ -314,7 +314,8 @@ def test_kill_and_restart_loses_nothing(tmp_path):
         child.send_signal(signal.SIGKILL)  # no chance to save on the way out
         child.wait()
     assert child.returncode == -signal.SIGKILL
-    saved = sessions.load(tmp_path / "config" / "autosave.jacviz")
+    (autosave,) = (tmp_path / "config").glob("autosave-*.jacviz")  # the killed instance's own file
+    saved = sessions.load(autosave)
     assert saved.mapping == "x + k sin(y), y"
 
     again = subprocess.run([sys.executable, "-c", CHILD, "check"], env=env, capture_output=True,

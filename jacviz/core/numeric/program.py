@@ -105,8 +105,23 @@ class Program:
             n += 1
         if not all(isinstance(i, int) and 0 <= i < n for i in self.outputs):
             raise MappingError("invalid compiled program")
+        # Each slot is freed after its last use (outputs are kept): a program with 20,000
+        # operations on 65,536 samples would otherwise hold every intermediate array at once.
+        # Fix (tests/core/test_numeric.py): 30 linear factors per component took 2 GB.
+        n_in = len(self.inputs)
+        last = {}
+        for k, op in enumerate(self.ops):
+            if op[0] != "const":
+                for slot in op[1:]:
+                    last[slot] = k
+        keep = set(self.outputs)
+        frees: list[list[int]] = [[] for _ in self.ops]
+        for slot, k in last.items():
+            if slot not in keep and slot >= n_in:
+                frees[k].append(slot)
         steps = [
-            (None, op[1]) if op[0] == "const" else (OPERATIONS[op[0]], op[1:]) for op in self.ops
+            ((None, op[1]) if op[0] == "const" else (OPERATIONS[op[0]], op[1:])) + (tuple(frees[k]),)
+            for k, op in enumerate(self.ops)
         ]
         object.__setattr__(self, "_steps", steps)
 
@@ -120,22 +135,24 @@ class Program:
             raise MappingError(f"expected {len(self.inputs)} inputs, got {len(values)}")
         regs: list = []
         shapes = []
-        for value in values:
-            if isinstance(value, (int, float)):
-                regs.append(dtype(value).item() if dtype is np.float64 else dtype(value))
-            else:
-                arr = np.asarray(value, dtype=dtype)
-                shapes.append(arr.shape)
-                regs.append(arr)
-        shape = np.broadcast_shapes(*shapes) if shapes else ()
-        with np.errstate(all="ignore"):
-            for func, arg in self._steps:  # type: ignore[attr-defined]
+        with np.errstate(all="ignore"):  # a parameter of 1e308 overflows float32 on its way in
+            for value in values:
+                if isinstance(value, (int, float)):
+                    regs.append(dtype(value).item() if dtype is np.float64 else dtype(value))
+                else:
+                    arr = np.asarray(value, dtype=dtype)
+                    shapes.append(arr.shape)
+                    regs.append(arr)
+            shape = np.broadcast_shapes(*shapes) if shapes else ()
+            for func, arg, free in self._steps:  # type: ignore[attr-defined]
                 if func is None:
                     regs.append(arg)
                 elif len(arg) == 1:
                     regs.append(func(regs[arg[0]]))
                 else:
                     regs.append(func(regs[arg[0]], regs[arg[1]]))
+                for slot in free:
+                    regs[slot] = None
             out = []
             for index in self.outputs:
                 value = regs[index]

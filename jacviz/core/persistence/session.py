@@ -29,7 +29,7 @@ import os
 import re
 import secrets
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ MAX_NESTING = 16  # a session needs 3 levels: the object, params, one parameter
 MAX_PINS = 1000
 MAX_DRAFT_LENGTH = 20_000
 MAX_POLYGON_CORNERS = 1000
+MAX_PARAMETER_SIZE = 1e100  # a slider's span (max − min) must stay finite
 MAX_LOSS_LENGTH = 2000
 MAX_INT_DIGITS = 30  # longer integer literals are read as floats (and are then too large)
 
@@ -256,7 +257,8 @@ def from_json(text: str) -> Session:
             f"a session needs at most {MAX_NESTING})"
         )
     try:
-        data = json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int)
+        data = json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int,
+                          object_pairs_hook=_no_duplicates)
     except SessionError:
         raise
     except json.JSONDecodeError as err:
@@ -290,6 +292,16 @@ def _nesting(text: str) -> int:
     """
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
     return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object whose keys are all different (json keeps the last of a repeated key silently)."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise SessionError(f"not a jacviz session: the key {_show(key)} appears twice in one object")
+        out[key] = value
+    return out
 
 
 def _refuse_constant(name: str) -> Any:
@@ -467,6 +479,10 @@ def _params(value: Any) -> dict[str, ParameterRange]:
         val = _number(spec["value"], f"the value of {what}")
         lo = _number(spec["min"], f"the min of {what}")
         hi = _number(spec["max"], f"the max of {what}")
+        for number, which in ((val, "value"), (lo, "min"), (hi, "max")):
+            if abs(number) > MAX_PARAMETER_SIZE:
+                raise SessionError(f"the {which} of {what} is too large "
+                                   f"(at most {MAX_PARAMETER_SIZE:g} in size)")
         if not lo < hi:
             raise SessionError(f"{what}: min ({_show(lo)}) must be below max ({_show(hi)})")
         out[name] = ParameterRange(val, lo, hi)
@@ -549,3 +565,70 @@ def _small(value: Any) -> bool:
     items = list(value.values()) if isinstance(value, dict) else list(value)
     return len(items) <= 8 and not any(isinstance(v, (list, tuple, dict)) for v in items)
 
+
+
+# ---------------------------------------------------------------------------------------
+# Saving what can be saved (the autosave)
+
+
+def _fix(name: str, value: Any) -> Any:
+    """A saveable stand-in for a field the reader refuses."""
+    if name == "draft":
+        return value[:MAX_DRAFT_LENGTH] if isinstance(value, str) else ""
+    if name == "pins":
+        return tuple(p for p in value[:MAX_PINS] if _finite_point(p))
+    if name == "params":
+        kept = {}
+        for key, spec in dict(value).items():
+            try:
+                _params(_plain({key: spec}))
+            except SessionError:
+                continue
+            kept[key] = spec
+        return kept
+    defaults = {"domain_range": DEFAULT_DOMAIN, "h": DEFAULT_H, "heatmap_mode": "det",
+                "codomain_follows": True}
+    return defaults.get(name)  # the rest (codomain_range, cursor, region, vectors) become None
+
+
+def _finite_point(p: Any) -> bool:
+    try:
+        return len(p) == 2 and all(math.isfinite(float(c)) for c in p)
+    except (TypeError, ValueError):
+        return False
+
+
+def savable(session: Session) -> tuple[Session, list[str]]:
+    """``session`` with every field the reader would refuse replaced, and what was replaced.
+
+    Fix (tests/ui/test_files.py): one unsavable field (a draft over 20,000 characters, an
+    empty codomain range for 1e300 x^27, y) made the whole autosave fail, so every later
+    change, a pin added afterwards too, was lost. Each field is checked on its own, next to
+    the mapping; a refused one is cut (the draft), filtered (pins, parameters) or reset.
+    """
+    try:
+        to_json(session)
+        return session, []
+    except SessionError:
+        pass
+    base = Session(mapping=session.mapping, variables=session.variables)
+    try:
+        to_json(base)
+    except SessionError as err:
+        raise SessionError(f"the session cannot be saved: {err.message}") from None
+    changes: dict[str, Any] = {}
+    notes = []
+    for name in FIELDS:
+        if name in ("mapping", "variables"):
+            continue
+        value = getattr(session, name)
+        try:
+            to_json(replace(base, **{name: value}))
+        except SessionError as err:
+            changes[name] = _fix(name, value)
+            notes.append(f"{name.replace('_', ' ')} not saved as it was ({err.message})")
+    if "codomain_range" in changes:
+        changes["codomain_follows"] = True
+    fixed = replace(session, **changes)
+    to_json(fixed)  # every field passed on its own; together they pass too
+    return fixed, notes

@@ -21,7 +21,6 @@ from jacviz.core.errors import JacvizError
 from jacviz.core.persistence.paths import config_dir
 from jacviz.core.persistence.session import Session, atomic_write, load, save
 
-AUTOSAVE_NAME = "autosave.jacviz"
 BROKEN_AUTOSAVE_NAME = "autosave.broken.jacviz"
 RECENT_NAME = "recent.json"
 RECENT_VERSION = 1
@@ -33,13 +32,63 @@ MAX_RECENT_BYTES = 256_000  # ten paths need a few kilobytes; a larger file is n
 # Autosave
 
 
+_INSTANCE: dict[str, object] = {}  # this process's autosave name and the open file that holds its lock
+
+
+def _instance_name() -> str:
+    """This process's own autosave name, ``autosave-<pid>``, and its lock (taken once)."""
+    name = _INSTANCE.get("name")
+    if name is None:
+        name = f"autosave-{os.getpid()}"
+        _INSTANCE["name"] = name
+        try:
+            lock = open(config_dir() / f"{name}.lock", "a+b")  # held open until the process ends
+            _lock(lock)
+            _INSTANCE["lock"] = lock
+        except OSError:
+            pass  # no lock (a read-only folder): the autosave is still this process's own file
+    return name  # type: ignore[return-value]
+
+
+def _lock(f) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: the pid in the name keeps instances apart
+        return
+    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _owned_by_a_running_instance(path: Path) -> bool:
+    """True when another running jacviz holds the lock of this autosave."""
+    if path.name == f"{_INSTANCE.get('name')}.jacviz":
+        return True  # our own
+    lock_path = path.with_suffix(".lock")
+    if not lock_path.exists():
+        return False  # a legacy autosave.jacviz, or an instance that never locked
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        return False
+    try:
+        with open(lock_path, "a+b") as f:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+        return False
+    except OSError:
+        return True
+
+
 def autosave_path() -> Path:
-    """Where the autosave lives (the folder is created; the file may not exist)."""
-    return config_dir() / AUTOSAVE_NAME
+    """Where this instance autosaves (the folder is created; the file may not exist).
+
+    Each running jacviz has its own file, ``autosave-<pid>.jacviz``, locked while it runs:
+    two instances no longer overwrite each other's work (the last writer used to win).
+    """
+    return config_dir() / f"{_instance_name()}.jacviz"
 
 
 def write_autosave(session: Session) -> None:
-    """Write ``session`` as the autosave, atomically: a kill mid-write keeps the previous one.
+    """Write ``session`` as this instance's autosave, atomically: a kill mid-write keeps the previous one.
 
     Raises SessionError for a session that could not be read back and OSError when the
     disk refuses; the caller reports either and carries on.
@@ -47,29 +96,57 @@ def write_autosave(session: Session) -> None:
     save(session, autosave_path())
 
 
-def read_autosave() -> Session | None:
-    """The last autosaved session, or None when there is none or it cannot be used.
+def orphaned_autosaves() -> list[Path]:
+    """Autosaves no running instance owns (it quit or was killed), newest first."""
+    try:
+        folder = config_dir()
+        _instance_name()
+        candidates = [p for p in folder.glob("autosave*.jacviz") if p.name != BROKEN_AUTOSAVE_NAME]
+    except OSError:
+        return []
+    mine = f"{_INSTANCE.get('name')}.jacviz"
+    out = [p for p in candidates if p.name != mine and not _owned_by_a_running_instance(p)]
+
+    def mtime(p: Path) -> float:
+        try:
+            return p.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    return sorted(out, key=mtime, reverse=True)
+
+
+def read_autosave(path: Path | None = None) -> Session | None:
+    """The newest autosave no running instance owns (or ``path``), or None; it becomes this instance's.
 
     Never raises. A file that exists but is refused (corrupt, truncated by a full disk,
     written by a newer jacviz) is moved aside to ``autosave.broken.jacviz`` so that the
     next autosave does not destroy it and the next start does not trip over it again.
+    The restored file is renamed to this instance's autosave, so it is not offered again.
     """
-    try:
-        path = autosave_path()
-    except OSError:
-        return None  # no usable config folder: start fresh, autosave will say why later
-    if not os.path.lexists(path):
-        return None
-    try:
-        return load(path)
-    except JacvizError:
-        pass  # refused: corrupt, truncated, hostile or from a newer jacviz
-    except Exception:  # a bug in the reader must not stop the app from starting, on every start
-        pass
-    try:
-        os.replace(path, path.with_name(BROKEN_AUTOSAVE_NAME))
-    except OSError:
-        pass  # cannot move it (read-only folder, or it is a folder): still start fresh
+    for candidate in ([path] if path is not None else orphaned_autosaves()):
+        if not os.path.lexists(candidate):
+            continue
+        try:
+            session = load(candidate)
+        except JacvizError:
+            session = None  # refused: corrupt, truncated, hostile or from a newer jacviz
+        except Exception:  # a bug in the reader must not stop the app from starting, on every start
+            session = None
+        if session is None:
+            try:
+                os.replace(candidate, candidate.with_name(BROKEN_AUTOSAVE_NAME))
+            except OSError:
+                pass  # cannot move it (read-only folder, or it is a folder): still start fresh
+            continue
+        try:
+            os.replace(candidate, autosave_path())
+            stale_lock = candidate.with_suffix(".lock")
+            if stale_lock.exists():
+                stale_lock.unlink()
+        except OSError:
+            pass  # it stays where it is; it will be offered again next time
+        return session
     return None
 
 

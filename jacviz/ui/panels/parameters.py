@@ -17,7 +17,7 @@ from jacviz.core.persistence.presets import ParameterRange
 from jacviz.ui.guard import guarded
 
 SLIDER_STEPS = 1000
-LIMIT = 1e6
+LIMIT = 1e100  # the size a session file allows (jacviz.core.persistence.session.MAX_PARAMETER_SIZE)
 
 
 def _spin(value: float, width: int = 80) -> QDoubleSpinBox:
@@ -107,13 +107,19 @@ class ParameterControl(QWidget):
 
     def _sync_slider(self) -> None:
         span = self._max - self._min
-        pos = round((self._value - self._min) / span * SLIDER_STEPS) if span > 0 else 0
+        # Fix (tests/ui/test_window.py): a range of ±1e308 has an infinite span, and the
+        # slider's position came out NaN ("ValueError: cannot convert float NaN to integer").
+        t = (self._value - self._min) / span if math.isfinite(span) and span > 0 else 0.0
+        pos = round(t * SLIDER_STEPS) if math.isfinite(t) else 0
         with QSignalBlocker(self.slider):
             self.slider.setValue(max(0, min(SLIDER_STEPS, pos)))
 
     @guarded
     def _on_slider(self, pos: int) -> None:
         value = self._min + (self._max - self._min) * pos / SLIDER_STEPS
+        if not math.isfinite(value):
+            value = self._min / 2 + self._max / 2 if pos == SLIDER_STEPS // 2 else (
+                self._min if pos < SLIDER_STEPS // 2 else self._max)
         value = float(f"{value:.6g}")  # no 0.30000000000000004 in the readout
         if value != self._value:
             self._value = value

@@ -12,7 +12,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QGraphicsItem
 
+from jacviz.core.sampling.geometry import MAX_COORDINATE, MIN_EXTENT
 from jacviz.ui import style
+
+MIN_VIEW = 1e6 * MIN_EXTENT  # a view is at least this wide (the scene samples it with margins)
 
 
 def consume_hover(event) -> bool:
@@ -63,6 +66,10 @@ class PlotView(pg.PlotWidget):
             ax.setPen(pg.mkPen(style.FOREGROUND))
             ax.setTextPen(pg.mkPen(style.FOREGROUND))
         self.setMinimumSize(260, 240)
+        # Views stay where double precision can sample them (jacviz.core.sampling.geometry):
+        # zoomed out to 1e307 or in to 1e-320, every redraw used to fail.
+        self.viewbox.setLimits(xMin=-MAX_COORDINATE, xMax=MAX_COORDINATE, yMin=-MAX_COORDINATE,
+                               yMax=MAX_COORDINATE, minXRange=MIN_VIEW, minYRange=MIN_VIEW)
         self._drag_owner = None
         # Every mouse move, straight from the viewport: pyqtgraph's sigMouseMoved drops moves
         # that come within 10 ms of the previous one (its mouseRateLimit) and never delivers
