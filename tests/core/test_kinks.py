@@ -184,3 +184,15 @@ def test_a_tampered_kink_program_is_refused():
         CompiledMapping.from_json(json.dumps(data))
     assert type(err.value).__name__ == "MappingError"
     assert Program.from_json(json.dumps(json.loads(compiled("abs(x), y").to_json())["kinks"]))
+
+
+def test_jacviz_eval_prints_no_jacobian_at_a_kink(capsys):
+    """jacviz eval "abs(x), y" --at 0,0 gave J₀₀ = 0 and det J = 0; J is null there now."""
+    from jacviz.cli import main
+
+    assert main(["eval", "abs(x), y", "--at", "0,0"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["value"] == [0.0, 0.0]
+    assert out["jacobian"] == [[None, None], [None, None]] and out["det"] is None
+    assert main(["eval", "abs(x), y", "--at", "0.5,0"]) == 0
+    assert json.loads(capsys.readouterr().out)["jacobian"] == [[1.0, 0.0], [0.0, 1.0]]
