@@ -77,7 +77,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -842,8 +842,6 @@ def rasterize_coverage(triangles: np.ndarray, extent: Rect, size: int) -> np.nda
 
 @dataclass(frozen=True)
 class _Raster:
-    area: float
-    error: float
     coverage: np.ndarray
     extent: Rect
     max_preimages: int
@@ -851,7 +849,7 @@ class _Raster:
     mesh: _Mesh  # the fine mesh: undefined and jump parts
     seeds: np.ndarray  # where to look for a pole (see _unbounded)
     spacing: float  # the fine mesh's cell size
-    resolved: bool = True  # False when F(R) is too thin for the raster's pixels
+    measure: Callable[[], tuple[float, float, bool]]  # (area, error, resolved), on demand
 
     @property
     def undefined_fraction(self) -> float:
@@ -976,10 +974,11 @@ def _raster_image(compiled, patches: _Patches, params, mesh: int, size: int) -> 
     tris = fine.triangles
     empty = np.zeros((0, 0), np.int32)
     if tris.size == 0:
-        return _Raster(math.nan, math.nan, empty, (0.0, 0.0, 0.0, 0.0), 0, 0.0, fine, seeds, spacing, False)
+        return _Raster(empty, (0.0, 0.0, 0.0, 0.0), 0, 0.0, fine, seeds, spacing,
+                       lambda: (math.nan, math.nan, False))
     u0, u1, v0, v1 = _extent(tris)
     if not (u1 > u0 and v1 > v0):
-        return _Raster(0.0, 0.0, empty, (u0, u1, v0, v1), 0, 0.0, fine, seeds, spacing, False)
+        return _Raster(empty, (u0, u1, v0, v1), 0, 0.0, fine, seeds, spacing, lambda: (0.0, 0.0, False))
     # Shift the pixel centres off the mesh's lattice by a small irrational fraction of a
     # pixel: a linear F maps the lattice onto lines through pixel centres otherwise, and
     # where a cell edge meets several sub-cell edges (a T-junction of the polygon mesh)
@@ -1001,7 +1000,27 @@ def _raster_image(compiled, patches: _Patches, params, mesh: int, size: int) -> 
 
     covered = union(fine, cov, size)
     n_occ = int(np.count_nonzero(covered))
+
+    def measure() -> tuple[float, float, bool]:
+        return _measure(compiled, params, fine, coarse_cells, covered, extent, size, pixel, union)
+
+    # robust sheet count: a count seen on a handful of stray pixels is a rounding artefact
+    counts = np.bincount(cov.ravel())
+    at_least = np.cumsum(counts[::-1])[::-1]
+    threshold = max(4, int(1e-4 * n_occ))
+    sheets = np.nonzero(at_least >= threshold)[0]
+    max_pre = int(sheets[-1]) if sheets.size else int(cov.max())
+    overlap = float(np.count_nonzero(cov >= 2) / n_occ) if n_occ else 0.0
+    return _Raster(cov, extent, max_pre, overlap, fine, seeds, spacing, measure)
+
+
+def _measure(compiled, params, fine: _Mesh, coarse_cells: _Cells, covered: np.ndarray, extent: Rect,
+             size: int, pixel: float, union) -> tuple[float, float, bool]:
+    """(area, error, resolved) of the raster union; see the comments. Only the raster method
+    needs it, so region_report asks for it only then (it is two more rasters)."""
+    n_occ = int(np.count_nonzero(covered))
     raw = n_occ * pixel
+    tris = fine.triangles
     # The mesh's chord error is O(h²): the same union from a mesh of half the lines, on the
     # same pixels, has 4 times it, and Richardson's step removes it (for exp on a strip
     # that wraps, 3.7e-4 of the area → 7e-5). The whole difference counts in the error,
@@ -1024,14 +1043,7 @@ def _raster_image(compiled, patches: _Patches, params, mesh: int, size: int) -> 
     # a raster whose covered pixels are mostly on the edge of F(R) cannot measure it (an
     # image thinner than a few pixels); region_report then widens the error
     resolved = n_occ > 0 and edge_pixels <= 0.5 * n_occ
-    # robust sheet count: a count seen on a handful of stray pixels is a rounding artefact
-    counts = np.bincount(cov.ravel())
-    at_least = np.cumsum(counts[::-1])[::-1]
-    threshold = max(4, int(1e-4 * n_occ))
-    sheets = np.nonzero(at_least >= threshold)[0]
-    max_pre = int(sheets[-1]) if sheets.size else int(cov.max())
-    overlap = float(np.count_nonzero(cov >= 2) / n_occ) if n_occ else 0.0
-    return _Raster(area, error, cov, extent, max_pre, overlap, fine, seeds, spacing, resolved)
+    return area, error, resolved
 
 
 # ---------------------------------------------------------------------------------------
@@ -1132,7 +1144,7 @@ def region_report(compiled: NumericMapping, rect: Rect | None = None, polygon: S
     cub = _cubature(compiled, patches, params, float(tol), int(max_evaluations), time_budget)
     ras = _raster_image(compiled, patches, params, int(mesh), int(raster))
     method = "raster"
-    image_area, image_error = ras.area, ras.error
+    image_area = image_error = math.nan
     max_preimages = ras.max_preimages
     undefined = max(cub.undefined_area / area, ras.undefined_fraction)
     # det J "takes both signs" only if each sign holds on a part of R that is not a rounding artefact
@@ -1177,11 +1189,13 @@ def region_report(compiled: NumericMapping, rect: Rect | None = None, polygon: S
                     image_error = max(cub.error_abs_det, 1e-15 * image_area)
                 else:
                     image_error = max(image_error, abs(boundary_area - cub.integral_abs_det))
+        if method == "raster":
+            image_area, image_error, resolved = ras.measure()
         if method == "raster" and math.isfinite(image_area):
             # area(F(R)) ≤ ∬|det J| (each point of F(R) has a preimage at least once), and ≥ 0
             upper = cub.integral_abs_det + cub.error_abs_det if cub.converged else math.inf
             image_area = min(max(image_area, 0.0), upper)
-            if not ras.resolved:
+            if not resolved:
                 rest = upper - image_area if math.isfinite(upper) else 0.0
                 image_error = max(image_error, image_area, rest)
                 note = ("F(R) is thinner than the raster's pixels (and F may cover it more than once), "
