@@ -122,7 +122,7 @@ def test_pole_between_samples_is_not_a_critical_curve():
     """log|x|, y has det J = 1/x: never zero, so there must be no critical curve at all.
 
     Marching squares alone sees the sign change through the pole (critical_segments draws
-    it); critical_curve checks each segment's midpoint and drops it.
+    it); critical_curve bisects each crossing, finds |det J| growing, and drops it.
     """
     rect = (-1.0, 1.0, -1.0, 1.0)
     c = compiled("log(abs(x)), y")

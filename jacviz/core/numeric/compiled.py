@@ -7,7 +7,12 @@ sympy-backed mapping. Its programs, for n variables and m components:
 * ``values_program``: the m components;
 * ``jacobian_program``: the m·n entries of J row by row, then det J when m = n, then the m
   components (so J can be blanked wherever F itself is undefined);
-* ``det_program``: det J and the m components, only when m = n (the heatmap's fast path).
+* ``det_program``: det J and the m components, only when m = n (the heatmap's fast path);
+* ``kink_program``: the kink indicators, expressions that are exactly 0 wherever F may not be
+  differentiable (the argument of abs or sign, a point on a branch cut), or None when F has
+  none. Only :meth:`CompiledMapping.on_kink` runs it, for the readout's notes: J's formula
+  at such a point follows sympy's sign(0) = 0, which is not a derivative. A cached mapping
+  saved before this program existed loads with None.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class CompiledMapping(MappingBase):
     values_program: Program
     jacobian_program: Program
     det_program: Program | None = None
+    kink_program: Program | None = None
 
     def __post_init__(self) -> None:
         m, n = len(self.values_program.outputs), len(self.variables)
@@ -42,6 +48,7 @@ class CompiledMapping(MappingBase):
             and all(len(p.inputs) == inputs for p in self._programs())
             and (self.det_program is None) == (m != n)
             and (self.det_program is None or len(self.det_program.outputs) == 1 + m)
+            and (self.kink_program is None or len(self.kink_program.inputs) == inputs)
         )
         if not ok:
             raise MappingError("invalid compiled mapping: its programs do not fit together")
@@ -97,15 +104,37 @@ class CompiledMapping(MappingBase):
         det[np.logical_or.reduce([np.isnan(v) for v in values])] = np.nan
         return det
 
+    # -- one point: what the readout's notes need
+    def on_kink(self, point, params: Params = None) -> bool:
+        """True when some kink indicator is exactly 0 at ``point`` (a candidate, see point_info)."""
+        if self.kink_program is None:
+            return False
+        out = self.kink_program.run(*self._inputs(tuple(float(c) for c in point), params))
+        return any(bool(np.asarray(k) == 0) for k in out)
+
+    def overflows(self, point, params: Params = None) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+        """At one point: (which components, which entries of J row by row) overflow a float64.
+
+        See :meth:`Program.overflows`; a pole or an undefined value is not an overflow.
+        """
+        inputs = self._inputs(tuple(float(c) for c in point), params)
+        m, n = self.shape
+        values = self.values_program.overflows(*inputs)
+        entries = self.jacobian_program.overflows(*inputs)[: m * n]
+        return values, entries
+
     # -- persistence (the compiled-code cache)
     def to_json(self) -> str:
-        return json.dumps({
+        data = {
             "variables": self.variables,
             "parameters": self.parameters,
             "values": json.loads(self.values_program.to_json()),
             "jacobian": json.loads(self.jacobian_program.to_json()),
             "det": json.loads(self.det_program.to_json()) if self.det_program is not None else None,
-        })
+        }
+        if self.kink_program is not None:  # absent, not null, so older readers see what they know
+            data["kinks"] = json.loads(self.kink_program.to_json())
+        return json.dumps(data)
 
     @classmethod
     def from_json(cls, text: str) -> CompiledMapping:
@@ -113,12 +142,14 @@ class CompiledMapping(MappingBase):
         try:
             data = json.loads(text)
             det = data["det"]
+            kinks = data.get("kinks")  # missing in entries saved before kink programs existed
             return cls(
                 tuple(str(v) for v in data["variables"]),
                 tuple(str(p) for p in data["parameters"]),
                 Program.from_json(json.dumps(data["values"])),
                 Program.from_json(json.dumps(data["jacobian"])),
                 Program.from_json(json.dumps(det)) if det is not None else None,
+                Program.from_json(json.dumps(kinks)) if kinks is not None else None,
             )
         except MappingError:
             raise

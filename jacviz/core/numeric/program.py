@@ -9,6 +9,10 @@ A Program is plain data (operation names, slot numbers and float constants). It 
 against a fixed table of numpy functions, it can be saved as JSON and run later without
 importing sympy (which keeps sympy out of the time to the first frame), and it always
 returns arrays of the input's broadcast shape, with NaN wherever the value is not finite.
+
+Complex-form mappings use the principal-branch kernels of :mod:`jacviz.core.numeric.branches`
+(``csqrt_re``, ``clog_im``, ``cpow_re``, …): one real part of one complex function each.
+``atan2`` is the principal angle in (−π, π], with −0.0 taken as 0 and NaN at the origin.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from jacviz.core.errors import MappingError
+from jacviz.core.numeric.branches import KERNELS
+from jacviz.core.numeric.branches import atan2 as _atan2
 
 # A compiled program larger than this is refused: it would make every frame slow, and it
 # only arises from inputs such as a product of hundreds of factors.
@@ -63,13 +69,15 @@ OPERATIONS = {
     "neg": np.negative, "square": np.square, "cube": _cube, "recip": _recip,
     "sqrt": np.sqrt, "rsqrt": _rsqrt, "pow": np.power,
     "sin": np.sin, "cos": np.cos, "tan": np.tan, "sec": _sec, "csc": _csc, "cot": _cot,
-    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "atan2": np.arctan2,
+    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "atan2": _atan2, "hypot": np.hypot,
     "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
     "asinh": np.arcsinh, "acosh": _acosh, "atanh": np.arctanh,
     "exp": np.exp, "log": np.log, "abs": np.abs, "sign": np.sign, "cbrt": np.cbrt,
     "heaviside": _heaviside,
+    **{name: kernel for name, (kernel, _) in KERNELS.items()},
 }
-ARITY = {"add": 2, "sub": 2, "mul": 2, "div": 2, "pow": 2, "atan2": 2}
+ARITY = {"add": 2, "sub": 2, "mul": 2, "div": 2, "pow": 2, "atan2": 2, "hypot": 2,
+         **{name: arity for name, (_, arity) in KERNELS.items()}}
 
 
 @dataclass(frozen=True)
@@ -149,8 +157,10 @@ class Program:
                     regs.append(arg)
                 elif len(arg) == 1:
                     regs.append(func(regs[arg[0]]))
-                else:
+                elif len(arg) == 2:
                     regs.append(func(regs[arg[0]], regs[arg[1]]))
+                else:
+                    regs.append(func(*(regs[i] for i in arg)))
                 for slot in free:
                     regs[slot] = None
             out = []
@@ -166,6 +176,40 @@ class Program:
                     arr[bad] = np.nan
                 out.append(arr)
         return out
+
+    def overflows(self, *values) -> tuple[bool, ...]:
+        """For one point (scalar inputs): which outputs are not finite because a number overflowed.
+
+        The program is run one operation at a time. An operation whose result exceeds the
+        range of a float64 (numpy's overflow flag, as in exp(1000) or 7^(10^12)) taints its
+        slot, and the taint follows every later result that is not finite; a division by
+        zero or a logarithm of 0 (a pole) and an invalid operation (sqrt(−1)) do not taint.
+        So sin(7^(e^(e^(e^27.2))) + 1) is "overflows", and 1/x at 0 is not. Only for the
+        readout's notes: a Python loop over the operations, about 2 µs each.
+        """
+        if len(values) != len(self.inputs):
+            raise MappingError(f"expected {len(self.inputs)} inputs, got {len(values)}")
+        regs = [np.float64(v) for v in values]
+        tainted = [False] * len(regs)
+        for func, arg, _free in self._steps:  # type: ignore[attr-defined]
+            if func is None:
+                regs.append(np.float64(arg))
+                tainted.append(False)
+                continue
+            inputs = [regs[i] for i in arg]
+            flagged = False
+            with np.errstate(over="raise", divide="ignore", invalid="ignore", under="ignore"):
+                try:
+                    result = func(*inputs)
+                except FloatingPointError:
+                    flagged = True
+            if flagged:
+                with np.errstate(all="ignore"):
+                    result = func(*inputs)
+            finite = bool(np.all(np.isfinite(result)))
+            tainted.append(not finite and (flagged or any(tainted[i] for i in arg)))
+            regs.append(result)
+        return tuple(tainted[i] for i in self.outputs)
 
     # -- persistence (the compiled-code cache)
     def to_json(self) -> str:

@@ -38,7 +38,7 @@ from jacviz.core.numeric.compiled import CompiledMapping
 from jacviz.core.persistence.paths import cache_dir as _cache_root
 from jacviz.core.pipeline.prepared import Formulas, Prepared, SimplifiedForm
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: the stable complex kernels and the kink programs
 MAX_ENTRY_BYTES = 4_000_000
 MAX_ENTRIES = 200  # oldest files beyond this are removed when a new one is written
 

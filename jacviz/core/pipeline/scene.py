@@ -37,7 +37,7 @@ class Scene:
     rect: Rect  # what was sampled: the visible domain and a margin around it
     visible: Rect  # the visible domain when it was sampled
     samples: int  # det J samples per side of ``rect``
-    det: np.ndarray  # (samples, samples) float32, row = y, column = x
+    det: np.ndarray  # (samples, samples) float32 or float64 (sampling_dtype), row = y, column = x
     level: float  # symmetric colour level for det
     grid: GridLines
     critical: np.ndarray  # (2K, 2) segment endpoint pairs in the domain
@@ -172,7 +172,7 @@ def sample_scene(compiled: NumericMapping, rect: Rect, quality: Quality = DEFAUL
     visible = tuple(float(v) for v in rect)
     rect = expand(visible, margin) if margin > 0 else visible
     n = round(quality.heatmap * (1 + 2 * margin))
-    field_ = det_field(compiled, rect, n, params)
+    field_ = det_field(compiled, rect, n, params, dtype=None)  # float32 unless it would lose (sampling_dtype)
     grid = sample_grid(compiled, rect, quality, params, visible=visible)
     critical = critical_curve(compiled, field_, rect, params)
     critical_image = map_segments(compiled, critical, params)

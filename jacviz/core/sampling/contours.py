@@ -25,17 +25,25 @@ def critical_segments(field: np.ndarray, rect: Rect, level: float = 0.0) -> np.n
     endpoints found by linear interpolation along its edges. Squares touching NaN are
     skipped, so a pole is not mistaken for a sign change. Draw with connect='pairs'.
     """
+    return _marching_squares(field, rect, level)[0]
+
+
+def _marching_squares(field: np.ndarray, rect: Rect, level: float = 0.0):
+    """(segments (2K, 2), edges): the segments, and for each of their 2K endpoints the grid
+    edge it lies on, as (start sample (2K, 2), end sample (2K, 2))."""
+    empty = np.empty((0, 2))
+    no_edges = (empty, empty)
     f = np.asarray(field)
     if level != 0.0:
         f = f - level
     ny, nx = f.shape
     if nx < 2 or ny < 2:
-        return np.empty((0, 2))
+        return empty, no_edges
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN field has no min
         lo, hi = np.nanmin(f), np.nanmax(f)
     if not (lo <= 0 <= hi) or not (lo < 0 or hi > 0):
-        return np.empty((0, 2))  # no sign change anywhere: no curve (the common case)
+        return empty, no_edges  # no sign change anywhere: no curve (the common case)
     xs, _ = cell_centres(rect, nx)
     _, ys = cell_centres((rect[0], rect[1], rect[2], rect[3]), ny)
     # corners of each square: a=(i,j) b=(i,j+1) c=(i+1,j+1) d=(i+1,j)  (i: row/y, j: col/x)
@@ -46,7 +54,7 @@ def critical_segments(field: np.ndarray, rect: Rect, level: float = 0.0) -> np.n
     code = np.where(ok, code, 0).astype(np.uint8)
     active = (code != 0) & (code != 15)
     if not active.any():
-        return np.empty((0, 2))
+        return empty, no_edges
     ii, jj = np.nonzero(active)
     code = code[ii, jj]
     fa, fb, fc, fd = (corner[ii, jj].astype(np.float64) for corner in (a, b, c, d))
@@ -64,6 +72,12 @@ def critical_segments(field: np.ndarray, rect: Rect, level: float = 0.0) -> np.n
     top = np.stack([x_left + cross(fd, fc) * (x_right - x_left), y_top], axis=1)
     left = np.stack([x_left, y_bot + cross(fa, fd) * (y_top - y_bot)], axis=1)
     edges = np.stack([bottom, right, top, left])  # (4, K, 2)
+    corner_a = np.stack([x_left, y_bot], axis=1)
+    corner_b = np.stack([x_right, y_bot], axis=1)
+    corner_c = np.stack([x_right, y_top], axis=1)
+    corner_d = np.stack([x_left, y_top], axis=1)
+    edge_start = np.stack([corner_a, corner_b, corner_d, corner_a])  # (4, K, 2)
+    edge_end = np.stack([corner_b, corner_c, corner_c, corner_d])
 
     # For each code, the edge pairs that the curve joins. Codes 5 and 10 are saddles;
     # the centre value decides which way they join.
@@ -72,12 +86,14 @@ def critical_segments(field: np.ndarray, rect: Rect, level: float = 0.0) -> np.n
         8: [(2, 3)], 9: [(0, 2)], 11: [(1, 2)], 12: [(1, 3)], 13: [(0, 1)], 14: [(0, 3)],
     }
     centre = (fa + fb + fc + fd) / 4
-    out = []
+    cells, first_edge, second_edge = [], [], []
     for k, pairs in table.items():
         sel = np.nonzero(code == k)[0]
         for e0, e1 in pairs:
             if sel.size:
-                out.append(np.stack([edges[e0, sel], edges[e1, sel]], axis=1))
+                cells.append(sel)
+                first_edge.append(np.full(sel.size, e0))
+                second_edge.append(np.full(sel.size, e1))
     for k in (5, 10):
         sel = np.nonzero(code == k)[0]
         if not sel.size:
@@ -92,42 +108,60 @@ def critical_segments(field: np.ndarray, rect: Rect, level: float = 0.0) -> np.n
             first = np.where(positive_centre[:, None], [3, 0], [0, 1])
             second = np.where(positive_centre[:, None], [1, 2], [2, 3])
         for pair in (first, second):
-            p0 = edges[pair[:, 0], sel]
-            p1 = edges[pair[:, 1], sel]
-            out.append(np.stack([p0, p1], axis=1))
-    return np.concatenate(out).reshape(-1, 2)
+            cells.append(sel)
+            first_edge.append(pair[:, 0])
+            second_edge.append(pair[:, 1])
+    cell = np.concatenate(cells)
+    e0, e1 = np.concatenate(first_edge), np.concatenate(second_edge)
+    # endpoints interleaved: segment k is rows 2k (on edge e0) and 2k + 1 (on edge e1)
+    which = np.stack([e0, e1], axis=1).ravel()
+    at = np.repeat(cell, 2)
+    segments = edges[which, at]
+    return segments, (edge_start[which, at], edge_end[which, at])
+
+
+# Bisection steps on each crossed edge, and how much |det J| must have shrunk at the end:
+# near a zero it halves (or more) with each step, near a pole it grows.
+BISECTIONS = 4
+SHRINK = 0.5
 
 
 def critical_curve(compiled: NumericMapping, field: np.ndarray, rect: Rect, params=None) -> np.ndarray:
     """The curve det J = 0 as segment pairs, without the sign changes that are poles.
 
     det J of log|x| is 1/x: it changes sign between two samples on either side of x = 0,
-    but through infinity, not through 0. So each segment from :func:`critical_segments` is
-    checked at its midpoint, where a true zero crossing has |det J| much smaller than at the
-    neighbouring samples and a pole has it larger (or undefined).
+    but through infinity, not through 0. So the sign change on every grid edge a segment
+    ends on is bracketed and bisected (BISECTIONS steps, det J evaluated in float64): at a
+    zero, |det J| at the ends of the bracket falls to at most SHRINK times the larger of
+    its values at the two samples (for a linear zero, 1/8 of it after four steps; for a
+    zero like √|x|, 0.35); at a pole it grows, at a jump it stays. A segment is kept when
+    both its ends pass. (The earlier test, |det J| at the segment's midpoint against the
+    nearby samples, let through the pole of log|x| in a view not centred on 0: the sample
+    next to the pole was larger than the midpoint's value.)
     """
-    segments = critical_segments(field, rect)
+    segments, (start, end) = _marching_squares(field, rect)
     if segments.size == 0:
         return segments
-    pairs = segments.reshape(-1, 2, 2)
-    mid = pairs.mean(axis=1)
-    x0, x1, y0, y1 = rect
-    ny, nx = np.asarray(field).shape
-    # |det J| at the samples nearest to each end, the scale a true zero must be small against
-    cols = np.clip(((pairs[..., 0] - x0) / (x1 - x0) * nx - 0.5).round().astype(int), 0, nx - 1)
-    rows = np.clip(((pairs[..., 1] - y0) / (y1 - y0) * ny - 0.5).round().astype(int), 0, ny - 1)
-    f = np.asarray(field, dtype=np.float64)
-    near = np.abs(f[rows, cols])
-    window = np.stack([
-        np.abs(f[np.clip(rows + dr, 0, ny - 1), np.clip(cols + dc, 0, nx - 1)])
-        for dr in (-1, 0, 1) for dc in (-1, 0, 1)
-    ])
-    with np.errstate(invalid="ignore"):
-        scale = np.nanmax(np.concatenate([near, window.reshape(-1, near.shape[0], 2).max(axis=0)], axis=1),
-                          axis=1)
-        value = np.abs(compiled.det(mid[:, 0], mid[:, 1], params))
-        keep = np.isfinite(value) & (value <= 0.5 * scale)
-    return pairs[keep].reshape(-1, 2)
+    with np.errstate(all="ignore"):
+        # the two samples again in float64 (the field may be float32)
+        f0 = np.asarray(compiled.det(start[:, 0], start[:, 1], params), dtype=np.float64)
+        f1 = np.asarray(compiled.det(end[:, 0], end[:, 1], params), dtype=np.float64)
+        ok = np.isfinite(f0) & np.isfinite(f1) & (np.sign(f0) * np.sign(f1) <= 0)
+        scale = np.maximum(np.abs(f0), np.abs(f1))
+        lo, hi, flo, fhi = start.copy(), end.copy(), f0.copy(), f1.copy()
+        for _ in range(BISECTIONS):
+            mid = 0.5 * (lo + hi)
+            fm = np.asarray(compiled.det(mid[:, 0], mid[:, 1], params), dtype=np.float64)
+            ok &= np.isfinite(fm)
+            left = np.sign(fm) == np.sign(flo)  # the sign change is in [mid, hi]
+            lo = np.where(left[:, None], mid, lo)
+            flo = np.where(left, fm, flo)
+            hi = np.where(left[:, None], hi, mid)
+            fhi = np.where(left, fhi, fm)
+        ends = np.maximum(np.abs(flo), np.abs(fhi))
+        zero = ok & (ends <= SHRINK * scale)
+    keep = zero.reshape(-1, 2).all(axis=1)
+    return segments.reshape(-1, 2, 2)[keep].reshape(-1, 2)
 
 
 def map_segments(compiled: NumericMapping, segments: np.ndarray, params=None) -> np.ndarray:

@@ -9,14 +9,27 @@ Complex form is converted to real form node by node: each node becomes a pair (r
 real sympy expressions, using the textbook formulas for each operation and the principal
 branch of every multi-valued function. That keeps u and v readable and avoids asking sympy
 to expand ``(x + i y)**n``.
+
+The functions with branch cuts (sqrt, log, powers, the inverse trigonometric and hyperbolic
+functions) are kept whole, as :class:`ComplexPart` objects: ``csqrt_re(a, b)`` is Re √(a + ib).
+They print, simplify (``doit``) and count as the textbook real formulas, but they are
+differentiated through the Cauchy–Riemann equations, J = [[Re f′, −Im f′], [Im f′, Re f′]], with
+f′ written in the same whole functions, and evaluated by the principal-branch kernels of
+:mod:`jacviz.core.numeric.branches`. The textbook formulas cancel near the cuts (the square
+root's im = b/(2·√((|w| + a)/2)) lost every digit at w = −4 + 10⁻⁶i) and their derivatives
+cancel worse; forms that branch on the sign of a instead (im = sign(b)·√((|w| − a)/2)) would
+put sign(b) and DiracDelta(b) into J. Each ComplexPart also says where its cut lies
+(:meth:`ComplexPart.cut_indicators`), so the numeric side can tell a point on a cut.
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import mpmath
 import sympy as sp
+from sympy.printing.precedence import precedence
 
 from jacviz.core.errors import MappingError
 from jacviz.core.language import (
@@ -217,6 +230,10 @@ def _tree_size(expr: sp.Expr, memo: dict) -> int:
     """Nodes of ``expr`` written out as a tree (printing and most of sympy walk the tree)."""
     if expr in memo:
         return memo[expr]
+    if isinstance(expr, ComplexPart):  # printed (and simplified) as its textbook formula
+        size = _tree_size(expr.explicit(), memo)
+        memo[expr] = size
+        return size
     size = 1 + sum(_tree_size(arg, memo) for arg in expr.args)
     memo[expr] = size
     return size
@@ -332,6 +349,245 @@ _REDUCING_NAMES = {"sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "ta
 Pair = tuple[sp.Expr, sp.Expr]
 
 
+# ---------------------------------------------------------------------------------------
+# Complex functions with branch cuts, kept whole
+
+
+def _p_add(p: Pair, q: Pair) -> Pair:
+    return p[0] + q[0], p[1] + q[1]
+
+
+def _p_sub(p: Pair, q: Pair) -> Pair:
+    return p[0] - q[0], p[1] - q[1]
+
+
+def _p_mul(p: Pair, q: Pair) -> Pair:
+    (a, b), (c, d) = p, q
+    if _zero(b):
+        return a * c, a * d
+    if _zero(d):
+        return a * c, b * c
+    return a * c - b * d, a * d + b * c
+
+
+def _p_recip(p: Pair) -> Pair:
+    a, b = p
+    if _zero(b):
+        return 1 / a, ZERO
+    m = a**2 + b**2
+    return a / m, -b / m
+
+
+# The textbook real formulas: what a ComplexPart prints as, and what doit() gives. They are
+# exact off the cuts but cancel near them; the numbers never come from them.
+
+def _x_sqrt(a, b) -> Pair:
+    if _zero(b):
+        if a.is_nonnegative:
+            return sp.sqrt(a), ZERO
+        return sp.sqrt((sp.Abs(a) + a) / 2), sp.sqrt((sp.Abs(a) - a) / 2)
+    re = sp.sqrt((sp.sqrt(a**2 + b**2) + a) / 2)
+    return re, b / (2 * re)
+
+
+def _x_log(a, b) -> Pair:
+    if _zero(b) and a.is_positive:
+        return sp.log(a), ZERO
+    if _zero(b):
+        return sp.log(sp.Abs(a)), sp.atan2(ZERO, a)
+    return sp.log(a**2 + b**2) / 2, sp.atan2(b, a)
+
+
+def _x_pow(a, b, c) -> Pair:
+    if _zero(b) and a.is_nonnegative:
+        return a**c, ZERO
+    r = sp.Abs(a) if _zero(b) else sp.sqrt(a**2 + b**2)
+    t = sp.atan2(b, a)
+    return r**c * sp.cos(c * t), r**c * sp.sin(c * t)
+
+
+def _x_asinh(a, b) -> Pair:  # log(w + sqrt(w^2 + 1))
+    w = (a, b)
+    return _x_log(*_p_add(w, _x_sqrt(*_p_add(_p_mul(w, w), (ONE, ZERO)))))
+
+
+def _x_acosh(a, b) -> Pair:  # log(w + sqrt(w + 1) sqrt(w - 1))
+    root = _p_mul(_x_sqrt(a + 1, b), _x_sqrt(a - 1, b))
+    return _x_log(*_p_add((a, b), root))
+
+
+def _x_atanh(a, b) -> Pair:  # (log(1 + w) - log(1 - w)) / 2
+    d = _p_sub(_x_log(1 + a, b), _x_log(1 - a, -b))
+    return d[0] / 2, d[1] / 2
+
+
+def _x_asin(a, b) -> Pair:  # -i asinh(i w)
+    p, q = _x_asinh(-b, a)
+    return q, -p
+
+
+def _x_acos(a, b) -> Pair:  # pi/2 - asin(w)
+    p, q = _x_asin(a, b)
+    return sp.pi / 2 - p, -q
+
+
+def _x_atan(a, b) -> Pair:  # -i atanh(i w)
+    p, q = _x_atanh(-b, a)
+    return q, -p
+
+
+_EXPLICIT = {
+    "sqrt": _x_sqrt, "log": _x_log, "pow": _x_pow, "asin": _x_asin, "acos": _x_acos, "atan": _x_atan,
+    "asinh": _x_asinh, "acosh": _x_acosh, "atanh": _x_atanh,
+}
+
+
+class ComplexPart(sp.Function):
+    """Re or Im of a complex function with a branch cut, f(w) at w = a + ib, kept whole.
+
+    Subclasses (one per function and part, see :data:`COMPLEX_PARTS`) are what the
+    complex builder makes for sqrt, log, w^c and the inverse functions. sympy never
+    evaluates them; they print as the textbook formula (:meth:`explicit`), ``doit`` returns
+    that formula (so ``sympy.simplify`` works on it), and their derivatives follow the
+    Cauchy–Riemann equations from f′ written again in whole functions. The numeric
+    translation maps each to one kernel of :mod:`jacviz.core.numeric.branches`.
+    """
+
+    function = ""  # "sqrt", "log", "pow", "asin", ...
+    part = 0  # 0: the real part, 1: the imaginary part
+
+    @classmethod
+    def eval(cls, *args):  # safe: sympy's evaluation hook (never evaluated early), not Python's eval
+        return None
+
+    def _eval_is_extended_real(self):
+        return True
+
+    def explicit(self) -> sp.Expr:
+        """The textbook real formula (exact off the cut; it cancels near it)."""
+        return _explicit(type(self), self.args)
+
+    @property
+    def precedence(self) -> int:
+        """Printed as its formula, so parenthesised as that formula is (sympy's printers ask)."""
+        return precedence(self.explicit())
+
+    def _sympystr(self, printer):
+        return printer._print(self.explicit())
+
+    def _latex(self, printer, exp=None):
+        body = printer._print(self.explicit())
+        return body if exp is None else r"\left(" + body + r"\right)^{" + str(exp) + "}"
+
+    def doit(self, **hints):
+        args = [arg.doit(**hints) for arg in self.args] if hints.get("deep", True) else self.args
+        return _EXPLICIT[self.function](*args)[self.part]
+
+    def fdiff(self, argindex: int = 1):
+        """∂/∂a and ∂/∂b by Cauchy–Riemann: Re f: (Re f′, −Im f′); Im f: (Im f′, Re f′)."""
+        if argindex == 3 and self.function == "pow":  # ∂(w^c)/∂c = w^c·log w
+            a, b, c = self.args
+            d = _p_mul(part_pair("pow", a, b, c), part_pair("log", a, b))
+            return d[self.part]
+        if argindex not in (1, 2):
+            raise sp.ArgumentIndexError(self, argindex)
+        gr, gi = _derivative(self.function, self.args)
+        if self.part == 0:
+            return gr if argindex == 1 else -gi
+        return gi if argindex == 1 else gr
+
+    def cut_indicators(self) -> tuple[sp.Expr, ...]:
+        """Expressions that are exactly 0 on this function's cut (closed) and nowhere else.
+
+        Sums of non-negative terms, so rounding cannot make them vanish off the cut:
+        |b| + |a| + a is 0 exactly when b = 0 and a ≤ 0.
+        """
+        a, b = self.args[:2]
+        f = self.function
+        if f == "pow" and self.args[2].is_Integer:
+            return ()  # an integer power has no cut
+        if f in ("sqrt", "log", "pow"):
+            return (sp.Abs(b) + sp.Abs(a) + a,)
+        if f == "acosh":
+            return (sp.Abs(b) + sp.Abs(a - 1) + (a - 1),)
+        if f in ("asin", "acos", "atanh"):
+            s = 1 - sp.Abs(a)
+            return (sp.Abs(b) + sp.Abs(s) + s,)
+        s = 1 - sp.Abs(b)  # asinh, atan: the imaginary axis beyond ±i
+        return (sp.Abs(a) + sp.Abs(s) + s,)
+
+    @property
+    def operation(self) -> str:
+        """The name of its kernel in the numeric instruction set, such as ``csqrt_re``."""
+        return f"c{self.function}_{'im' if self.part else 're'}"
+
+
+@lru_cache(maxsize=8192)
+def _explicit(cls, args) -> sp.Expr:
+    return _EXPLICIT[cls.function](*args)[cls.part]
+
+
+def _make_parts(function: str, nargs: int) -> tuple[type, type]:
+    return tuple(  # type: ignore[return-value]
+        type(f"c{function}_{name}", (ComplexPart,), {"function": function, "part": part, "nargs": nargs})
+        for part, name in ((0, "re"), (1, "im"))
+    )
+
+
+COMPLEX_PARTS = {
+    f: _make_parts(f, 3 if f == "pow" else 2)
+    for f in ("sqrt", "log", "pow", "asin", "acos", "atan", "asinh", "acosh", "atanh")
+}
+
+
+def part_pair(function: str, *args) -> Pair:
+    """(Re f(w), Im f(w)) as whole functions, for w = a + ib (and the exponent c for pow)."""
+    re, im = COMPLEX_PARTS[function]
+    return re(*args), im(*args)
+
+
+def _derivative(function: str, args) -> Pair:
+    """f′(w) as a pair, written with whole functions where f′ has a cut of its own."""
+    a, b = args[:2]
+    if function == "sqrt":  # 1/(2√w) = conj(√w)/(2|w|)
+        p, q = part_pair("sqrt", a, b)
+        r2 = 2 * sp.sqrt(a**2 + b**2)
+        return p / r2, -q / r2
+    if function == "log":  # 1/w
+        return _p_recip((a, b))
+    if function == "pow":  # c·w^(c−1)
+        c = args[2]
+        p, q = part_pair("pow", a, b, c - 1)
+        return c * p, c * q
+    one_minus_w2 = ((1 - a) * (1 + a) + b**2, -2 * a * b)  # 1 − w², without cancelling a² against 1
+    one_plus_w2 = (a**2 + (1 - b) * (1 + b), 2 * a * b)  # 1 + w²
+    half = -HALF
+    if function == "asin":  # (1 − w²)^(−1/2)
+        return part_pair("pow", *one_minus_w2, half)
+    if function == "acos":  # −(1 − w²)^(−1/2)
+        p, q = part_pair("pow", *one_minus_w2, half)
+        return -p, -q
+    if function == "asinh":  # (1 + w²)^(−1/2)
+        return part_pair("pow", *one_plus_w2, half)
+    if function == "acosh":  # (w − 1)^(−1/2)·(w + 1)^(−1/2) (not (w² − 1)^(−1/2): wrong for a < 0)
+        return _p_mul(part_pair("pow", a - 1, b, half), part_pair("pow", a + 1, b, half))
+    if function == "atanh":  # 1/(1 − w²)
+        return _p_recip(one_minus_w2)
+    if function == "atan":  # 1/(1 + w²)
+        return _p_recip(one_plus_w2)
+    raise ValueError(function)  # pragma: no cover
+
+
+def check_part_cost(expr: ComplexPart, col: int | None = None) -> None:
+    """Refuse a whole power whose textbook formula would make sympy compute an enormous number."""
+    if expr.function != "pow":
+        return
+    a, b, c = expr.args
+    r = sp.Abs(a) if _zero(b) else sp.sqrt(a**2 + b**2)
+    _check_power_cost(r, c, col)
+    _check_argument(c * sp.atan2(b, a), col)
+
+
 class _ComplexBuilder:
     """Builds a pair (re, im) of real sympy expressions per node: w = f(z) in real form."""
 
@@ -389,12 +645,11 @@ class _ComplexBuilder:
         return sp.exp(a) * sp.cos(b), sp.exp(a) * sp.sin(b)
 
     def log(self, p: Pair) -> Pair:
+        """Principal log w = log|w| + i·arg w, arg in (−π, π]; whole unless w is real."""
         a, b = p
-        if _zero(b) and a.is_positive:
-            return sp.log(a), ZERO
         if _zero(b):
-            return sp.log(sp.Abs(a)), sp.atan2(ZERO, a)
-        return sp.log(a**2 + b**2) / 2, sp.atan2(b, a)
+            return _x_log(a, b)
+        return part_pair("log", a, b)
 
     def power(self, base: Pair, exponent: Pair, col: int) -> Pair:
         a, b = base
@@ -422,41 +677,31 @@ class _ComplexBuilder:
                     if k:
                         square = self.mul(square, square)
                 return self.div((ONE, ZERO), result, col) if n < 0 else result
-            r, t = self.modulus(base), self.angle(base)
-            _check_power_cost(r, c, col)
-            _check_argument(n * t, col)
-            return r**n * sp.cos(n * t), r**n * sp.sin(n * t)
+            return self._whole_power(a, b, c, col)
         if _zero(d) and c == HALF:
             return self.sqrt(base)
         if _zero(d):
             if _zero(b) and a.is_nonnegative:
                 return a**c, ZERO
-            r, t = self.modulus(base), self.angle(base)
-            _check_power_cost(r, c, col)
-            _check_argument(c * t, col)
-            return r**c * sp.cos(c * t), r**c * sp.sin(c * t)
+            return self._whole_power(a, b, c, col)
         return self.exp(self.mul(exponent, self.log(base)), col)
 
-    def sqrt(self, p: Pair) -> Pair:
-        """Principal square root p + iq with p = √((|w| + a)/2) and q = b/(2p).
+    @staticmethod
+    def _whole_power(a: sp.Expr, b: sp.Expr, c: sp.Expr, col: int) -> Pair:
+        """w^c for real c as whole functions (|w|^c·(cos cθ, sin cθ) when printed)."""
+        re, im = part_pair("pow", a, b, c)
+        check_part_cost(re, col)
+        return re, im
 
-        This form has no sign(b), so its derivatives carry no DiracDelta; it is undefined
-        only on the branch cut (the negative real axis), where sqrt is discontinuous anyway.
+    def sqrt(self, p: Pair) -> Pair:
+        """Principal square root, whole: Kahan's stable form numerically, √((|w| + a)/2) printed.
+
+        On the cut (the negative real axis) it is i·√|a|, and 0 at 0.
         """
         a, b = p
         if _zero(b):
-            if a.is_nonnegative:
-                return sp.sqrt(a), ZERO
-            # sqrt of a real number of either sign: √max(a,0) + i√max(-a,0)
-            return sp.sqrt((sp.Abs(a) + a) / 2), sp.sqrt((sp.Abs(a) - a) / 2)
-        re = sp.sqrt((sp.sqrt(a**2 + b**2) + a) / 2)
-        return re, b / (2 * re)
-
-    def times_i(self, p: Pair) -> Pair:
-        return -p[1], p[0]
-
-    def times_minus_i(self, p: Pair) -> Pair:
-        return p[1], -p[0]
+            return _x_sqrt(a, b)
+        return part_pair("sqrt", a, b)
 
     # -- the tree
     def build(self, node: Node) -> Pair:
@@ -543,21 +788,8 @@ class _ComplexBuilder:
             if f == "csc":
                 return self.div((ONE, ZERO), s, col)
             return self.div(c, s, col)
-        if f == "asinh":  # log(w + sqrt(w^2 + 1))
-            return self.log(self.add(w, self.sqrt(self.add(self.mul(w, w), (ONE, ZERO)))))
-        if f == "acosh":  # log(w + sqrt(w + 1) sqrt(w - 1))
-            root = self.mul(self.sqrt(self.add(w, (ONE, ZERO))), self.sqrt(self.sub(w, (ONE, ZERO))))
-            return self.log(self.add(w, root))
-        if f == "atanh":  # (log(1 + w) - log(1 - w)) / 2
-            d = self.sub(self.log(self.add((ONE, ZERO), w)), self.log(self.sub((ONE, ZERO), w)))
-            return d[0] / 2, d[1] / 2
-        if f == "asin":  # -i asinh(i w)
-            return self.times_minus_i(self.call(Call(col, "asinh", node.args), [self.times_i(w)]))
-        if f == "acos":  # pi/2 - asin(w)
-            s = self.call(Call(col, "asin", node.args), [w])
-            return sp.pi / 2 - s[0], -s[1]
-        if f == "atan":  # -i atanh(i w)
-            return self.times_minus_i(self.call(Call(col, "atanh", node.args), [self.times_i(w)]))
+        if f in ("asin", "acos", "atan", "asinh", "acosh", "atanh"):
+            return part_pair(f, a, b)
         if f == "abs":
             return self.modulus(w), ZERO
         if f == "sign":
@@ -640,5 +872,7 @@ def _substitute(expr: sp.Expr, memo: dict) -> sp.Expr:
         elif isinstance(expr, _REDUCING):
             _check_argument(args[0], None)
         out = expr.func(*args)
+        if isinstance(out, ComplexPart):
+            check_part_cost(out)
     memo[expr] = out
     return out

@@ -13,14 +13,18 @@ from jacviz.core.symbolic.mapping import latex, plain_text
 
 
 def simplify_one(expr) -> tuple[str, str]:
-    """The shortest of the expression, sympy.simplify of it and that factored; (text, LaTeX)."""
+    """The shortest of the expression, sympy.simplify of it and that factored; (text, LaTeX).
+
+    ``doit`` first writes out the whole complex functions (build.ComplexPart) as the formulas
+    they print as, so that simplify sees, and the measure counts, what the reader sees.
+    """
     candidates = [expr]
     for step in (sp.simplify, sp.factor):
         try:
-            candidates.append(step(candidates[-1]))
+            candidates.append(step(candidates[-1].doit()))
         except Exception:  # sympy fails in many ways; the raw form stays
             pass
-    best = min(candidates, key=lambda e: (sp.count_ops(e), len(str(e))))
+    best = min(candidates, key=lambda e: (sp.count_ops(e.doit()), len(str(e))))
     return plain_text(best), latex(best)
 
 

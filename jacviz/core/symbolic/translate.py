@@ -6,6 +6,12 @@ numpy operations over numbered slots. Identical subexpressions are emitted once 
 translation is memoised on the expression), so ``cos(t)`` shared by u and ∂v/∂r is computed
 once per call. This is the only bridge from sympy to numbers: everything after it runs
 without sympy.
+
+Whole complex functions (:class:`~jacviz.core.symbolic.build.ComplexPart`) become their
+principal-branch kernels, √(a² + b²) becomes ``hypot`` (no overflow of a² for |a| > 1e154),
+and :func:`kink_indicators` finds where F may fail to be differentiable: the arguments of
+abs, sign and Heaviside and the cuts of atan2 and of the whole functions, compiled into
+the mapping's kink program (see :class:`~jacviz.core.numeric.compiled.CompiledMapping`).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from jacviz.core.errors import MappingError
 from jacviz.core.numeric.chain import CompiledChain
 from jacviz.core.numeric.compiled import CompiledMapping
 from jacviz.core.numeric.program import MAX_OPERATIONS, Program
+from jacviz.core.symbolic.build import ComplexPart
 
 
 def compile_expressions(exprs: Sequence, inputs: Sequence) -> Program:
@@ -111,6 +118,8 @@ class _Translator:
             return self.const(0.0)  # zero away from a set of measure zero
         if isinstance(expr, sp.atan2):
             return self.push(("atan2", self.emit(expr.args[0]), self.emit(expr.args[1])))
+        if isinstance(expr, ComplexPart):
+            return self.push((expr.operation, *(self.emit(arg) for arg in expr.args)))
         if type(expr).__name__ == "cbrt" and len(expr.args) == 1:
             return self.push(("cbrt", self.emit(expr.args[0])))
         name = self.functions.get(type(expr))
@@ -172,6 +181,10 @@ class _Translator:
     def _emit_pow(self, base, exp) -> int:
         sp = self.sp
         if exp.is_Number:
+            if exp == sp.Rational(1, 2):
+                legs = _hypot_legs(base)
+                if legs is not None:
+                    return self.push(("hypot", self.emit(legs[0]), self.emit(legs[1])))
             b = self.emit(base)
             if exp == 2:
                 return self.push(("square", b))
@@ -184,11 +197,53 @@ class _Translator:
             if exp == sp.Rational(1, 2):
                 return self.push(("sqrt", b))
             if exp == sp.Rational(-1, 2):
+                legs = _hypot_legs(base)
+                if legs is not None:
+                    return self.push(("recip", self.push(("hypot", self.emit(legs[0]), self.emit(legs[1])))))
                 return self.push(("rsqrt", b))
             return self.push(("pow", b, self.const(float(exp))))
         if base == sp.E:
             return self.push(("exp", self.emit(exp)))
         return self.push(("pow", self.emit(base), self.emit(exp)))
+
+
+def _hypot_legs(base):
+    """(p, q) when ``base`` is p² + q², so that √base can be computed as hypot(p, q)."""
+    if base.is_Add and len(base.args) == 2:
+        p, q = base.args
+        if p.is_Pow and q.is_Pow and p.exp == 2 and q.exp == 2:
+            return p.base, q.base
+    return None
+
+
+def kink_indicators(components, variables) -> list:
+    """Expressions of the variables that are exactly 0 where F may not be differentiable.
+
+    abs(e), sign(e) and Heaviside(e) contribute e; atan2(b, a) contributes |b| + |a| + a (0
+    on its cut, the closed negative a-axis); each whole complex function contributes its
+    cut (:meth:`~jacviz.core.symbolic.build.ComplexPart.cut_indicators`). Indicators that do
+    not depend on the variables are left out (abs(−2) is no kink). A zero only marks a
+    candidate: |x|³ has the indicator x and is differentiable at 0, so the readout looks at
+    both sides of such a point before it says "not differentiable here"
+    (:func:`jacviz.core.lab.pointinfo.point_info`).
+    """
+    found: list = []
+    symbols = set(variables)
+    for expr in components:
+        for node in sp.preorder_traversal(expr):
+            if isinstance(node, (sp.Abs, sp.sign, sp.Heaviside)):
+                candidates = (node.args[0],)
+            elif isinstance(node, sp.atan2):
+                b, a = node.args
+                candidates = (sp.Abs(b) + sp.Abs(a) + a,)
+            elif isinstance(node, ComplexPart):
+                candidates = node.cut_indicators()
+            else:
+                continue
+            for c in candidates:
+                if c.free_symbols & symbols and c not in found:
+                    found.append(c)
+    return found
 
 
 def compile_formula(components, jacobian, inputs, variables, parameters) -> CompiledMapping:
@@ -202,12 +257,14 @@ def compile_formula(components, jacobian, inputs, variables, parameters) -> Comp
     det = [jacobian.det(method="berkowitz") if n > 2 else entries[0] * entries[3] - entries[1] * entries[2]] \
         if m == n and n > 1 else ([entries[0]] if m == n else [])
     components = list(components)
+    kinks = kink_indicators(components, inputs[:n])
     return CompiledMapping(
         tuple(variables),
         tuple(parameters),
         compile_expressions(components, inputs),
         compile_expressions([*entries, *det, *components], inputs),
         compile_expressions([*det, *components], inputs) if m == n else None,
+        compile_expressions(kinks, inputs) if kinks else None,
     )
 
 
