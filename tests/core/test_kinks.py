@@ -15,6 +15,7 @@ import pytest
 from corehelpers import compiled
 
 from jacviz.core.lab.pointinfo import J_UNDEFINED, JUMPS, NOT_DIFFERENTIABLE, point_info
+from jacviz.core.language import parse
 from jacviz.core.numeric.chain import CompiledChain
 from jacviz.core.numeric.compiled import CompiledMapping
 from jacviz.core.numeric.morph import MorphedMapping
@@ -171,7 +172,7 @@ def test_a_cache_entry_without_kinks_is_a_hit(tmp_path, monkeypatch):
     first = prepare(text)
     payload = cache.payload_from_prepared(first)
     del payload["compiled"]["kinks"]
-    hit = cache.prepared_from_payload(text, json.loads(json.dumps(payload)))
+    hit = cache.prepared_from_payload(parse(text), json.loads(json.dumps(payload)))
     assert hit is not None and hit.compiled.kink_program is None
     np.testing.assert_array_equal(hit.compiled.jacobian_at(0.5, 1.0), first.compiled.jacobian_at(0.5, 1.0))
 
