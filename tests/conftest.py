@@ -17,3 +17,14 @@ settings.register_profile(
     "jacviz", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=60
 )
 settings.load_profile("jacviz")
+
+
+import pytest  # noqa: E402 - after the environment above is set
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The QApplication, made once and as the app makes it (Qt is imported only when asked for)."""
+    from jacviz.ui.app import make_application
+
+    return make_application()

@@ -76,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
         "jacobian_symbolic": [[formula(f"j{i}{j}") for j in range(2)] for i in range(2)],
         "det_symbolic": formula("det"),
     }
+    notes = [*parsed.notes, *info.notes]
+    if notes:
+        result["notes"] = notes  # "u overflows at this point", "not differentiable here", ...
     if tangent is not None or cotangent is not None:
         from jacviz.core.lab.backprop import jvp, vjp
 

@@ -1,14 +1,7 @@
-"""Fixtures for window tests: one QApplication set up as the app does, and a fresh window."""
+"""Fixtures for window tests: a fresh window (the QApplication fixture is in tests/conftest.py)."""
 
 import pytest
 from uihelpers import APPLY_TIMEOUT_MS
-
-from jacviz.ui.app import make_application
-
-
-@pytest.fixture(scope="session")
-def app():
-    return make_application()
 
 
 @pytest.fixture

@@ -219,8 +219,12 @@ def nice_ticks(lo: float, hi: float, length_px: float, spacing_px: float) -> lis
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo or length_px <= 0:
         return []
     wanted = max(length_px / max(spacing_px, 1.0), 1.0)
-    raw = (hi - lo) / wanted
+    raw = hi / wanted - lo / wanted  # divided first: hi − lo overflows for levels of ±1e308
+    if not (math.isfinite(raw) and raw > 0):
+        return []
     power = 10.0 ** math.floor(math.log10(raw))
+    if not math.isfinite(power) or power == 0:
+        return []
     step = next((m * power for m in (1, 2, 5, 10) if m * power >= 0.7 * raw), 10 * power)
     first = math.ceil(lo / step - 1e-9)
     last = math.floor(hi / step + 1e-9)

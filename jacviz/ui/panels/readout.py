@@ -249,7 +249,9 @@ class Readout(QWidget):
         lab["trace"].setText(fmt(info.trace))
         lab["eigenvalues"].setText(eigenvalues_text(info.eigenvalues))
         lab["singular"].setText(", ".join(fmt(s) for s in info.singular_values))
-        self.reading.setText(info.reading())
+        reading = info.reading()
+        extra = [note for note in info.notes if note not in reading]
+        self.reading.setText(reading + (" · " + "; ".join(extra) if extra else ""))
 
     # -- formulas
     def set_symbolic(self, rendered, simplified: dict | None = None) -> None:

@@ -61,7 +61,10 @@ class RegionPanel(Section):
         lab["area"].setText(fmt(report.domain_area))
         lab["det"].setText(fmt(report.integral_det))
         lab["absdet"].setText(fmt(report.integral_abs_det))
-        lab["image"].setText(f"{fmt(report.image_area)} ± {fmt(report.image_area_error)}")
+        if math.isfinite(report.image_area):
+            lab["image"].setText(f"{fmt(report.image_area)} ± {fmt(report.image_area_error)}")
+        else:
+            lab["image"].setText("no finite area")
         lab["error"].setText(fmt(report.error_estimate) + ("" if report.converged else " (not converged)"))
         self.verdict.setText(region_verdict(report))
 
@@ -75,6 +78,9 @@ def region_verdict(report) -> str:
     """The change-of-variables formula, checked in words."""
     if not report.converged and not math.isfinite(report.integral_abs_det):
         return "F is not bounded on R (a pole?): the integrals diverge."
+    if not math.isfinite(report.image_area):
+        note = getattr(report, "image_area_note", None) or "F(R) has no finite area that jacviz can measure"
+        return f"{note[:1].upper()}{note[1:]}{'' if note.endswith('.') else '.'}"
     parts = []
     if report.undefined_fraction > 0:
         parts.append(f"F is undefined on {report.undefined_fraction:.1%} of R; that part is left out.")
