@@ -274,6 +274,7 @@ class MainWindow(QMainWindow):
             view.addAction(action)
 
         bar.addMenu(self.mapping_bar.presets_menu)
+        self.tools_menu = bar.addMenu("&Tools")
 
         help_menu = bar.addMenu("&Help")
         self.help_action = QAction("What am I looking at?", self, shortcut=QKeySequence("F1"))
@@ -329,6 +330,11 @@ class MainWindow(QMainWindow):
 
     def add_panel(self, widget) -> None:
         self._side_layout.insertWidget(self._side_layout.count() - 1, widget)
+
+    def add_menu_action(self, menu: str, action) -> None:
+        """A tool's action in the window's menu ``menu`` ("View" or "Tools")."""
+        target = self.view_menu if menu == "View" else self.tools_menu
+        target.addAction(action)
 
     def add_shortcut(self, key: str, slot, name: str) -> None:
         """A single-key shortcut for a tool; it does nothing while the user types in a text box."""
@@ -738,9 +744,12 @@ class MainWindow(QMainWindow):
         self.model.set_cursor((x, y))
 
     @guarded
-    def _on_domain_click(self, x: float, y: float, _modifiers, double: bool) -> None:
+    def _on_domain_click(self, x: float, y: float, modifiers, double: bool) -> None:
         if double or self.domain.drags_captured:
             return  # a tool is taking the clicks (the region's polygon)
+        if modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+                        | Qt.KeyboardModifier.AltModifier):
+            return  # a modifier-click belongs to the tools (a trajectory, a descent path)
         self.add_pin(x, y)
         self.show_message(f"Pinned ({fmt(x)}, {fmt(y)}); remove it with Delete in the list")
 
