@@ -214,9 +214,24 @@ class MainWindow(QMainWindow):
         self.view_note.setObjectName("viewNote")
         self._controls.addWidget(self.view_note)
 
+        left = QWidget(self)
+        left.setObjectName("domainPane")
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(0)
+        left_layout.addWidget(self.domain, 1)
+        self.scale_caption = QLabel("")
+        self.scale_caption.setObjectName("scaleCaption")
+        self.scale_caption.setWordWrap(True)
+        self.scale_caption.setContentsMargins(6, 0, 6, 2)
+        font = self.scale_caption.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.scale_caption.setFont(font)
+        left_layout.addWidget(self.scale_caption)
+        self.domain.scaleChanged.connect(self._on_scale_changed)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("viewSplitter")
-        self.splitter.addWidget(self.domain)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(self.codomain)
         self.splitter.addWidget(scroll)
         self.splitter.setStretchFactor(0, 3)
@@ -256,7 +271,7 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             view.addAction(action)
             self.mode_actions[mode] = action
-        self.mode_actions["det"].setChecked(True)
+        self.mode_actions["auto"].setChecked(True)
         view.addSeparator()
         for text, key, slot in (
             ("Show the whole domain", "Home", self._on_home),
@@ -737,6 +752,14 @@ class MainWindow(QMainWindow):
     @guarded
     def _on_model_variables(self, variables) -> None:
         self.mapping_bar.default_variables = variables
+
+    @guarded
+    def _on_scale_changed(self, title: str, note: str) -> None:
+        text = f"Colour: {title} — {note}" if note else f"Colour: {title}"
+        if self.scale_caption.text() != text:
+            self.scale_caption.setText(text)
+            self.scale_caption.setAccessibleName("colour scale")
+            self.scale_caption.setAccessibleDescription(text)
 
     # ------------------------------------------------------------------ widgets -> model
     @guarded
