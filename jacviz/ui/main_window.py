@@ -24,10 +24,11 @@ import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -182,9 +183,15 @@ class MainWindow(QMainWindow):
         self._side_layout.addWidget(self.readout)
         self._side_layout.addWidget(self.pin_section)
         scroll = QScrollArea(self)
+        scroll.setObjectName("sideScroll")
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(300)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Wide enough for the readout's numbers: its right column used to be cut off at 1280×720.
+        self._side_width = max(330, self.readout.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width() + 8)
+        scroll.setMinimumWidth(self._side_width)
+        self.side_scroll = scroll
 
         self._controls = QHBoxLayout()
         self._controls.setContentsMargins(4, 0, 4, 0)
@@ -207,6 +214,15 @@ class MainWindow(QMainWindow):
         self.h_box.setToolTip("radius of the small circle around the cursor ([ and ] change it)")
         self._controls.addWidget(self.h_box)
         self._controls.addSpacing(16)
+        self.lens_box = QCheckBox("Lens")
+        self.lens_box.setObjectName("showLens")
+        self.lens_box.setChecked(True)
+        self.lens_box.setToolTip(
+            "the magnified view of F near F(p), in the corner farthest from it"
+        )
+        self.lens_box.toggled.connect(self._on_lens_box)
+        self._controls.addWidget(self.lens_box)
+        self._controls.addSpacing(8)
         self._tool_controls = QHBoxLayout()
         self._controls.addLayout(self._tool_controls)
         self._controls.addStretch(1)
@@ -237,7 +253,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([440, 440, 330])
+        self.splitter.setSizes([440, 440, self._side_width])
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -345,6 +361,13 @@ class MainWindow(QMainWindow):
 
     def add_panel(self, widget) -> None:
         self._side_layout.insertWidget(self._side_layout.count() - 1, widget)
+        widget.installEventFilter(self)  # when a tool's panel opens, the formulas fold away
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Show and obj is not self.readout:
+            self.readout.formulas_section.set_folded(True)
+            QTimer.singleShot(0, lambda: self.side_scroll.ensureWidgetVisible(obj, 0, 0))
+        return False
 
     def add_menu_action(self, menu: str, action) -> None:
         """A tool's action in the window's menu ``menu`` ("View" or "Tools")."""
@@ -752,6 +775,11 @@ class MainWindow(QMainWindow):
     @guarded
     def _on_model_variables(self, variables) -> None:
         self.mapping_bar.default_variables = variables
+
+    @guarded
+    def _on_lens_box(self, on: bool) -> None:
+        self.codomain.set_lens_visible(on)
+        self._update_overlay()
 
     @guarded
     def _on_scale_changed(self, title: str, note: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -18,6 +18,9 @@ from PySide6.QtWidgets import (
 
 from jacviz.core.lab.pointinfo import PointInfo
 from jacviz.ui.guard import guarded
+from jacviz.ui.panels.fold import FoldingSection
+
+ACCESSIBLE_DELAY_MS = 150
 
 
 def fmt(x: float) -> str:
@@ -199,8 +202,9 @@ class Readout(QWidget):
         box.addWidget(self.table)
         layout.addWidget(numbers)
 
-        formulas = QGroupBox("Formulas")
+        formulas = QWidget()
         fl = QVBoxLayout(formulas)
+        fl.setContentsMargins(6, 0, 6, 4)
         self.formula = mono_label("readout_formula")
         self.formula.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         fl.addWidget(self.formula)
@@ -214,8 +218,17 @@ class Readout(QWidget):
         buttons.addWidget(self.copy_text)
         buttons.addWidget(self.copy_latex)
         fl.addLayout(buttons)
-        layout.addWidget(formulas)
+        self.formulas_section = FoldingSection("Formulas", formulas, "formulasSection")
+        layout.addWidget(self.formulas_section)
         layout.addStretch(1)
+        # What the painted numbers and sentence say, for screen readers and tests: set a moment
+        # after the cursor stops rather than on every move (the move's budget is 3 ms).
+        self.table.setAccessibleName("numbers at the cursor")
+        self.reading.setAccessibleName("what J does near the cursor")
+        self._accessible = QTimer(self)
+        self._accessible.setSingleShot(True)
+        self._accessible.setInterval(ACCESSIBLE_DELAY_MS)
+        self._accessible.timeout.connect(self.update_accessible_text)
 
     @guarded
     def _copy_text(self, *_args) -> None:
@@ -236,6 +249,7 @@ class Readout(QWidget):
             for label in lab.values():
                 label.setText("—")
             self.reading.setText("Move the mouse over the left view.")
+            self._accessible.start()
             return
         (x, y), (u, v) = info.point, info.value
         a, b = self._names
@@ -252,6 +266,13 @@ class Readout(QWidget):
         reading = info.reading()
         extra = [note for note in info.notes if note not in reading]
         self.reading.setText(reading + (" · " + "; ".join(extra) if extra else ""))
+        self._accessible.start()
+
+    @guarded
+    def update_accessible_text(self) -> None:
+        """Put the painted numbers and sentence where Qt's accessibility interface reads them."""
+        self.table.setAccessibleDescription(self.table.as_text())
+        self.reading.setAccessibleDescription(self.reading.text())
 
     # -- formulas
     def set_symbolic(self, rendered, simplified: dict | None = None) -> None:
