@@ -201,9 +201,12 @@ class MainWindow(QMainWindow):
         self.mode_box.setAccessibleName("heatmap mode")
         for mode in HEATMAP_MODES:
             self.mode_box.addItem(HEATMAP_NAMES[mode], mode)
+        # The longest mode name would set the window's minimum width; the list shows it in full.
+        self.mode_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode_box.setMinimumContentsLength(20)
         self._controls.addWidget(self.mode_box)
         self._controls.addSpacing(16)
-        self._controls.addWidget(QLabel("Neighbourhood radius h:"))
+        self._controls.addWidget(QLabel("Radius h:"))
         self.h_box = QDoubleSpinBox(self)
         self.h_box.setObjectName("neighbourhoodSize")
         self.h_box.setAccessibleName("neighbourhood radius h")
@@ -211,6 +214,7 @@ class MainWindow(QMainWindow):
         self.h_box.setRange(1e-6, 1e6)
         self.h_box.setValue(self.model.h)
         self.h_box.setKeyboardTracking(False)
+        self.h_box.setMinimumWidth(96)  # its range's widest text would widen the window for nothing
         self.h_box.setToolTip("radius of the small circle around the cursor ([ and ] change it)")
         self._controls.addWidget(self.h_box)
         self._controls.addSpacing(16)

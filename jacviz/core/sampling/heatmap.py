@@ -25,7 +25,7 @@ HEATMAP_LABELS = {
     "auto": "det J", "det": "det J", "log": "log₁₀|det J|", "sign": "sign of det J",
     "linerr": "linearization error ‖F(p+hu) − F(p) − J·hu‖/h",
 }
-HEATMAP_NAMES = {"auto": "det J, scale chosen automatically", "det": "det J, linear scale",
+HEATMAP_NAMES = {"auto": "det J, automatic scale", "det": "det J, linear scale",
                  "log": "log₁₀|det J|", "sign": "sign of det J", "linerr": "linearization error"}
 
 AUTO_DECADES = 2.0  # |det J| spanning more than this many decades gets the symmetric-log scale

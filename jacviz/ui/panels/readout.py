@@ -101,6 +101,10 @@ class NumberTable(QWidget):
         self._line = metrics.height() + 4
         self._title_width = max(metrics.horizontalAdvance(title) for title, _ in rows) + 14
         self._cell_width = metrics.horizontalAdvance("−0.00000e+000") + 6
+        # The widest text a row can hold (a pair of 4-digit numbers with 3-digit exponents):
+        # the table is never narrower, so nothing it paints is cut off.
+        self._value_width = max(2 * self._cell_width,
+                                metrics.horizontalAdvance("(-1.235e-100, -1.235e-100)") + 6)
         self.setMinimumHeight(self._line * len(rows) + 4)
         # It paints its whole rectangle itself, so its parents need not repaint under it.
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -111,7 +115,10 @@ class NumberTable(QWidget):
         self.addAction(copy)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(self._title_width + 2 * self._cell_width, self._line * len(self.rows) + 4)
+        return QSize(self._title_width + self._value_width, self._line * len(self.rows) + 4)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self.sizeHint()
 
     def as_text(self) -> str:
         return "\n".join(
@@ -190,7 +197,8 @@ class Readout(QWidget):
         self.reading.setObjectName("readout_reading")
         layout.addWidget(self.reading)
 
-        numbers = QGroupBox("At the cursor")
+        numbers = QGroupBox("At the cursor p = (x, y)")
+        self.numbers = numbers
         box = QVBoxLayout(numbers)
         box.setContentsMargins(6, 4, 6, 4)
         self.table = NumberTable([
@@ -242,6 +250,7 @@ class Readout(QWidget):
     def set_names(self, variables: tuple[str, str], image_names: tuple[str, str]) -> None:
         self._names = variables
         self._image_names = image_names
+        self.numbers.setTitle(f"At the cursor p = ({variables[0]}, {variables[1]})")
 
     def show_point(self, info: PointInfo | None) -> None:
         lab = self.labels
@@ -252,8 +261,7 @@ class Readout(QWidget):
             self._accessible.start()
             return
         (x, y), (u, v) = info.point, info.value
-        a, b = self._names
-        lab["point"].setText(f"({fmt(x)}, {fmt(y)})   [{a}, {b}]")
+        lab["point"].setText(f"({fmt(x)}, {fmt(y)})")
         lab["value"].setText(f"({fmt(u)}, {fmt(v)})")
         for i in range(2):
             for j in range(2):
