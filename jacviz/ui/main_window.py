@@ -48,6 +48,7 @@ from jacviz.core.language import choose_parameter_values
 from jacviz.core.persistence.presets import ParameterRange, Preset, load_presets
 from jacviz.core.pipeline.prepare import prepare
 from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, sample_scene
+from jacviz.core.sampling.framing import DEFAULT_DOMAIN, fit_aspect, natural_domain
 from jacviz.core.sampling.geometry import check_rect
 from jacviz.core.sampling.heatmap import HEATMAP_LABELS, HEATMAP_MODES, HEATMAP_NAMES
 from jacviz.core.sampling.linearization import linearization
@@ -66,7 +67,8 @@ from jacviz.ui.views.domain import DomainView
 from jacviz.ui.views.paths import image_paths, scene_paths
 
 DEFAULT_PRESET = "Sine lattice, folded"
-DEFAULT_RECT = (-2.0, 2.0, -2.0, 2.0)
+DEFAULT_RECT = DEFAULT_DOMAIN
+FRAME = object()  # apply_mapping's rect: "the mapping's natural domain, found on the worker"
 SIMPLIFY_TIMEOUT = 8.0
 # Scenes are sampled this fraction of the view's size beyond each side (at the view's own
 # density), so that panning by up to that much shows samples already there.
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
         self._warmed = False
         self._help: HelpDialog | None = None
         self._cursor_state: CursorState | None = None
+        self._view_touched = False  # the user panned or zoomed the domain since it was last framed
 
         self.compiler = LatestWorker("compile", self)
         self.compiler.finished.connect(self._on_compiled)
@@ -335,6 +338,7 @@ class MainWindow(QMainWindow):
         self.domain.pointerMoved.connect(self._on_pointer)
         self.domain.clicked.connect(self._on_domain_click)
         self.domain.visibleRectChanged.connect(self._on_domain_range)
+        self.domain.viewbox.sigRangeChangedManually.connect(self._on_domain_touched)
         self.codomain.rangeChangedByUser.connect(self._on_codomain_range)
         self.mode_box.currentIndexChanged.connect(self._on_mode_box)
         self.h_box.valueChanged.connect(self._on_h_box)
@@ -436,6 +440,19 @@ class MainWindow(QMainWindow):
         self.apply_mapping(preset.mapping, rect=preset.domain, ranges=preset.params, note=preset.note,
                            variables=None)
 
+    def apply_typed(self, text: str) -> int:
+        """Apply a mapping typed in the bar, framed as a new user expects.
+
+        A preset's formula takes the preset's domain. Otherwise the view stays where the
+        user panned or zoomed it; an untouched view takes the mapping's natural domain
+        (:func:`jacviz.core.sampling.framing.natural_domain`), which Home then returns to.
+        """
+        preset = next((p for p in self.presets if p.mapping == text.strip()), None)
+        if preset is not None and not self._view_touched:
+            self.home_rect = preset.domain
+            return self.apply_mapping(text, rect=preset.domain, ranges=preset.params, note=preset.note)
+        return self.apply_mapping(text, rect=None if self._view_touched else FRAME)
+
     def open_mapping(self, text: str, *, variables: tuple[str, str] | None = None,
                      params: dict[str, float] | None = None,
                      rect: tuple[float, float, float, float] | None = None) -> None:
@@ -464,7 +481,7 @@ class MainWindow(QMainWindow):
         """
         if variables is ...:
             variables = self.model.variables
-        if rect is not None:
+        if rect is not None and rect is not FRAME:
             try:
                 rect = check_rect(rect, "the domain")
             except JacvizError as err:
@@ -473,13 +490,16 @@ class MainWindow(QMainWindow):
                     on_failed(str(err))
                 self.mappingFailed.emit(str(err))
                 return self.compiler.generation
-        sample_rect = self.domain.fitted_rect(rect) if rect is not None else self.domain.visible_rect()
-        job = _Job(text, variables, tuple(rect) if rect is not None else None, dict(ranges or {}), note,
-                   session, on_applied, on_failed)
+        if rect is FRAME:
+            sample_rect = FRAME
+        else:
+            sample_rect = self.domain.fitted_rect(rect) if rect is not None else self.domain.visible_rect()
+            rect = tuple(rect) if rect is not None else None
+        job = _Job(text, variables, rect, dict(ranges or {}), note, session, on_applied, on_failed)
         starting = {name: spec.value for name, spec in job.ranges.items()}
         generation = self.compiler.submit(
             _compile_job, text, variables, dict(strict_params or {}), starting, self.model.param_values(),
-            sample_rect, self.quality, list(self.tools.values()),
+            sample_rect, self.quality, list(self.tools.values()), self.domain.aspect(),
         )
         self._pending = {generation: job}
         self.show_message("Compiling…")
@@ -507,6 +527,7 @@ class MainWindow(QMainWindow):
 
     def reset_view(self) -> None:
         self.domain.show_rect(self.home_rect)
+        self._view_touched = False
         self.follow_domain()
 
     def follow_domain(self) -> None:
@@ -569,7 +590,12 @@ class MainWindow(QMainWindow):
         job = self._pending.pop(generation, None)
         if job is None or generation != self.compiler.generation:
             return  # overtaken by a newer mapping
-        prepared, values, scene, paths = result
+        prepared, values, scene, paths, framed = result
+        if framed is not None:  # a typed mapping on a view the user had not moved: its own domain
+            job.rect, why = framed
+            self.home_rect = job.rect
+            if why and not job.note:
+                job.note = f"Applied: {prepared.text} — {why}"
         self._prepared = prepared
         ranges = {}
         current = self.model.params
@@ -596,6 +622,7 @@ class MainWindow(QMainWindow):
         if job.rect is not None:
             with QSignalBlocker(self.domain.viewbox):
                 self.domain.show_rect(job.rect)
+            self._view_touched = False
         self.codomain.follow = m.codomain_follows
         self.mapping_bar.show_error(None)
         a, b = prepared.variables
@@ -838,7 +865,10 @@ class MainWindow(QMainWindow):
 
     @guarded
     def _on_apply_requested(self, text: str) -> None:
-        self.apply_mapping(text)
+        self.apply_typed(text)
+
+    def _on_domain_touched(self, *_args) -> None:
+        self._view_touched = True
 
     @guarded
     def _on_preset(self, preset: Preset) -> None:
@@ -984,15 +1014,24 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _compile_job(text, variables, strict, starting, previous, rect, quality, tools):
-    """Background: prepare the mapping (sympy in a worker process), choose its parameter values, sample."""
+def _compile_job(text, variables, strict, starting, previous, rect, quality, tools, aspect=None):
+    """Background: prepare the mapping (sympy in a worker process), choose its parameter values, sample.
+
+    ``rect`` :data:`FRAME` asks for the mapping's natural domain (see
+    :mod:`jacviz.core.sampling.framing`), fitted to the view's ``aspect``; the domain chosen
+    is returned last (None when ``rect`` was given).
+    """
     prepared = prepare(text, default_variables=variables)
     values = choose_parameter_values(prepared.parameters, given=strict, starting=starting, previous=previous)
     numeric = prepared.compiled
     for tool in tools:
         numeric = tool.transform(numeric)
+    framed = None
+    if rect is FRAME:
+        framed = natural_domain(prepared.compiled, prepared.variables, values)
+        rect = fit_aspect(framed[0], aspect)
     scene = sample_scene(numeric, rect, quality, values)  # no margin yet: see _on_compiled
-    return prepared, values, scene, scene_paths(scene)
+    return prepared, values, scene, scene_paths(scene), framed
 
 
 def _sample_job(compiled, numeric, rect, quality, params, fields, key):

@@ -13,6 +13,7 @@ import pytest
 from uihelpers import APPLY_TIMEOUT_MS, wait_idle
 
 from jacviz.core.persistence import settings
+from jacviz.core.sampling.framing import POLAR_DOMAIN
 
 
 @pytest.fixture
@@ -166,4 +167,70 @@ def test_the_lens_moves_away_from_f_of_p_and_can_be_hidden(app, qtbot):
     assert not view.lens.isVisible()
     w.lens_box.setChecked(True)
     assert view.lens.isVisible()
+    w.close()
+
+
+def _shows(window, rect, tol=1e-6) -> bool:
+    x0, x1, y0, y1 = window.domain.visible_rect()
+    a0, a1, b0, b1 = rect
+    return x0 <= a0 + tol and x1 >= a1 - tol and y0 <= b0 + tol and y1 >= b1 - tol
+
+
+def _framed_at(window, rect) -> bool:
+    """The view shows ``rect`` and no more than its aspect requires."""
+    from jacviz.core.sampling.framing import fit_aspect
+
+    want = fit_aspect(rect, window.domain.aspect())
+    return window.domain.visible_rect() == pytest.approx(want, rel=1e-3, abs=1e-3)
+
+
+def _wheel(view, steps: int = 1) -> None:
+    """A real wheel turn over the middle of the view (a zoom, as the user makes it)."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    target = view.viewport()
+    at = QPointF(target.width() / 2, target.height() / 2)
+    event = QWheelEvent(at, target.mapToGlobal(at), QPoint(0, 0), QPoint(0, 120 * steps),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                        False)
+    QApplication.sendEvent(target, event)
+
+
+def test_a_typed_mapping_frames_itself_until_the_user_moves_the_view(app, qtbot):
+    from uihelpers import apply
+
+    w = _new_window(qtbot, (1280, 720))
+    assert not _framed_at(w, POLAR_DOMAIN)  # the default preset shows -4 .. 4
+    apply(qtbot, w, "(r, t) -> r cos(t), r sin(t)")
+    assert _framed_at(w, POLAR_DOMAIN)
+
+    apply(qtbot, w, "log(x), y")  # defined for x > 0: framed there
+    framed = w.domain.visible_rect()
+    assert w.home_rect[0] == pytest.approx(0.0, abs=0.06) and w.home_rect[1] == 2.0  # not -2 .. 2
+    assert _framed_at(w, w.home_rect)
+
+    _wheel(w.domain)  # the user zooms: from now on, a typed mapping keeps the view
+    qtbot.waitUntil(lambda: w.domain.visible_rect() != framed)
+    zoomed = w.domain.visible_rect()
+    apply(qtbot, w, "x^2 - y^2, 2 x y")
+    x0, x1, y0, y1 = w.domain.visible_rect()
+    # the same view; its height may differ by the caption under it, which the aspect lock follows
+    assert (x0, x1, (y0 + y1) / 2) == pytest.approx((zoomed[0], zoomed[1], (zoomed[2] + zoomed[3]) / 2))
+
+    w.reset_view()  # Home: the mapping's own domain, and typing frames again
+    apply(qtbot, w, "(r, t) -> r cos(t), r sin(t)")
+    assert _framed_at(w, POLAR_DOMAIN)
+    w.close()
+
+
+def test_a_preset_formula_typed_takes_the_preset_domain(app, qtbot):
+    from uihelpers import apply
+
+    w = _new_window(qtbot, (1280, 720))
+    preset = next(p for p in w.presets if p.name == "Lotka–Volterra")
+    assert not _framed_at(w, preset.domain)
+    apply(qtbot, w, preset.mapping)
+    assert _framed_at(w, preset.domain)
     w.close()
