@@ -18,6 +18,7 @@ bar instead of escaping into Qt's event loop, where PySide6 may end the process.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 import traceback
@@ -27,12 +28,15 @@ import numpy as np
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
     QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMainWindow,
     QScrollArea,
@@ -141,6 +145,7 @@ class MainWindow(QMainWindow):
         # jacviz export must not overwrite the user's last session.
         self.files.autosave_enabled = restore
         self._connect()
+        self._update_tab_order()
 
         restored = session
         if mapping is None and session is None and restore:
@@ -195,6 +200,7 @@ class MainWindow(QMainWindow):
                                + scroll.verticalScrollBar().sizeHint().width() + 8)
         scroll.setMinimumWidth(self._side_width)
         self.side_scroll = scroll
+        scroll.setAccessibleName("side panel: the numbers at the cursor, formulas, tools and pins")
 
         self._controls = QHBoxLayout()
         self._controls.setContentsMargins(4, 0, 4, 0)
@@ -333,6 +339,7 @@ class MainWindow(QMainWindow):
         m.variablesChanged.connect(self._on_model_variables)
 
         self.mapping_bar.applyRequested.connect(self._on_apply_requested)
+        self.parameters.rebuilt.connect(self._update_tab_order)
         self.mapping_bar.edit.textEdited.connect(self._on_draft_typed)
         self.mapping_bar.presetChosen.connect(self._on_preset)
         self.domain.pointerMoved.connect(self._on_pointer)
@@ -345,6 +352,20 @@ class MainWindow(QMainWindow):
         self.pin_section.pinSelected.connect(self._on_pin_selected)
         clear = QShortcut(QKeySequence("Ctrl+Shift+Delete"), self)
         clear.activated.connect(self._on_clear_pins)
+
+    def _update_tab_order(self) -> None:
+        """Tab goes through the window as it reads: the mapping bar, the parameters, the
+        controls row, the two views, then the side panel, top to bottom.
+
+        Qt's default order is the order widgets were made in, which puts the parameter rows
+        (made anew for every mapping) last.
+        """
+        order: list[QWidget] = []
+        for part in (self.mapping_bar, self.parameters, self._controls, self.domain, self.codomain,
+                     self.side_scroll):
+            order.extend(w for w in _focusables(part) if w.window() is self)  # not a combo's popup
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
 
     # ------------------------------------------------------------------ the tool host
     @property
@@ -819,6 +840,7 @@ class MainWindow(QMainWindow):
             self.scale_caption.setText(text)
             self.scale_caption.setAccessibleName("colour scale")
             self.scale_caption.setAccessibleDescription(text)
+            self.domain.setAccessibleDescription(text)  # the colour bar is painted in the view
 
     # ------------------------------------------------------------------ widgets -> model
     @guarded
@@ -1012,6 +1034,30 @@ class MainWindow(QMainWindow):
         for job in self._simplify_holder:
             job.cancel()
         super().closeEvent(event)
+
+
+def _focusables(part) -> list:
+    """The widgets Tab stops at inside ``part`` (a widget or a layout), in their own order."""
+    if isinstance(part, QLayout):
+        out = []
+        for i in range(part.count()):
+            item = part.itemAt(i)
+            if item.widget() is not None:
+                out.extend(_focusables(item.widget()))
+            elif item.layout() is not None:
+                out.extend(_focusables(item.layout()))
+        return out
+    found = []
+    for widget in [part, *part.findChildren(QWidget)]:
+        if not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            continue
+        parent = widget.parentWidget()
+        if isinstance(parent, QAbstractSpinBox | QComboBox):
+            continue  # the line edit inside a spin box: the box itself takes the focus
+        if isinstance(parent, QAbstractScrollArea) and widget is parent.viewport():
+            continue
+        found.append(widget)
+    return found
 
 
 def _compile_job(text, variables, strict, starting, previous, rect, quality, tools, aspect=None):
