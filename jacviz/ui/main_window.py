@@ -77,6 +77,11 @@ SIMPLIFY_TIMEOUT = 8.0
 # Scenes are sampled this fraction of the view's size beyond each side (at the view's own
 # density), so that panning by up to that much shows samples already there.
 PAN_MARGIN = 0.25
+# While a parameter moves, scenes are sampled this coarsely (about 16× fewer heatmap samples
+# than the default, and no margin), so dragging a slider redraws at display rate; the full
+# scene follows REFINE_AFTER_MS after the last step.
+MOVING_QUALITY = Quality(heatmap=128, lines=41, samples=200)
+REFINE_AFTER_MS = 150
 
 
 @dataclass
@@ -122,6 +127,10 @@ class MainWindow(QMainWindow):
         self._help: HelpDialog | None = None
         self._cursor_state: CursorState | None = None
         self._view_touched = False  # the user panned or zoomed the domain since it was last framed
+        self._refine_timer = QTimer(self)
+        self._refine_timer.setSingleShot(True)
+        self._refine_timer.setInterval(REFINE_AFTER_MS)
+        self._refine_timer.timeout.connect(self._refine)
 
         self.compiler = LatestWorker("compile", self)
         self.compiler.finished.connect(self._on_compiled)
@@ -579,7 +588,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ waiting (commands, tests)
     def _idle(self) -> bool:
-        return self.compiler.is_idle() and self.sampler.is_idle() and self.imager.is_idle()
+        return (self.compiler.is_idle() and self.sampler.is_idle() and self.imager.is_idle()
+                and not self._refine_timer.isActive())
 
     @property
     def formulas_pending(self) -> bool:
@@ -702,12 +712,14 @@ class MainWindow(QMainWindow):
         compiled = self._prepared.compiled if self._prepared is not None else None
         return (id(compiled), params, self._transform_key(), fields)
 
-    def request_resample(self, add_margin: bool = False) -> None:
+    def request_resample(self, add_margin: bool = False, coarse: bool = False) -> None:
         """Make the drawn scene cover the visible domain for the current mapping and values.
 
         Scenes are sampled with a margin around the view (PAN_MARGIN), so a pan that stays
         inside it needs no new samples: the scene is already current and ``sceneDrawn`` is
-        emitted at once. Anything else is resampled on the worker thread.
+        emitted at once. Anything else is resampled on the worker thread. ``coarse`` samples
+        at :data:`MOVING_QUALITY` with no margin, for a value that is still moving (a
+        slider being dragged); the full scene follows when it rests (:meth:`_refine`).
         """
         if self._prepared is None:
             return
@@ -729,8 +741,9 @@ class MainWindow(QMainWindow):
             self.sceneDrawn.emit()
             return
         fields = self._fields()
-        self.sampler.submit(_sample_job, self._prepared.compiled, self.numeric(), rect, self.quality,
-                            self.model.param_values(), fields, key)
+        quality, margin = (MOVING_QUALITY, 0.0) if coarse else (self.quality, PAN_MARGIN)
+        self.sampler.submit(_sample_job, self._prepared.compiled, self.numeric(), rect, quality,
+                            self.model.param_values(), fields, key, margin)
 
     @guarded
     def _on_sampled(self, generation: int, result) -> None:
@@ -774,9 +787,17 @@ class MainWindow(QMainWindow):
         self._update_overlay()
         self._refresh_pins()
         if self._scene_key is not None and self._scene_key != self._key():
-            self.request_resample()
+            # Progressive refinement: while the values keep moving (a slider dragged), a
+            # coarse scene follows each step at display rate; the full one once they rest.
+            self.request_resample(coarse=True)
+            self._refine_timer.start()
             for tool in self.tools.values():
                 tool.mapping_changed()
+
+    @guarded
+    def _refine(self) -> None:
+        """The values rested: replace the coarse scene by a full one (nothing if already full)."""
+        self.request_resample()
 
     @guarded
     def _on_model_mode(self, mode: str) -> None:
@@ -1080,9 +1101,9 @@ def _compile_job(text, variables, strict, starting, previous, rect, quality, too
     return prepared, values, scene, scene_paths(scene), framed
 
 
-def _sample_job(compiled, numeric, rect, quality, params, fields, key):
+def _sample_job(compiled, numeric, rect, quality, params, fields, key, margin=PAN_MARGIN):
     """Background: resample the visible domain (``numeric`` is what the views draw)."""
-    scene = sample_scene(numeric, rect, quality, params, fields=fields, margin=PAN_MARGIN)
+    scene = sample_scene(numeric, rect, quality, params, fields=fields, margin=margin)
     return compiled, scene, scene_paths(scene), key
 
 
