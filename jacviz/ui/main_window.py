@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jacviz.core.errors import JacvizError
+from jacviz.core.errors import JacvizError, MappingError
 from jacviz.core.figure.build import image_names
 from jacviz.core.lab.pointinfo import point_info
 from jacviz.core.language import choose_parameter_values
@@ -983,6 +983,9 @@ class MainWindow(QMainWindow):
 def _compile_job(text, variables, strict, starting, previous, rect, quality, tools):
     """Background: prepare the mapping (sympy in a worker process), choose its parameter values, sample."""
     prepared = prepare(text, default_variables=variables)
+    if not prepared.is_planar:
+        raise MappingError(f"this window draws mappings of the plane; {prepared.label} is shown by "
+                           "jacviz eval and jacviz region")
     values = choose_parameter_values(prepared.parameters, given=strict, starting=starting, previous=previous)
     numeric = prepared.compiled
     for tool in tools:

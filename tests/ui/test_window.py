@@ -81,7 +81,15 @@ def test_clicking_pins_a_point_and_it_can_be_removed(qtbot, window):
     assert window.pins == [] and window.pin_section.list.count() == 0
 
 
-@pytest.mark.parametrize("preset", load_presets(), ids=lambda p: p.name)
+def _planar(preset) -> bool:
+    from jacviz.core.language import parse
+
+    return parse(preset.mapping).shape.is_planar
+
+
+# The presets of the other shapes (scalar fields, curves, surfaces, maps of space) are drawn by
+# the shapes pane: tests/ui/test_shapes_window.py.
+@pytest.mark.parametrize("preset", [p for p in load_presets() if _planar(p)], ids=lambda p: p.name)
 def test_every_preset_applies_and_draws(qtbot, window, preset):
     with qtbot.waitSignal(window.mappingApplied, timeout=APPLY_TIMEOUT_MS):
         window.load_preset(preset)
@@ -118,9 +126,9 @@ def test_broken_mapping_shows_a_message_and_keeps_the_drawing(qtbot, window):
 def test_typing_is_validated_inline_before_enter(qtbot, window):
     edit = window.mapping_bar.edit
     edit.clear()
-    qtbot.keyClicks(edit, "x, y, x + y")
+    qtbot.keyClicks(edit, "x, y, x + y, y")  # three components are a surface; four no shape
     qtbot.waitUntil(lambda: window.mapping_bar.error.isVisible(), timeout=3000)
-    assert "expected two components u, v separated by a comma" in window.mapping_bar.error.text()
+    assert "4 components of 2 variables is not a shape jacviz draws" in window.mapping_bar.error.text()
     edit.clear()
     qtbot.keyClicks(edit, "x, y")
     qtbot.waitUntil(lambda: not window.mapping_bar.error.isVisible(), timeout=3000)
