@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jacviz.core.errors import JacvizError, MappingError
+from jacviz.core.errors import JacvizError
 from jacviz.core.figure.build import image_names
 from jacviz.core.lab.pointinfo import point_info
 from jacviz.core.language import choose_parameter_values
@@ -60,6 +60,7 @@ from jacviz.ui.panels.mapping_bar import MappingBar
 from jacviz.ui.panels.parameters import ParameterPanel
 from jacviz.ui.panels.pins import PinPanel
 from jacviz.ui.panels.readout import Readout, fmt
+from jacviz.ui.shapes.pane import ShapesPane, show_shape
 from jacviz.ui.tools.base import CursorState
 from jacviz.ui.views.codomain import CodomainView
 from jacviz.ui.views.domain import DomainView
@@ -263,6 +264,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.parameters)
         layout.addLayout(self._controls)
         layout.addWidget(self.splitter, 1)
+        # Scalar fields, curves, surfaces and maps of space are drawn by this pane instead.
+        self.shapes = ShapesPane(self)
+        self.shapes.hide()
+        layout.addWidget(self.shapes, 1)
         self.setCentralWidget(central)
         self.status_label = QLabel("")
         self.status_label.setObjectName("statusInfo")
@@ -566,6 +571,12 @@ class MainWindow(QMainWindow):
         if job is None or generation != self.compiler.generation:
             return  # overtaken by a newer mapping
         prepared, values, scene, paths = result
+        if not prepared.is_planar:
+            show_shape(self, prepared, values, job)
+            return
+        if self.shapes.prepared is not None:
+            self.shapes.leave()
+            self.splitter.show()
         self._prepared = prepared
         ranges = {}
         current = self.model.params
@@ -983,10 +994,9 @@ class MainWindow(QMainWindow):
 def _compile_job(text, variables, strict, starting, previous, rect, quality, tools):
     """Background: prepare the mapping (sympy in a worker process), choose its parameter values, sample."""
     prepared = prepare(text, default_variables=variables)
-    if not prepared.is_planar:
-        raise MappingError(f"this window draws mappings of the plane; {prepared.label} is shown by "
-                           "jacviz eval and jacviz region")
     values = choose_parameter_values(prepared.parameters, given=strict, starting=starting, previous=previous)
+    if not prepared.is_planar:
+        return prepared, values, None, None  # drawn by the shapes pane (jacviz.ui.shapes)
     numeric = prepared.compiled
     for tool in tools:
         numeric = tool.transform(numeric)
