@@ -53,7 +53,7 @@ def test_negative_rect_vars_and_parameters(capsys):
     (["x, y", "--rect", "0,1,0,inf"], "finite"),
     (["a x, y", "--rect", "0,1,0,1", "--param", "b=2"], "unknown parameter 'b'"),
     (["x, y"], "--rect"),
-    (["x, y", "--rect", "0,1,0,1", "--vars", "x"], "--vars"),
+    (["x, y", "--rect", "0,1,0,1", "--vars", "x,x"], "--vars"),  # (--vars x alone makes a curve)
 ])
 def test_bad_input_is_one_line_and_status_2(args, words):
     out = jacviz(*args)

@@ -61,9 +61,22 @@ def numbers(text: str, option: str, count: int, example: str) -> tuple[float, ..
     """``count`` finite numbers separated by commas."""
     parts = text.split(",")
     if len(parts) != count:
-        what = "two numbers separated by a comma" if count == 2 else f"{count} numbers separated by commas"
+        what = {1: "one number", 2: "two numbers separated by a comma"}.get(
+            count, f"{count} numbers separated by commas")
         raise UsageError(f"{option} needs {what}, such as {example}")
     return tuple(number(p, option, example) for p in parts)
+
+
+def vector(text: str, option: str, count: int, example: str, why: str = "") -> tuple[float, ...]:
+    """``count`` finite numbers separated by commas; ``why`` says where the count comes from.
+
+    For two numbers the message is exactly :func:`point`'s, so planar commands read as before.
+    """
+    if count == 2 or len(text.split(",")) == count:
+        return numbers(text, option, count, example)
+    what = {1: "one number"}.get(count, f"{count} numbers separated by commas")
+    reason = f" ({why})" if why else ""
+    raise UsageError(f"{option} needs {what}{reason}, such as {example}")
 
 
 def point(text: str, option: str, example: str = "1.5,-2") -> tuple[float, float]:
@@ -78,6 +91,13 @@ def rect(text: str, option: str, example: str = "-1,1,0,2") -> tuple[float, floa
     return check_rect(numbers(text, option, 4, example), option)
 
 
+def box(text: str, option: str, example: str = "0,1,0,1,0,1") -> tuple[float, ...]:
+    """X0,X1,Y0,Y1,Z0,Z1, checked by the core's box check (a volume that can be sampled)."""
+    from jacviz.core.lab.shapes import check_box
+
+    return check_box(numbers(text, option, 6, example), option)
+
+
 def params(items: Sequence[str] | None) -> dict[str, float]:
     """``NAME=VALUE`` items into a dict; the names are checked against the mapping later."""
     out: dict[str, float] = {}
@@ -89,13 +109,13 @@ def params(items: Sequence[str] | None) -> dict[str, float]:
     return out
 
 
-def variables(text: str | None) -> tuple[str, str] | None:
-    """``A,B`` into two checked variable names, or None."""
+def variables(text: str | None) -> tuple[str, ...] | None:
+    """``A,B`` (or one name for a curve, three for a map of space) into checked names, or None."""
     if text is None:
         return None
     from jacviz.core.language import check_variable_names
 
-    return check_variable_names(text.split(","))
+    return check_variable_names(text.split(","), counts=(1, 2, 3))
 
 
 def positive(value: float, option: str, *, upper: float, unit: str = "") -> float:

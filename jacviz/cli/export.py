@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     # Checked before anything is computed: a bad mapping or parameter costs milliseconds.
     parsed = parse(args.mapping, variables)
     parameter_values(parsed.parameters, params)
+    if not parsed.shape.is_planar:
+        return _export_shape(args, parsed, variables, params, output, morph)
     at = arguments.point(args.at, "--at") if args.at else None
     rect = arguments.rect(args.range, "--range", "-2,2,-1,1") if args.range else None
     from jacviz.ui.export import check_size, parse_size
@@ -110,6 +112,33 @@ def run(args: argparse.Namespace) -> int:
     if morph is not None:
         figure.write_morph_gif(morph, view=args.view, size=size, frames=frames)
         sys.stdout.write(f"{morph}\n")
+    return 0
+
+
+def _export_shape(args, parsed, variables, params, output, morph) -> int:
+    """A scalar field, curve, surface or map of space: the shapes pane's image (jacviz.ui.shapes.export)."""
+    if morph is not None:
+        raise UsageError(f"--morph animates a map of the plane; this is a {parsed.shape.kind}")
+    from jacviz.core.language import choose_parameter_values
+    from jacviz.core.persistence.presets import load_presets
+    from jacviz.core.pipeline.prepare import prepare
+    from jacviz.ui.export import parse_size
+
+    n = parsed.shape.n_inputs
+    at = arguments.vector(args.at, "--at", n, {1: "0.5", 2: "1.5,-2", 3: "1,0,0"}[n]) if args.at else None
+    rect = arguments.rect(args.range, "--range", "-2,2,-1,1") if args.range else None
+    size = parse_size(args.size) if args.size else None
+    preset = next((p for p in load_presets() if p.mapping == args.mapping), None)
+    prepared = prepare(args.mapping, variables)
+    starting = {name: spec.value for name, spec in (preset.params if preset else {}).items()}
+    values = choose_parameter_values(prepared.parameters, given=params, starting=starting)
+    from jacviz.ui.figure_painter import ensure_application
+    from jacviz.ui.shapes.export import export_shape
+
+    ensure_application()
+    export_shape(prepared, values, output, rect=rect or (preset.domain if preset else None), at=at,
+                 view=args.view, size=size, third=preset.third if preset else None)
+    sys.stdout.write(f"{output}\n")
     return 0
 
 

@@ -65,6 +65,7 @@ from jacviz.ui.panels.mapping_bar import MappingBar
 from jacviz.ui.panels.parameters import ParameterPanel
 from jacviz.ui.panels.pins import PinPanel
 from jacviz.ui.panels.readout import Readout, fmt
+from jacviz.ui.shapes.pane import ShapesPane, show_shape
 from jacviz.ui.tools.base import CursorState
 from jacviz.ui.views.codomain import CodomainView
 from jacviz.ui.views.domain import DomainView
@@ -285,6 +286,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.parameters)
         layout.addLayout(self._controls)
         layout.addWidget(self.splitter, 1)
+        # Scalar fields, curves, surfaces and maps of space are drawn by this pane instead.
+        self.shapes = ShapesPane(self)
+        self.shapes.hide()
+        layout.addWidget(self.shapes, 1)
         self.setCentralWidget(central)
         self.status_label = QLabel("")
         self.status_label.setObjectName("statusInfo")
@@ -622,6 +627,14 @@ class MainWindow(QMainWindow):
         if job is None or generation != self.compiler.generation:
             return  # overtaken by a newer mapping
         prepared, values, scene, paths, framed = result
+        if not prepared.is_planar:
+            if job.rect is FRAME:
+                job.rect = None  # the shapes pane frames its own domain
+            show_shape(self, prepared, values, job)
+            return
+        if self.shapes.prepared is not None:
+            self.shapes.leave()
+            self.splitter.show()
         if framed is not None:  # a typed mapping on a view the user had not moved: its own domain
             job.rect, why = framed
             self.home_rect = job.rect
@@ -1090,6 +1103,8 @@ def _compile_job(text, variables, strict, starting, previous, rect, quality, too
     """
     prepared = prepare(text, default_variables=variables)
     values = choose_parameter_values(prepared.parameters, given=strict, starting=starting, previous=previous)
+    if not prepared.is_planar:
+        return prepared, values, None, None, None  # drawn by the shapes pane (jacviz.ui.shapes)
     numeric = prepared.compiled
     for tool in tools:
         numeric = tool.transform(numeric)

@@ -134,9 +134,10 @@ HOSTILE = [
     # -- plain mistakes, with the messages the issue asks for
     Hostile("empty", "", "the mapping is empty"),
     Hostile("whitespace only", "  \t  ", "the mapping is empty"),
-    Hostile("three components", "x, y, x+y", "expected two components u, v separated by a comma", 1),
-    Hostile("three components in parentheses", "(x, y, x+y)",
-            "expected two components u, v separated by a comma", 1),
+    # three components are a surface now (x, y, x + y) or a map of space; four are no shape
+    Hostile("four components", "x, y, x+y, y", "4 components of 2 variables is not a shape jacviz draws", 1),
+    Hostile("four components in parentheses", "(x, y, x+y, 1)",
+            "4 components of 2 variables is not a shape jacviz draws", 1),
     Hostile("unknown function", "sine(x), y", "unknown function 'sine' at column 1; did you mean sin?", 1),
     Hostile("unknown function later", "x, 1 + cosine(y)",
             "unknown function 'cosine' at column 8; did you mean cos?", 8),
@@ -186,7 +187,7 @@ COMMAND_LINE = [
     "lambda", "list comprehension", "string literal", "walrus", "attribute access", "f-string", "import",
     "backticks", "semicolon abuse", "power tower 9**9**9", "nested huge powers", "tower of twos",
     "10000-digit literal", "1e999", "300-deep parentheses", "100,000-character input", "NUL byte",
-    "ANSI escape", "empty", "three components", "unknown function", "equation",
+    "ANSI escape", "empty", "four components", "unknown function", "equation",
     "function without parentheses", "70-deep exp", "product of 300 factors", "product of 140 factors",
     "huge power inside a chain", "14 complex factors", "sine of a huge constant",
 ]
@@ -300,7 +301,9 @@ BAD_OPTIONS = [
     (["a x, y", "--at", "1,1", "--param", "=3"], "--param needs NAME=VALUE"),
     (["a x, y", "--at", "1,1", "--param", "a=inf"], "is not a finite number"),
     (["a x, y", "--at", "1,1", "--param", "b=2"], "unknown parameter 'b'"),
-    (["x, y", "--at", "1,1", "--vars", "x"], "needs exactly two names"),
+    # --vars takes one to three names (one makes "x, y" a curve in x)
+    (["x, y", "--at", "1,1", "--vars", "x,y,z,w"], "needs one, two or three names"),
+    (["x, y", "--at", "1,1", "--vars", "x"], "--at needs one number (this mapping has 1 variable x)"),
     (["x, y", "--at", "1,1", "--vars", "sin,y"], "is a function"),
     (["(r, t) -> r, t", "--at", "1,1", "--vars", "u,v"], "names its variables (r, t)"),
     (["x, y", "--at", "1,1", "--bogus"], "unrecognized arguments"),

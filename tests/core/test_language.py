@@ -145,12 +145,21 @@ ERRORS = [
     ("sin⁻¹(x), y", 1, "write asin(x) for the inverse"),
     ("re(x), y", 1, "only makes sense in complex form"),
     ("x + i y, y", 5, "the imaginary unit"),
-    ("x, y, x+y", 1, "expected two components u, v separated by a comma, but found 3"),
-    ("(x, y, x+y)", 1, "expected two components u, v separated by a comma, but found 3 or more"),
+    # Three components are a surface or a map of space (tests/core/test_shapes_parsing.py); four
+    # are no shape jacviz draws, and the message lists the ones it does.
+    ("x, y, x+y, y", 1, "4 components of 2 variables is not a shape jacviz draws; it draws one expression"),
+    ("(x, y, x+y, 1)", 1, "4 components of 2 variables is not a shape jacviz draws"),
+    ("(x, y, z) -> x, y", 14, "2 components of 3 variables is not a shape jacviz draws"),
+    ("(x, y, z) -> x + y", 14, "one expression of 3 variables is not a shape jacviz draws"),
+    ("(a, b, c, d) -> a, b", 2, "4 variables at column 2: jacviz draws mappings of one, two or three"),
+    ("x^2 + y^2; x, y", 1, "is one real expression (a scalar field); every stage of a chain"),
+    ("x, y; x, y, x", 7, "the stage at column 7 has 3 components; every stage of a chain"),
+    ("x, y,", 6, "a component is missing after the last comma, at column 6"),
     ("sin((x, y)), y", 7, "a pair (u, v) can only be the whole mapping"),
     ("x -> x^2", 1, "'x' at column 1 is already a real variable"),
-    ("z -> x, y", 1, "the head names one complex variable 'z', but the mapping has two components"),
-    ("f(z) = x, y", 3, "the head names one complex variable 'z'"),
+    # A one-name head before several components is a curve's parameter (z -> x, y is the
+    # constant curve (x, y)); it names the complex variable only before one expression or in a chain.
+    ("z -> x, y; x, y", 1, "the head names one complex variable 'z', but the first stage has several"),
     ("x[0], y", 2, "square brackets can only wrap the whole mapping"),
     ("2[x + 1], y", 2, "square brackets can only wrap the whole mapping"),
     ("sin[x], y", 4, "square brackets can only wrap the whole mapping"),
@@ -236,8 +245,9 @@ def test_variables_from_head_and_outside_must_agree():
 @pytest.mark.parametrize(
     ("names", "fragment"),
     [
-        (["x"], "needs exactly two names"),
-        (["x", "y", "z"], "needs exactly two names"),
+        # one to three names: x alone makes "x, y" a curve, x, y, z makes it 2 components of 3
+        (["x", "y", "z", "w"], "needs one, two or three names"),
+        ([], "needs one, two or three names"),
         (["x", "x"], "the two variables need different names"),
         (["sin", "y"], "is a function and cannot name a variable"),
         (["pi", "y"], "is a constant and cannot name a variable"),

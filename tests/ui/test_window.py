@@ -81,7 +81,15 @@ def test_clicking_pins_a_point_and_it_can_be_removed(qtbot, window):
     assert window.pins == [] and window.pin_section.list.count() == 0
 
 
-@pytest.mark.parametrize("preset", load_presets(), ids=lambda p: p.name)
+def _planar(preset) -> bool:
+    from jacviz.core.language import parse
+
+    return parse(preset.mapping).shape.is_planar
+
+
+# The presets of the other shapes (scalar fields, curves, surfaces, maps of space) are drawn by
+# the shapes pane: tests/ui/test_shapes_window.py.
+@pytest.mark.parametrize("preset", [p for p in load_presets() if _planar(p)], ids=lambda p: p.name)
 def test_every_preset_applies_and_draws(qtbot, window, preset):
     with qtbot.waitSignal(window.mappingApplied, timeout=APPLY_TIMEOUT_MS):
         window.load_preset(preset)
@@ -118,9 +126,9 @@ def test_broken_mapping_shows_a_message_and_keeps_the_drawing(qtbot, window):
 def test_typing_is_validated_inline_before_enter(qtbot, window):
     edit = window.mapping_bar.edit
     edit.clear()
-    qtbot.keyClicks(edit, "x, y, x + y")
+    qtbot.keyClicks(edit, "x, y, x + y, y")  # three components are a surface; four no shape
     qtbot.waitUntil(lambda: window.mapping_bar.error.isVisible(), timeout=3000)
-    assert "expected two components u, v separated by a comma" in window.mapping_bar.error.text()
+    assert "4 components of 2 variables is not a shape jacviz draws" in window.mapping_bar.error.text()
     edit.clear()
     qtbot.keyClicks(edit, "x, y")
     qtbot.waitUntil(lambda: not window.mapping_bar.error.isVisible(), timeout=3000)
@@ -256,13 +264,15 @@ def test_a_moving_parameter_draws_coarse_scenes_then_the_full_one(window, qtbot)
     slider = window.parameters.controls["a"].slider
     coarse_seen = []
     window.sceneDrawn.connect(lambda: coarse_seen.append(window.scene.samples))
-    window._refine_timer.setInterval(3000)  # long enough that every coarse scene is seen here
+    window._refine_timer.setInterval(600_000)  # the slider "rests" only when this test says so
     slider.setSliderDown(True)
     for _step in range(5):
         slider.setValue(slider.value() + 7)
         qtbot.waitUntil(lambda: window.sampler.is_idle() and window.scene.samples == MOVING_QUALITY.heatmap)
     assert coarse_seen.count(MOVING_QUALITY.heatmap) >= 3 and coarse_seen[-1] == MOVING_QUALITY.heatmap
     slider.setSliderDown(False)
+    window._refine_timer.setInterval(10)
+    window._refine_timer.start()
     wait_idle(qtbot, window)  # waits for the rest, too
     assert window.scene.samples == full  # rested: the full scene again, with its margin
     a = window.model.param_values()["a"]

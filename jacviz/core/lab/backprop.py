@@ -29,26 +29,35 @@ DEFAULT_LOSS = "(u^2 + v^2)/2"
 LOSS_VARIABLES = ("u", "v")
 
 
-def _points(p) -> np.ndarray:
+def _points(p, n: int = 2, what: str = "a point") -> np.ndarray:
     arr = np.asarray(p, dtype=float)
-    if arr.shape[-1:] != (2,):
-        raise MappingError("a point needs two coordinates")
+    if arr.shape[-1:] != (n,):
+        count = {1: "one coordinate", 2: "two coordinates", 3: "three coordinates"}.get(n, f"{n} coordinates")
+        raise MappingError(f"{what} needs {count}")
     return arr
 
 
 def _jacobian_field(compiled: NumericMapping, p: np.ndarray, params: Params) -> np.ndarray:
-    """J at the points p (..., 2) as an array (..., 2, 2)."""
-    a, b, c, d, _ = compiled.jacobian(p[..., 0], p[..., 1], params)
-    return np.stack([np.stack([a, b], -1), np.stack([c, d], -1)], -2)
+    """J at the points p (..., n) as an array (..., m, n)."""
+    if getattr(compiled, "shape", (2, 2)) == (2, 2):
+        a, b, c, d, _ = compiled.jacobian(p[..., 0], p[..., 1], params)
+        return np.stack([np.stack([a, b], -1), np.stack([c, d], -1)], -2)
+    coords = tuple(p[..., k] for k in range(p.shape[-1]))
+    return compiled.evaluate(coords, params, jacobian=True).matrix()
+
+
+def _shape(compiled: NumericMapping) -> tuple[int, int]:
+    return compiled.n_outputs, len(compiled.variables)
 
 
 def jvp(compiled: NumericMapping, p, v, params: Params = None) -> np.ndarray:
     """The Jacobian–vector product J(p)·v (forward mode).
 
-    ``p`` and ``v`` are (..., 2) and broadcast together; the result is (..., 2), NaN where
+    ``p`` and ``v`` are (..., n) and broadcast together; the result is (..., m), NaN where
     F or J is undefined.
     """
-    p, v = np.broadcast_arrays(_points(p), _points(v))
+    _m, n = _shape(compiled)
+    p, v = np.broadcast_arrays(_points(p, n), _points(v, n, "a tangent vector" if n != 2 else "a point"))
     jac = _jacobian_field(compiled, p, params)
     with np.errstate(all="ignore"):
         return np.einsum("...ij,...j->...i", jac, v)
@@ -57,10 +66,14 @@ def jvp(compiled: NumericMapping, p, v, params: Params = None) -> np.ndarray:
 def vjp(compiled: NumericMapping, p, g, params: Params = None) -> np.ndarray:
     """The vector–Jacobian product J(p)ᵀ·g (reverse mode, one step of backpropagation).
 
-    ``p`` and ``g`` are (..., 2) and broadcast together; the result is (..., 2), NaN where
+    ``p`` is (..., n) and ``g`` (..., m), broadcast together; the result is (..., n), NaN where
     F or J is undefined.
     """
-    p, g = np.broadcast_arrays(_points(p), _points(g))
+    m, n = _shape(compiled)
+    p = _points(p, n)
+    g = _points(g, m, "a covector" if m != 2 else "a point")
+    batch = np.broadcast_shapes(p.shape[:-1], g.shape[:-1])
+    p, g = np.broadcast_to(p, (*batch, n)), np.broadcast_to(g, (*batch, m))
     jac = _jacobian_field(compiled, p, params)
     with np.errstate(all="ignore"):
         return np.einsum("...ji,...j->...i", jac, g)

@@ -9,11 +9,12 @@ sympy objects are built from the checked tree in :mod:`jacviz.core.symbolic`.
 The grammar, informally::
 
     mapping := [head] stage (';' stage)*            at most MAX_STAGES stages
-    head    := '(' name ',' name ')' ('->' | '↦')   names the variables
-             | NAME '(' name [',' name] ')' '='      F(x, y) = ...   or   f(z) = ...
-             | name ('->' | '↦')                     z -> ...  (complex form)
-    stage   := expr ',' expr | '(' expr ',' expr ')' | '[' expr ',' expr ']'   real form
-             | expr                                                           complex form
+    head    := '(' names ')' ('->' | '↦')           names the variables (one to three)
+             | names ('->' | '↦')
+             | NAME '(' names ')' '='               F(x, y) = ...   or   f(z) = ...
+    names   := name (',' name)*
+    stage   := expr (',' expr)+ | '(' expr (',' expr)+ ')' | '[' ... ']'    real components
+             | expr                      one expression: complex form or a scalar field
     expr    := term (('+' | '-') term)*
     term    := factor (('*' | '/') factor | factor)*          juxtaposition multiplies
     factor  := ('+' | '-') factor | power
@@ -22,7 +23,8 @@ The grammar, informally::
 
 The package: :mod:`.vocabulary` (limits, functions, constants), :mod:`.tokens` (the
 tokenizer), :mod:`.tree` (the syntax tree), :mod:`.parser` (the parser) and :mod:`.names`
-(checking and resolving names). Every limit that bounds the work lives in the vocabulary, so
+(checking and resolving names), :mod:`.shapes` (what n inputs and m outputs a text is read
+as, and the names of those readings). Every limit that bounds the work lives in the vocabulary, so
 that a hostile text is refused before anything is computed.
 """
 
@@ -31,6 +33,7 @@ from __future__ import annotations
 from jacviz.core.errors import MappingError
 from jacviz.core.language.names import check_new_name, check_variable_names
 from jacviz.core.language.parser import parse, validate
+from jacviz.core.language.shapes import SUPPORTED, Shape
 from jacviz.core.language.tokens import Token, tokenize
 from jacviz.core.language.tree import (
     BinOp,
@@ -64,15 +67,50 @@ from jacviz.core.language.vocabulary import (
     MAX_PARAMETERS,
     MAX_STAGES,
     REAL_FUNCTIONS,
+    SPACE_VARIABLES,
 )
 
 __all__ = [
-    "ALIASES", "ALL_FUNCTIONS", "COMPLEX_NAME", "COMPLEX_ONLY_FUNCTIONS", "CONSTANTS",
-    "DEFAULT_VARIABLES", "IMAGINARY_UNITS", "MAX_DEPTH", "MAX_DIGITS", "MAX_EXPONENT_DIGITS",
-    "MAX_LENGTH", "MAX_NAME_LENGTH", "MAX_NODES", "MAX_PARAMETERS", "MAX_STAGES", "REAL_FUNCTIONS",
-    "BinOp", "Call", "Const", "Name", "NameCall", "Neg", "Node", "Num", "Pair", "Param",
-    "ParsedMapping", "Stage", "Token", "Var", "check_new_name", "check_variable_names",
-    "choose_parameter_values", "parameter_values", "parse", "tokenize", "validate",
+    "ALIASES",
+    "ALL_FUNCTIONS",
+    "COMPLEX_NAME",
+    "COMPLEX_ONLY_FUNCTIONS",
+    "CONSTANTS",
+    "DEFAULT_VARIABLES",
+    "IMAGINARY_UNITS",
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "MAX_EXPONENT_DIGITS",
+    "MAX_LENGTH",
+    "MAX_NAME_LENGTH",
+    "MAX_NODES",
+    "MAX_PARAMETERS",
+    "MAX_STAGES",
+    "REAL_FUNCTIONS",
+    "SPACE_VARIABLES",
+    "SUPPORTED",
+    "BinOp",
+    "Call",
+    "Const",
+    "Name",
+    "NameCall",
+    "Neg",
+    "Node",
+    "Num",
+    "Pair",
+    "Param",
+    "ParsedMapping",
+    "Shape",
+    "Stage",
+    "Token",
+    "Var",
+    "check_new_name",
+    "check_variable_names",
+    "choose_parameter_values",
+    "parameter_values",
+    "parse",
+    "tokenize",
+    "validate",
 ]
 
 

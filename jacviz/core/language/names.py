@@ -23,16 +23,29 @@ from jacviz.core.language.vocabulary import (
 )
 
 
-def check_variable_names(names: tuple[str, ...] | list[str], where: str = "--vars") -> tuple[str, str]:
-    """Validate two variable names given outside the mapping text (``--vars``, a session)."""
+def check_variable_names(names: tuple[str, ...] | list[str], where: str = "--vars",
+                         counts: tuple[int, ...] = (2,)) -> tuple[str, ...]:
+    """Validate variable names given outside the mapping text (``--vars``, a session).
+
+    ``counts`` are the numbers of names allowed: two by default (a session's mapping is
+    planar unless its text names its own variables), one to three for ``--vars``.
+    """
     names = tuple(n.strip() for n in names)
-    if len(names) != 2:
-        raise MappingError(f"{where} needs exactly two names, such as r,t (got {len(names)})")
+    if len(names) not in counts:
+        if counts == (2,):
+            want = "exactly two names, such as r,t"
+        else:
+            words = [{1: "one", 2: "two", 3: "three"}[c] for c in counts]
+            spelled = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+            want = f"{spelled} names, such as t or r,t or r,t,p"
+        raise MappingError(f"{where} needs {want} (got {len(names)})")
     for name in names:
         check_new_name(name, None, what="variable")
-    if names[0] == names[1]:
-        raise MappingError(f"{where}: the two variables need different names (got {names[0]} twice)")
-    return names  # type: ignore[return-value]
+    if len(set(names)) != len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        which = "the two variables" if len(names) == 2 else "the variables"
+        raise MappingError(f"{where}: {which} need different names (got {twice} twice)")
+    return names
 
 
 def check_new_name(name: str, col: int | None, what: str) -> None:
@@ -58,7 +71,7 @@ LOOKALIKES = {
 class Resolver:
     """Turns raw names into variables, constants, products and parameters for one stage."""
 
-    def __init__(self, variables: tuple[str, str], complex_form: bool, complex_name: str,
+    def __init__(self, variables: tuple[str, ...], complex_form: bool, complex_name: str,
                  parameters: list[str]) -> None:
         self.complex_form = complex_form
         names = set(variables) | set(CONSTANTS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jacviz.core.language.shapes import Shape, shape_of
 from jacviz.core.language.vocabulary import COMPLEX_NAME
 
 
@@ -73,21 +74,35 @@ class NameCall(Node):
 
 @dataclass(frozen=True, slots=True)
 class Pair(Node):
-    first: Node
-    second: Node
+    """Components wrapped in brackets, ``(u, v)`` or ``[x, y, z]`` (two or more)."""
+
+    items: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """One stage of a mapping: ``(u, v)`` in real form, or ``f`` in complex form."""
+    """One stage of a mapping: its real components, or one expression ``f``.
 
-    u: Node | None
-    v: Node | None
-    f: Node | None
+    After parsing, ``f`` is set only in complex form (w = f(z)); a single real expression
+    (a scalar field) is ``components`` of length one.
+    """
+
+    components: tuple[Node, ...]
+    f: Node | None = None
 
     @property
     def is_complex(self) -> bool:
         return self.f is not None
+
+    @property
+    def u(self) -> Node | None:
+        """The first real component (None in complex form)."""
+        return self.components[0] if self.components else None
+
+    @property
+    def v(self) -> Node | None:
+        """The second real component (None in complex form and for a scalar field)."""
+        return self.components[1] if len(self.components) > 1 else None
 
 
 @dataclass(frozen=True)
@@ -95,7 +110,7 @@ class ParsedMapping:
     """A checked mapping: its variables, its stages and its parameters, in order of use."""
 
     text: str
-    variables: tuple[str, str]
+    variables: tuple[str, ...]
     stages: tuple[Stage, ...]
     parameters: tuple[str, ...] = field(default=())
     complex_name: str = COMPLEX_NAME
@@ -105,3 +120,10 @@ class ParsedMapping:
     def is_complex(self) -> bool:
         """True when the mapping is one complex stage f(z)."""
         return len(self.stages) == 1 and self.stages[0].is_complex
+
+    @property
+    def shape(self) -> Shape:
+        """What kind of mapping this is (n inputs, m outputs) and how the window names it."""
+        last = self.stages[-1]
+        components = 2 if last.is_complex else len(last.components)
+        return shape_of(self.variables, components, self.is_complex, len(self.stages), self.complex_name)

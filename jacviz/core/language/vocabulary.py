@@ -21,6 +21,7 @@ MAX_PARAMETERS = 12
 MAX_STAGES = 4
 
 DEFAULT_VARIABLES = ("x", "y")
+SPACE_VARIABLES = ("x", "y", "z")  # three components that use z, with no head: a map of (x, y, z)
 COMPLEX_NAME = "z"
 
 # name -> (min args, max args). Canonical names only; ALIASES maps the spellings people use.

@@ -47,6 +47,9 @@ class Preset:
     params: dict[str, ParameterRange] = field(default_factory=dict)
     note: str = ""
     view: str = "mapping"  # one of VIEWS
+    # A map of space (three variables): the range of the third one, whose slice the left view
+    # shows. For a curve, the domain's first two numbers are its t interval.
+    third: tuple[float, float] | None = None
 
 
 def _number(value, what: str) -> float:
@@ -74,8 +77,14 @@ def parse_presets(data: dict) -> list[Preset]:
         if view not in VIEWS:
             raise MappingError(f"preset {item['name']!r} has an unknown view {view!r}; "
                                f"expected one of {', '.join(map(repr, VIEWS))}")
+        third = None
+        if "third" in item:
+            third = tuple(_number(v, f"the third range of preset {item.get('name')!r}")
+                          for v in item["third"])
+            if len(third) != 2 or not third[0] < third[1]:
+                raise MappingError(f"preset {item['name']!r} has an empty third range")
         out.append(Preset(str(item["name"]), str(item["mapping"]), domain, params,  # type: ignore[arg-type]
-                          str(item.get("note", "")), view))
+                          str(item.get("note", "")), view, third))  # type: ignore[arg-type]
     return out
 
 

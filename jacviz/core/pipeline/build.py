@@ -26,4 +26,5 @@ def build(text: str, variables=None, default_variables=None) -> Prepared:
         is_complex=mapping.is_complex,
         stages=len(mapping.stage_expressions),
         chain=chain,
+        label=mapping.shape.label,
     )

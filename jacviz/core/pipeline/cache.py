@@ -38,7 +38,7 @@ from jacviz.core.numeric.compiled import CompiledMapping
 from jacviz.core.persistence.paths import cache_dir as _cache_root
 from jacviz.core.pipeline.prepared import Formulas, Prepared, SimplifiedForm
 
-CACHE_FORMAT = 3  # 3: the stable complex kernels and the kink programs
+CACHE_FORMAT = 4  # 3: the stable complex kernels and the kink programs; 4: every shape (n -> m)
 MAX_ENTRY_BYTES = 4_000_000
 MAX_ENTRIES = 200  # oldest files beyond this are removed when a new one is written
 
@@ -130,6 +130,7 @@ def prepared_from_payload(parsed: ParsedMapping, data) -> Prepared | None:
             stages=stages,
             chain=chain,
             simplified=simplified,
+            label=parsed.shape.label,
         )
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError, JacvizError):
         return None
@@ -139,7 +140,7 @@ def _fits(compiled: CompiledMapping, parsed: ParsedMapping) -> bool:
     """The compiled mapping is over exactly the parsed mapping's names and has its outputs."""
     return (compiled.variables == tuple(parsed.variables)
             and compiled.parameters == tuple(parsed.parameters)
-            and compiled.n_outputs == 2)
+            and compiled.n_outputs == parsed.shape.n_outputs)
 
 
 def load(parsed: ParsedMapping, variables=None, default_variables=None) -> Prepared | None:

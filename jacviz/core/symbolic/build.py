@@ -818,42 +818,58 @@ class _ComplexBuilder:
         raise MappingError(f"'{f}' at column {col} is not available in complex form", col)  # pragma: no cover
 
 
-def build_stage_expressions(parsed: ParsedMapping) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
-    """(u, v) for every stage, each over the stage's own input variables."""
+def build_stage_expressions(parsed: ParsedMapping) -> tuple[tuple[sp.Expr, ...], ...]:
+    """The components of every stage, each over the stage's own input variables.
+
+    Complex form gives (Re f, Im f); real form its one to three components.
+    """
     symbols = {name: real_symbol(name) for name in (*parsed.variables, *parsed.parameters)}
     out = []
     for stage in parsed.stages:
         if stage.is_complex:
             assert stage.f is not None
-            u, v = _ComplexBuilder(symbols, parsed.variables, parsed.complex_name).build(stage.f)
+            components: tuple[sp.Expr, ...] = _ComplexBuilder(
+                symbols, parsed.variables, parsed.complex_name).build(stage.f)
         else:
-            assert stage.u is not None and stage.v is not None
             builder = _RealBuilder(symbols)
-            u, v = builder.build(stage.u), builder.build(stage.v)
-        for expr in (u, v):
+            components = tuple(builder.build(c) for c in stage.components)
+        for expr in components:
             if _is_undefined(expr):
                 raise MappingError(
                     "the mapping is undefined everywhere (it divides by zero or takes log(0))"
                 )
-        check_size((u, v))
-        out.append((u, v))
+        check_size(components)
+        out.append(components)
     return tuple(out)
 
 
-def compose(stage_expressions, symbols: tuple[sp.Symbol, sp.Symbol]) -> tuple[sp.Expr, sp.Expr]:
-    """(u, v) of the chain S_n ∘ ... ∘ S_1, over the domain variables ``symbols``.
+def compose(stage_expressions, symbols: tuple[sp.Symbol, ...]) -> tuple[sp.Expr, ...]:
+    """The components of the chain S_n ∘ ... ∘ S_1, over the domain variables ``symbols``.
 
-    Each later stage is rebuilt with the earlier result in place of x and y, as xreplace
-    does, but every power and exponential is costed before sympy rebuilds it (see
+    Each later stage is rebuilt with the earlier result in place of the variables, as
+    xreplace does, but every power and exponential is costed before sympy rebuilds it (see
     :func:`_check_power_cost`), and the result is checked with :func:`check_size`.
     """
-    x, y = symbols
-    u, v = stage_expressions[0]
-    for su, sv in stage_expressions[1:]:
-        memo: dict = {x: u, y: v}
-        u, v = _substitute(su, memo), _substitute(sv, memo)
-        check_size((u, v))
-    return u, v
+    current = tuple(stage_expressions[0])
+    for stage in stage_expressions[1:]:
+        memo: dict = dict(zip(symbols, current, strict=True))
+        current = tuple(_substitute(expr, memo) for expr in stage)
+        check_size(current)
+    return current
+
+
+def determinant(j: sp.Matrix) -> sp.Expr:
+    """det J of a square matrix of size 1 to 3, written out by cofactors (nothing expanded)."""
+    n = j.shape[0]
+    if n == 1:
+        return j[0, 0]
+    if n == 2:
+        return j[0, 0] * j[1, 1] - j[0, 1] * j[1, 0]
+    if n == 3:
+        return (j[0, 0] * (j[1, 1] * j[2, 2] - j[1, 2] * j[2, 1])
+                - j[0, 1] * (j[1, 0] * j[2, 2] - j[1, 2] * j[2, 0])
+                + j[0, 2] * (j[1, 0] * j[2, 1] - j[1, 1] * j[2, 0]))
+    raise MappingError(f"det J of a {n}×{n} Jacobian is beyond jacviz's shapes")  # pragma: no cover
 
 
 def _substitute(expr: sp.Expr, memo: dict) -> sp.Expr:

@@ -29,11 +29,21 @@ def simplify_one(expr) -> tuple[str, str]:
 
 
 def display_items(mapping) -> list[tuple[str, object]]:
-    """What the readout shows, most useful first: det J, the entries of J, trace, u, v."""
+    """What the readout shows, most useful first: det J, the entries of J, trace, the components.
+
+    Keys: ``det`` and ``trace`` (square J only), ``jIK`` for row I and column K of J, and
+    ``u``, ``v``, ``w`` for the components in order (see :data:`COMPONENT_KEYS`).
+    """
     j = mapping.jacobian
-    return [
-        ("det", mapping.det),
-        ("j00", j[0, 0]), ("j01", j[0, 1]), ("j10", j[1, 0]), ("j11", j[1, 1]),
-        ("trace", mapping.trace),
-        ("u", mapping.u), ("v", mapping.v),
-    ]
+    m, n = j.shape
+    items: list[tuple[str, object]] = []
+    if mapping.det is not None:
+        items.append(("det", mapping.det))
+    items += [(f"j{i}{k}", j[i, k]) for i in range(m) for k in range(n)]
+    if mapping.trace is not None:
+        items.append(("trace", mapping.trace))
+    items += [(key, c) for key, c in zip(COMPONENT_KEYS, mapping.components, strict=False)]
+    return items
+
+
+COMPONENT_KEYS = ("u", "v", "w")  # the keys of the first, second and third components

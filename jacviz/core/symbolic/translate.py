@@ -25,7 +25,7 @@ from jacviz.core.errors import MappingError
 from jacviz.core.numeric.chain import CompiledChain
 from jacviz.core.numeric.compiled import CompiledMapping
 from jacviz.core.numeric.program import MAX_OPERATIONS, Program
-from jacviz.core.symbolic.build import ComplexPart
+from jacviz.core.symbolic.build import ComplexPart, determinant
 
 
 def compile_expressions(exprs: Sequence, inputs: Sequence) -> Program:
@@ -254,8 +254,7 @@ def compile_formula(components, jacobian, inputs, variables, parameters) -> Comp
     """
     m, n = jacobian.shape
     entries = [jacobian[i, j] for i in range(m) for j in range(n)]
-    det = [jacobian.det(method="berkowitz") if n > 2 else entries[0] * entries[3] - entries[1] * entries[2]] \
-        if m == n and n > 1 else ([entries[0]] if m == n else [])
+    det = [determinant(jacobian)] if m == n else []
     components = list(components)
     kinks = kink_indicators(components, inputs[:n])
     return CompiledMapping(
@@ -278,7 +277,7 @@ def compile_mapping(mapping) -> CompiledMapping:
 def compile_chain(mapping) -> CompiledChain:
     """Compile each stage of a :class:`~jacviz.core.symbolic.mapping.Mapping` on its own.
 
-    Every stage's (u, v) and Jacobian are over the mapping's two variable symbols (the
+    Every stage's components and Jacobian are over the mapping's variable symbols (the
     stage's own input) and its parameters, so stage i is evaluated at the output of
     stage i − 1. A one-stage mapping gives a chain of one.
     """

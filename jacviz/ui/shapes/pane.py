@@ -1,0 +1,533 @@
+"""The pane that shows a mapping of any shape other than the plane's: fields, curves, surfaces, space.
+
+It takes the place of the two linked views when the mapping bar's text is a scalar field, a
+curve, a surface or a map of space (:func:`show_shape`, called by the main window), and goes
+away again for a map of the plane (:meth:`ShapesPane.leave`). What it draws, per shape:
+
+* **scalar field** f(x, y): left, the heatmap of f with its contour lines (labelled with
+  their values), a sparse field of gradient arrows, and at the cursor ∇f(p) with the level
+  line through p (perpendicular to it); right, the graph z = f(x, y) in 3D with the tangent
+  plane f(p) + J(p)·d at p;
+* **curve** F(t): left, the speed |F'(t)| over t; right, the curve (in the plane, a 2D plot;
+  in space, the 3D view), coloured by speed, with the tangent vector J(t) at the cursor's t;
+* **surface** F(u, v): left, the heatmap of the area element √det(JᵀJ) with the grid; right,
+  the surface with the image of the grid and, at F(p), the tangent parallelogram spanned by
+  h·J's columns next to the true image of the h-circle;
+* **map of space** F(x, y, z): left, det J on the slice at the third variable's value (a
+  slider) with the critical surface's trace det J = 0; right, the image of the slice's grid
+  and, at F(p), the image of a small sphere next to the ellipsoid J(p) predicts.
+
+The readout below shows J (m×n) and the numbers of the shape (:func:`readout_text`). The
+numbers come from :mod:`jacviz.core.lab.shapes`; the model's parameters drive the pane like
+the planar views. The 3D view exists only where OpenGL does (:mod:`jacviz.ui.shapes.gl`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
+
+from jacviz.core.errors import JacvizError
+from jacviz.core.figure.build import number
+from jacviz.core.lab import shapes as core
+from jacviz.core.persistence.presets import ParameterRange
+from jacviz.core.sampling.contours import critical_segments
+from jacviz.ui import style
+from jacviz.ui.panels.readout import mono_label
+from jacviz.ui.shapes.gl import Scene3D, gl_available, message_label
+
+SAMPLES = 192  # heatmap samples per side
+GRID_LINES = 13  # grid lines per family on a surface or a slice
+MESH = 48  # vertices per side of a 3D mesh
+SLIDER_STEPS = 200
+
+
+def _vec(values) -> str:
+    return "(" + ", ".join(number(v) for v in values) + ")"
+
+
+def _matrix(jac: np.ndarray) -> list[str]:
+    cells = [[number(e) for e in row] for row in jac]
+    width = max(len(c) for row in cells for c in row)
+    return ["[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells]
+
+
+def readout_text(info: core.ShapeInfo, variables: tuple[str, ...]) -> str:
+    """The readout's lines for one point: p, F(p), J with its shape, and the shape's numbers."""
+    m, n = info.shape
+    lines = [f"p = ({', '.join(variables)}) = {_vec(info.point)}",
+             f"F(p) = {_vec(info.value)}" if m > 1 else f"f(p) = {number(info.value[0])}",
+             f"J(p), {m}×{n}:", *("  " + row for row in _matrix(info.jacobian))]
+    if info.gradient is not None:
+        lines.append(f"∇f = Jᵀ = {_vec(info.gradient)}")
+        lines.append(f"|∇f| = {number(info.slope)}")
+        ascent = _vec(info.ascent) if info.ascent is not None else "none (∇f = 0)"
+        lines.append(f"steepest ascent: {ascent}")
+    if info.speed is not None:
+        lines.append(f"speed |J| = {number(info.speed)}")
+    if info.area_element is not None:
+        lines.append(f"normal J₁ × J₂ = {_vec(info.normal)}")
+        lines.append(f"area element √det(JᵀJ) = {number(info.area_element)}")
+    if info.det is not None:
+        lines.append(f"det J = {number(info.det)}")
+    lines.append("singular values: " + ", ".join(number(s) for s in info.singular_values))
+    lines.extend(info.notes)
+    return "\n".join(lines)
+
+
+def _arrow_segments(bases: np.ndarray, vectors: np.ndarray, head: float = 0.3) -> np.ndarray:
+    """Each arrow as three segments (shaft and two barbs), pairs of rows for connect='pairs'."""
+    tips = bases + vectors
+    ang = np.arctan2(vectors[:, 1], vectors[:, 0])
+    size = head * np.hypot(vectors[:, 0], vectors[:, 1])
+    out = [bases, tips]
+    for turn in (2.6, -2.6):
+        barb = tips + size[:, None] * np.stack([np.cos(ang + turn), np.sin(ang + turn)], -1)
+        out += [tips, barb]
+    pairs = np.stack(out, axis=1).reshape(-1, 2, 2)
+    return pairs[np.isfinite(pairs).all(axis=(1, 2))].reshape(-1, 2)
+
+
+def _speed_colors(speed: np.ndarray) -> np.ndarray:
+    """RGBA in [0, 1] for each speed, from the viridis map over the speeds' range."""
+    finite = speed[np.isfinite(speed)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    t = np.clip((speed - lo) / (hi - lo), 0, 1) if hi > lo else np.full_like(speed, 0.5)
+    cmap = pg.colormap.get("viridis")
+    return cmap.map(np.nan_to_num(t), mode="float")
+
+
+class ShapesPane(QWidget):
+    """The views, readout and slider for a mapping that is not a map of the plane."""
+
+    def __init__(self, window=None) -> None:
+        super().__init__(window)
+        self.setObjectName("shapesPane")
+        self.window_ = window
+        self.prepared = None
+        self.params: dict[str, float] = {}
+        self.rect = (-2.0, 2.0, -2.0, 2.0)
+        self.third = (-1.0, 1.0)
+        self.slice_value = 0.0
+        self.cursor: tuple[float, ...] | None = None
+        self.info: core.ShapeInfo | None = None
+        self.field: core.DomainField | None = None
+        self.curve: core.CurveSamples | None = None
+
+        self.domain = pg.PlotWidget(self)
+        self.domain.setObjectName("shapeDomain")
+        self.domain.setBackground("w")
+        self.domain.setAspectLocked(False)
+        self.heat = pg.ImageItem(axisOrder="row-major")
+        self.domain.addItem(self.heat)
+        self.contours = pg.PlotCurveItem(pen=style.pen((40, 40, 40), 1.0, alpha=170), connect="pairs")
+        self.grid = pg.PlotCurveItem(pen=style.pen((90, 90, 90), 0.8, alpha=110), connect="pairs")
+        self.arrows = pg.PlotCurveItem(pen=style.pen((20, 20, 20), 1.0, alpha=140), connect="pairs")
+        self.speed_curve = pg.PlotCurveItem(pen=style.pen((30, 90, 200), 2.0))
+        self.level = pg.PlotCurveItem(pen=style.pen((230, 120, 0), 2.2), connect="pairs")
+        self.gradient = pg.PlotCurveItem(pen=style.pen((0, 120, 40), 2.4), connect="pairs")
+        self.marker = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen("w"))
+        self.t_line = pg.InfiniteLine(angle=90, pen=style.pen((200, 0, 0), 1.5))
+        self.labels: list[pg.TextItem] = []
+        for item in (self.contours, self.grid, self.arrows, self.speed_curve, self.level, self.gradient,
+                     self.marker):
+            self.domain.addItem(item, ignoreBounds=True)
+        self.domain.addItem(self.t_line, ignoreBounds=True)
+        self.domain.scene().sigMouseMoved.connect(self._on_mouse)
+
+        self.plane = pg.PlotWidget(self)  # the plane curve's own view
+        self.plane.setObjectName("shapePlaneCurve")
+        self.plane.setBackground("w")
+        self.plane.setAspectLocked(True)
+        self.plane_points = pg.ScatterPlotItem(size=3, pen=None)
+        self.plane_tangent = pg.PlotCurveItem(pen=style.pen((200, 0, 0), 2.4), connect="pairs")
+        self.plane_marker = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(0, 0, 0))
+        for item in (self.plane_points, self.plane_tangent, self.plane_marker):
+            self.plane.addItem(item)
+
+        self.scene3d: Scene3D | None = Scene3D(self) if gl_available() else None
+        self.no_gl = None if self.scene3d is not None else message_label(self)
+
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setObjectName("sliceSlider")
+        self.slider.setAccessibleName("value of the third variable")
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.slider_label = QLabel("", self)
+        self.slider_label.setObjectName("sliceLabel")
+        self.readout = mono_label("shapeReadout")
+        self.readout.setAccessibleName("readout")
+        self.title = QLabel("", self)
+        self.title.setObjectName("shapeTitle")
+        self.title.setWordWrap(True)
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.domain, 1)
+        slider_row = QHBoxLayout()
+        slider_row.addWidget(self.slider_label)
+        slider_row.addWidget(self.slider, 1)
+        left_layout.addLayout(slider_row)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.plane, 1)
+        right_layout.addWidget(self.scene3d.widget if self.scene3d else self.no_gl, 1)
+        side = QWidget(self)
+        side_layout = QVBoxLayout(side)
+        side_layout.addWidget(self.title)
+        side_layout.addWidget(self.readout)
+        side_layout.addStretch(1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.addWidget(side)
+        self.splitter.setSizes([440, 440, 330])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        if window is not None and hasattr(window, "model"):
+            window.model.paramsChanged.connect(self._on_params)
+
+    # -- what is shown
+    @property
+    def shape(self) -> tuple[int, int] | None:
+        """(m, n) of the mapping shown, or None."""
+        return self.prepared.compiled.shape if self.prepared is not None else None
+
+    @property
+    def has_3d(self) -> bool:
+        return self.scene3d is not None
+
+    def show_mapping(self, prepared, params: dict[str, float], rect, third=None) -> None:
+        """Draw ``prepared`` (not planar) over ``rect`` (for a curve, its first two numbers are t)."""
+        self.prepared = prepared
+        self.params = dict(params)
+        self.rect = tuple(float(v) for v in rect)  # type: ignore[assignment]
+        m, n = prepared.compiled.shape
+        x0, x1, y0, y1 = self.rect
+        self.third = tuple(third) if third is not None else (y0, y1)  # type: ignore[assignment]
+        self.slice_value = float(np.clip(0.0, *self.third)) if self.third[0] <= 0 <= self.third[1] \
+            else (self.third[0] + self.third[1]) / 2
+        space = (m, n) == (3, 3)
+        for w in (self.slider, self.slider_label):
+            w.setVisible(space)
+        if space:
+            self.slider.blockSignals(True)
+            self.slider.setValue(round((self.slice_value - self.third[0]) / (self.third[1] - self.third[0])
+                                       * SLIDER_STEPS))
+            self.slider.blockSignals(False)
+        self.plane.setVisible(n == 1 and m == 2)
+        right_3d = self.scene3d.widget if self.scene3d else self.no_gl
+        right_3d.setVisible(not (n == 1 and m == 2))
+        self.title.setText(prepared.label)
+        self.redraw()
+        if n == 1:
+            self.move_cursor(x0 + 0.37 * (x1 - x0))
+        else:
+            point = (x0 + (x1 - x0) * 0.637, y0 + (y1 - y0) * 0.593)
+            self.move_cursor(*point, *((self.slice_value,) if space else ()))
+
+    def leave(self) -> None:
+        """A map of the plane is shown again: hide, and forget the mapping."""
+        self.prepared = None
+        self.hide()
+
+    def redraw(self) -> None:
+        """Resample what depends on the mapping, its parameters and the slice."""
+        if self.prepared is None:
+            return
+        compiled = self.prepared.compiled
+        m, n = compiled.shape
+        for item in self.labels:
+            self.domain.removeItem(item)
+        self.labels = []
+        self.heat.setVisible(n > 1)
+        # a scalar field keeps equal scales, so that ∇f looks perpendicular to its level lines
+        self.domain.setAspectLocked(m == 1, ratio=1.0)
+        self.t_line.setVisible(n == 1)
+        self.speed_curve.setVisible(n == 1)
+        for item in (self.contours, self.grid, self.arrows):
+            item.setData([], [])
+        try:
+            if n == 1:
+                self._draw_curve(compiled)
+            else:
+                self._draw_field(compiled, m, n)
+        except JacvizError as err:
+            self.title.setText(f"{self.prepared.label}: {err}")
+        if self.scene3d is not None:
+            self._draw_3d(compiled, m, n)
+
+    def _draw_field(self, compiled, m: int, n: int) -> None:
+        rect = self.rect
+        x0, x1, y0, y1 = rect
+        if m == 1:
+            field = core.scalar_field(compiled, rect, self.params, SAMPLES)
+        else:
+            field = core.quantity_field(compiled, rect, self.params, SAMPLES,
+                                        self.slice_value if n == 3 else None)
+        self.field = field
+        lo, hi = field.limits()
+        if field.quantity == "det J":
+            bound = max(abs(lo), abs(hi)) or 1.0
+            lo, hi, cmap = -bound, bound, style.det_colormap()
+        else:
+            cmap = pg.colormap.get("viridis")
+        self.heat.setLookupTable(cmap.getLookupTable(nPts=256))
+        self.heat.setImage(field.field, levels=(lo, hi), rect=pg.QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        if field.contours:
+            segs = np.concatenate([c for c in field.contours if len(c)] or [np.empty((0, 2))])
+            self.contours.setData(segs[:, 0], segs[:, 1], connect="pairs")
+            for level, seg in zip(field.levels, field.contours, strict=True):
+                if len(seg) and m == 1:
+                    # on each line, its point farthest towards the upper right: the labels spread
+                    # along a diagonal instead of piling up where marching squares begins
+                    label = pg.TextItem(number(level), color=(40, 40, 40), anchor=(0.5, 0.5))
+                    label.setPos(*seg[np.argmax(seg[:, 0] + seg[:, 1])])
+                    self.domain.addItem(label, ignoreBounds=True)
+                    self.labels.append(label)
+        if field.arrows is not None:
+            segs = _arrow_segments(*field.arrows)
+            self.arrows.setData(segs[:, 0], segs[:, 1], connect="pairs")
+        if m > 1:
+            gx, gy = np.linspace(x0, x1, GRID_LINES), np.linspace(y0, y1, GRID_LINES)
+            v = np.stack([np.repeat(gx, 2), np.tile([y0, y1], GRID_LINES)], -1)
+            h = np.stack([np.tile([x0, x1], GRID_LINES), np.repeat(gy, 2)], -1)
+            segs = np.concatenate([v, h])
+            self.grid.setData(segs[:, 0], segs[:, 1], connect="pairs")
+        self.domain.setLabel("bottom", self.prepared.variables[0])
+        self.domain.setLabel("left", self.prepared.variables[1])
+        self.domain.setTitle(field.quantity if n == 2 else
+                             f"det J on the slice {self.prepared.variables[2]} = {number(self.slice_value)}")
+        self.domain.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def _draw_curve(self, compiled) -> None:
+        t0, t1 = self.rect[0], self.rect[1]
+        curve = core.curve_samples(compiled, (t0, t1), self.params)
+        self.curve = curve
+        self.field = None
+        self.speed_curve.setData(curve.t, np.nan_to_num(curve.speed, nan=np.nan))
+        finite = curve.speed[np.isfinite(curve.speed)]
+        top = float(finite.max()) if finite.size else 1.0
+        self.domain.setLabel("bottom", self.prepared.variables[0])
+        self.domain.setLabel("left", "speed |F′|")
+        self.domain.setTitle("speed along the curve")
+        self.domain.setRange(xRange=(t0, t1), yRange=(0, 1.1 * top if top > 0 else 1), padding=0.02)
+        if curve.points.shape[1] == 2:
+            colors = (_speed_colors(curve.speed) * 255).astype(int)
+            self.plane_points.setData(curve.points[:, 0], curve.points[:, 1],
+                                      brush=[pg.mkBrush(*c) for c in colors])
+
+    def _draw_3d(self, compiled, m: int, n: int) -> None:
+        scene = self.scene3d
+        assert scene is not None
+        scene.clear()
+        x0, x1, y0, y1 = self.rect
+        if n == 1:
+            if m == 3 and self.curve is not None:
+                scene.colored_strip(self.curve.points, _speed_colors(self.curve.speed))
+                scene.frame(self.curve.points)
+            return
+        us, vs = np.linspace(x0, x1, MESH), np.linspace(y0, y1, MESH)
+        gu, gv = np.meshgrid(us, vs)
+        if m == 1:
+            (f,) = compiled.evaluate((gu, gv), self.params, jacobian=False).values
+            f = np.broadcast_to(f, gu.shape)
+            self._z_scale = self._graph_scale(f, max(x1 - x0, y1 - y0))
+            grid = np.stack([gu, gv, f * self._z_scale], -1)
+            scene.mesh(grid, colors=self._height_colors(f))
+            scene.frame(grid.reshape(-1, 3))
+            return
+        coords = (gu, gv) if n == 2 else (gu, gv, np.full_like(gu, self.slice_value))
+        values = compiled.evaluate(coords, self.params, jacobian=False).values
+        grid = np.stack([np.broadcast_to(v, gu.shape) for v in values], -1)
+        if n == 2:
+            scene.mesh(grid)
+        step = max(1, MESH // GRID_LINES)
+        rows = [np.repeat(grid[i], 2, axis=0)[1:-1] for i in range(0, MESH, step)]
+        cols = [np.repeat(grid[:, j], 2, axis=0)[1:-1] for j in range(0, MESH, step)]
+        scene.lines(np.concatenate(rows + cols), color=(0.25, 0.25, 0.35, 0.8))
+        scene.frame(grid.reshape(-1, 3))
+
+    @staticmethod
+    def _graph_scale(f: np.ndarray, extent: float) -> float:
+        """Height scale for the graph of f: z spans 0.6 of the domain's width (f itself is in the readout)."""
+        finite = f[np.isfinite(f)]
+        if finite.size == 0:
+            return 1.0
+        span = float(np.percentile(finite, 98) - np.percentile(finite, 2))
+        return 1.0 if span <= 0 else 0.6 * extent / span
+
+    def _height_colors(self, f: np.ndarray) -> np.ndarray:
+        """Viridis by height, a little translucent: the tangent plane lies under a convex graph."""
+        colors = _speed_colors(f.reshape(-1)).reshape(*f.shape, 4)
+        colors[..., 3] = 0.7
+        return colors
+
+    # -- the cursor
+    def move_cursor(self, *coords: float) -> None:
+        """Put the cursor at ``coords`` (n numbers; for a map of space the third is the slice)."""
+        if self.prepared is None:
+            return
+        compiled = self.prepared.compiled
+        m, n = compiled.shape
+        if len(coords) == 2 and n == 3:
+            coords = (*coords, self.slice_value)
+        self.cursor = tuple(float(c) for c in coords)
+        info = core.shape_info(compiled, self.cursor, self.params)
+        self.info = info
+        self.readout.setText(readout_text(info, self.prepared.variables))
+        self.readout.setAccessibleDescription(self.readout.text())
+        self._draw_cursor(info, m, n)
+
+    def _draw_cursor(self, info: core.ShapeInfo, m: int, n: int) -> None:
+        x0, x1, y0, y1 = self.rect
+        size = 0.12 * min(x1 - x0, y1 - y0) if n > 1 else 0.1 * (x1 - x0)
+        self.level.setData([], [])
+        self.gradient.setData([], [])
+        if n == 1:
+            t = self.cursor[0]
+            self.t_line.setValue(t)
+            self.marker.setData([t], [info.speed if info.speed is not None else 0])
+            if m == 2:
+                p, v = np.array(info.value), info.jacobian[:, 0]
+                self.plane_marker.setData([p[0]], [p[1]])
+                seg = np.array([p, p + v * size / max(info.speed or 1.0, 1e-300)])
+                self.plane_tangent.setData(seg[:, 0], seg[:, 1], connect="pairs")
+        else:
+            px, py = self.cursor[0], self.cursor[1]
+            self.marker.setData([px], [py])
+            if m == 1 and info.ascent is not None and self.field is not None:
+                grad = np.array(info.gradient)
+                vec = grad / np.hypot(*grad) * size
+                segs = _arrow_segments(np.array([[px, py]]), vec[None, :])
+                self.gradient.setData(segs[:, 0], segs[:, 1], connect="pairs")
+                if math.isfinite(info.value[0]):
+                    level = critical_segments(self.field.field, self.field.rect, info.value[0])
+                    if len(level):
+                        self.level.setData(level[:, 0], level[:, 1], connect="pairs")
+        if self.scene3d is not None:
+            self._draw_cursor_3d(info, m, n, size)
+
+    def _draw_cursor_3d(self, info: core.ShapeInfo, m: int, n: int, size: float) -> None:
+        scene = self.scene3d
+        assert scene is not None
+        scene.clear_marks()
+        jac = info.jacobian
+        if not np.isfinite(jac).all() or not all(math.isfinite(v) for v in info.value):
+            return
+        if m == 1:
+            s = getattr(self, "_z_scale", 1.0)
+            px, py = self.cursor[0], self.cursor[1]
+            a, b = jac[0]
+            corners = np.array([[dx, dy] for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]) * size
+            plane = np.stack([px + corners[:, 0], py + corners[:, 1],
+                              (info.value[0] + a * corners[:, 0] + b * corners[:, 1]) * s], -1)
+            scene.mesh(plane[[0, 1, 3, 2]].reshape(2, 2, 3), mark=True, color=(1.0, 0.55, 0.1, 0.6))
+            scene.point((px, py, info.value[0] * s))
+            return
+        p = np.array(info.value)
+        scene.point(p)
+        if n == 1:
+            v = jac[:, 0]
+            scene.lines(np.array([p, p + v * size / max(info.speed or 1.0, 1e-300)]), color=(0.8, 0, 0, 1),
+                        width=3, mark=True)
+            return
+        theta = np.linspace(0, 2 * np.pi, 73)
+        h = 0.5 * size
+        if n == 2:
+            c1, c2 = jac[:, 0] * h, jac[:, 1] * h
+            quad = np.array([[p - c1 - c2, p + c1 - c2], [p - c1 + c2, p + c1 + c2]])
+            scene.mesh(quad, mark=True, color=(1.0, 0.4, 0.6, 0.55))
+            cu, cv = self.cursor[0] + h * np.cos(theta), self.cursor[1] + h * np.sin(theta)
+            true = np.stack(self.prepared.compiled.evaluate((cu, cv), self.params, jacobian=False).values, -1)
+            scene.lines(true, color=(0, 0, 0, 1), width=2, mark=True, strip=True)
+            return
+        # a map of space: three great circles of the h-sphere, their images and J's prediction
+        circles = [np.stack([np.cos(theta), np.sin(theta), 0 * theta], -1),
+                   np.stack([np.cos(theta), 0 * theta, np.sin(theta)], -1),
+                   np.stack([0 * theta, np.cos(theta), np.sin(theta)], -1)]
+        centre = np.array(self.cursor)
+        for circle in circles:
+            pts = centre + h * circle
+            ev = self.prepared.compiled.evaluate(tuple(pts.T), self.params, jacobian=False)
+            true = np.stack(ev.values, -1)
+            scene.lines(true, color=(0, 0, 0, 1), width=2, mark=True, strip=True)
+            scene.lines(p + h * circle @ jac.T, color=(0.9, 0.2, 0.5, 1), width=1.5, mark=True, strip=True)
+
+    # -- input
+    def _on_mouse(self, pos) -> None:
+        vb = self.domain.getPlotItem().vb
+        if self.prepared is None or not vb.sceneBoundingRect().contains(pos):
+            return
+        point = vb.mapSceneToView(pos)
+        n = self.prepared.compiled.shape[1]
+        if n == 1:
+            self.move_cursor(point.x())
+        else:
+            self.move_cursor(point.x(), point.y())
+
+    def _on_slider(self, value: int) -> None:
+        lo, hi = self.third
+        self.slice_value = lo + (hi - lo) * value / SLIDER_STEPS
+        if self.prepared is not None:
+            name = self.prepared.variables[-1]
+            self.slider_label.setText(f"{name} = {number(self.slice_value)}")
+            self.redraw()
+            if self.cursor is not None:
+                self.move_cursor(self.cursor[0], self.cursor[1], self.slice_value)
+
+    def set_slice(self, value: float) -> None:
+        """Move the third variable's slider to ``value`` (clipped to its range)."""
+        lo, hi = self.third
+        self.slider.setValue(round((min(max(value, lo), hi) - lo) / (hi - lo) * SLIDER_STEPS))
+
+    def _on_params(self, _params) -> None:
+        if self.prepared is None or self.window_ is None:
+            return
+        values = self.window_.model.param_values()
+        if values == self.params:
+            return
+        self.params = values
+        self.redraw()
+        if self.cursor is not None:
+            self.move_cursor(*self.cursor)
+
+
+def show_shape(window, prepared, values: dict[str, float], job) -> None:
+    """Show a mapping that is not planar in ``window``: the model, the bar, the pane, the signals.
+
+    Called by the main window in place of drawing a planar scene. The planar views keep the
+    last map of the plane (hidden) and ``window.prepared`` stays that one, so the lab tools,
+    which are planar, never see this mapping.
+    """
+    ranges = {}
+    current = window.model.params
+    for name in prepared.parameters:
+        value = values[name]
+        spec = job.ranges.get(name) or current.get(name) or ParameterRange(value, min(-5.0, value),
+                                                                           max(5.0, value))
+        ranges[name] = ParameterRange(value, min(spec.minimum, value), max(spec.maximum, value))
+    preset = next((p for p in window.presets if p.mapping == prepared.text), None)
+    rect = job.rect or (preset.domain if preset is not None else window.home_rect)
+    third = preset.third if preset is not None else None
+    m = window.model
+    with m.batch():
+        m.update(mapping=prepared.text, variables=job.variables, params=ranges)
+        m.set("draft", window.mapping_bar.text())
+    window.mapping_bar.show_error(None)
+    window.splitter.hide()
+    window.shapes.show()
+    window.shapes.show_mapping(prepared, dict(values), rect, third)
+    window.status_label.setText(f"{prepared.label} · compiled in {prepared.seconds * 1000:.0f} ms")
+    window.show_message(job.note or f"Applied: {prepared.text} ({prepared.label})", timeout_ms=0)
+    window.setWindowTitle(f"jacviz — {prepared.text}")
+    if callable(job.on_applied):
+        job.on_applied()
+    window.mappingApplied.emit(prepared.text)

@@ -1,0 +1,295 @@
+"""The window for every shape: each applies, draws its 2D view and shows the readout after a move.
+
+Offscreen (no OpenGL): the 3D view is not made, a message stands in its place. The 3D view
+itself is tested under Xvfb with Mesa in a separate process (skipped when Xvfb is missing).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QLabel
+from uihelpers import APPLY_TIMEOUT_MS, apply, wait_idle
+
+from jacviz.core.persistence.presets import load_presets
+
+SHAPE_PRESETS = ["Paraboloid", "Rosenbrock's valley", "Helix", "Sphere", "Torus", "Cylindrical coordinates",
+                 "Spherical coordinates"]
+
+
+def preset(name: str):
+    return next(p for p in load_presets() if p.name == name)
+
+
+def mouse_move(pane, *view_point: float) -> None:
+    """A pointer move over the pane's 2D view at ``view_point`` (view coordinates), as Qt delivers it."""
+    vb = pane.domain.getPlotItem().vb
+    x, y = view_point if len(view_point) == 2 else (view_point[0], 0.0)
+    pane.domain.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(x, y)))
+
+
+def load(qtbot, window, name: str):
+    with qtbot.waitSignal(window.mappingApplied, timeout=APPLY_TIMEOUT_MS):
+        window.load_preset(preset(name))
+    wait_idle(qtbot, window)
+    return window.shapes
+
+
+@pytest.mark.parametrize("name", SHAPE_PRESETS)
+def test_every_shape_preset_applies_and_shows_the_pane(qtbot, window, name):
+    pane = load(qtbot, window, name)
+    assert pane.isVisible() and not window.splitter.isVisible()
+    assert pane.title.text() == pane.prepared.label
+    assert "J(p), " in pane.readout.text()
+    assert not window.mapping_bar.error.isVisible()
+    _m, n = pane.shape
+    if n > 1:
+        image = pane.heat.image
+        assert image.shape == (192, 192) and np.isfinite(image).mean() > 0.9
+    else:
+        assert pane.curve is not None and np.isfinite(pane.curve.speed).all()
+    for pname, spec in preset(name).params.items():
+        assert window.current_params()[pname] == pytest.approx(spec.value)
+
+
+def test_offscreen_there_is_no_gl_view_but_a_message(qtbot, window):
+    pane = load(qtbot, window, "Paraboloid")
+    assert pane.scene3d is None and not pane.has_3d
+    message = pane.findChild(QLabel, "shape3dMessage")
+    assert message is not None and message.isVisible() and "OpenGL" in message.text()
+
+
+def test_scalar_field_readout_after_a_mouse_move(qtbot, window):
+    pane = load(qtbot, window, "Paraboloid")
+    mouse_move(pane, 1.0, 0.5)
+    info = pane.info
+    assert info.point == pytest.approx((1.0, 0.5), abs=0.02)
+    x, y = info.point
+    assert info.gradient == pytest.approx((2 * x, 2 * y), rel=1e-12)
+    text = pane.readout.text()
+    assert "J(p), 1×2:" in text and "∇f = Jᵀ =" in text and "|∇f| =" in text
+    assert "steepest ascent" in text and "det J" not in text
+    # ∇f(p) is drawn at p, and the level line through p is the circle of radius |p|
+    gx, gy = pane.gradient.getData()
+    assert len(gx) == 6 and gx[0] == pytest.approx(x) and gy[0] == pytest.approx(y)
+    lx, ly = pane.level.getData()
+    assert len(lx) > 50
+    np.testing.assert_allclose(np.hypot(lx, ly), math.hypot(x, y), rtol=2e-2)
+    # perpendicular: the shaft of the arrow is along p, the level circle's tangent is across it
+    shaft = np.array([gx[1] - gx[0], gy[1] - gy[0]])
+    assert abs(shaft[0] * y - shaft[1] * x) < 1e-9 * np.linalg.norm(shaft)
+
+
+def test_scalar_field_heatmap_pixels_are_dark_at_the_minimum_and_bright_at_the_corner(qtbot, window):
+    pane = load(qtbot, window, "Paraboloid")
+    vb = pane.domain.getPlotItem().vb
+    image = pane.domain.grab().toImage()
+
+    def rgb(x: float, y: float) -> np.ndarray:
+        """The median colour of a 9×9 patch around (x, y): contour lines and arrows do not count."""
+        view = pane.domain.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+        patch = [image.pixelColor(view.x() + dx, view.y() + dy).getRgb()[:3]
+                 for dx in range(-4, 5) for dy in range(-4, 5)]
+        return np.median(np.array(patch), axis=0)
+
+    # viridis: dark purple (68, 1, 84) at the minimum f = 0, yellow (253, 231, 37) where f is largest
+    low, high = rgb(0.0, 0.0), rgb(1.93, 1.93)
+    assert low[0] < 100 and low[1] < 60 and low[2] > low[1]
+    assert high[0] > 180 and high[1] > 180 and high[2] < 120
+
+
+def test_contour_lines_and_gradient_arrows_are_drawn(qtbot, window):
+    pane = load(qtbot, window, "Paraboloid")
+    cx, cy = pane.contours.getData()
+    assert len(cx) > 100
+    levels = np.array(pane.field.levels)
+    radii = np.hypot(cx, cy)
+    assert np.min(np.abs(radii[:, None] - np.sqrt(levels)[None, :]), axis=1).max() < 0.03
+    ax, _ay = pane.arrows.getData()
+    assert len(ax) >= 6 * 100  # shafts and barbs of a 15 × 15 field, minus any undefined
+    assert len(pane.labels) == len(levels)  # each contour line is labelled with its value
+
+
+def test_curve_readout_gives_the_speed(qtbot, window):
+    pane = load(qtbot, window, "Helix")
+    mouse_move(pane, 2.0)
+    assert pane.info.point[0] == pytest.approx(2.0, abs=0.05)
+    assert pane.info.speed == pytest.approx(math.sqrt(1 + 1 / 25), rel=1e-12)
+    assert "speed |J| = 1.02" in pane.readout.text() and "J(p), 3×1:" in pane.readout.text()
+    assert pane.t_line.value() == pytest.approx(pane.info.point[0])
+
+
+def test_a_plane_curve_draws_itself_with_its_tangent(qtbot, window):
+    apply(qtbot, window, "(t) -> cos(t), sin(2t)")
+    pane = window.shapes
+    assert pane.plane.isVisible()
+    pane.move_cursor(0.5)
+    tx, ty = pane.plane_tangent.getData()
+    direction = np.array([tx[1] - tx[0], ty[1] - ty[0]])
+    want = np.array([-math.sin(0.5), 2 * math.cos(1.0)])
+    cross = direction[0] * want[1] - direction[1] * want[0]
+    assert abs(cross) < 1e-9 * np.linalg.norm(want) * np.linalg.norm(direction) and direction @ want > 0
+
+
+def test_surface_readout_gives_the_area_element_and_normal(qtbot, window):
+    pane = load(qtbot, window, "Sphere")
+    mouse_move(pane, 0.3, 1.0)
+    _u, v = pane.info.point
+    assert pane.info.area_element == pytest.approx(abs(math.sin(v)), rel=1e-12)
+    text = pane.readout.text()
+    assert "J(p), 3×2:" in text and "normal J₁ × J₂" in text and "area element" in text
+    # the heatmap is the area element: |sin v| along a column
+    image, (_x0, _x1, y0, y1) = pane.heat.image, pane.rect
+    vs = y0 + (np.arange(192) + 0.5) * (y1 - y0) / 192
+    np.testing.assert_allclose(image[:, 10], np.abs(np.sin(vs)), rtol=1e-12, atol=1e-14)
+
+
+def test_torus_follows_its_parameters(qtbot, window):
+    pane = load(qtbot, window, "Torus")
+    pane.move_cursor(1.0, 0.5)
+    assert pane.info.area_element == pytest.approx(1 * (2 + math.cos(0.5)), rel=1e-12)
+    window.model.set_param_value("R", 3.0)  # as dragging its slider does
+    qtbot.waitUntil(lambda: pane.params.get("R") == 3.0, timeout=APPLY_TIMEOUT_MS)
+    assert pane.info.area_element == pytest.approx(1 * (3 + math.cos(0.5)), rel=1e-12)
+
+
+def test_a_map_of_space_shows_det_j_on_a_slice_with_a_slider(qtbot, window):
+    pane = load(qtbot, window, "Spherical coordinates")
+    assert pane.slider.isVisible()
+    mouse_move(pane, 1.5, 0.7)
+    r, p, t = pane.info.point
+    assert t == pytest.approx(pane.slice_value)
+    assert pane.info.det == pytest.approx(r**2 * math.sin(p), rel=1e-12)
+    assert "J(p), 3×3:" in pane.readout.text() and "det J =" in pane.readout.text()
+    assert "singular values" in pane.readout.text()
+    pane.set_slice(1.0)
+    assert pane.slice_value == pytest.approx(1.0, abs=0.05)
+    assert pane.info.point[2] == pytest.approx(pane.slice_value)
+    assert "t = " in pane.slider_label.text()
+    # det J = r² sin p does not depend on t: the slices agree, and det J ≥ 0 on p ∈ [0, π]
+    image, (x0, x1, y0, y1) = pane.heat.image, pane.rect
+    rs = x0 + (np.arange(192) + 0.5) * (x1 - x0) / 192
+    ps = y0 + (np.arange(192) + 0.5) * (y1 - y0) / 192
+    np.testing.assert_allclose(image, rs[None, :] ** 2 * np.sin(ps)[:, None], rtol=1e-10, atol=1e-12)
+
+
+def test_x_y_z_typed_is_a_map_of_space_and_a_planar_mapping_brings_the_views_back(qtbot, window):
+    apply(qtbot, window, "x + y z, y, z")
+    assert window.shapes.isVisible() and window.shapes.shape == (3, 3)
+    assert "map of space" in window.status_label.text()
+    apply(qtbot, window, "x^2 - y^2, 2xy")
+    assert not window.shapes.isVisible() and window.splitter.isVisible()
+    assert window.prepared.text == "x^2 - y^2, 2xy"
+    assert window.readout.labels["det"].text() != ""
+
+
+def test_a_scalar_field_typed_no_longer_reads_as_a_planar_mapping(qtbot, window):
+    """x^2 + y^2 used to be silently (x² + y², 0) with det J = 0; it is a scalar field now."""
+    apply(qtbot, window, "x^2 + y^2")  # the paraboloid preset's formula: its note is shown
+    assert window.shapes.prepared.label == "scalar field f(x, y)"
+    assert window.status_label.text().startswith("scalar field f(x, y) · ")
+    apply(qtbot, window, "x^2 + 3 y^2")  # not a preset: the message names the reading
+    assert window.statusBar().currentMessage().endswith("(scalar field f(x, y))")
+
+
+# ---------------------------------------------------------------------------------------
+# jacviz export of the other shapes
+
+
+def _export(tmp_path, *args):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "JACVIZ_CONFIG_DIR": str(tmp_path / "cfg")}
+    return subprocess.run([sys.executable, "-m", "jacviz", "export", *args], capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+def test_export_of_a_scalar_field_writes_the_2d_view_and_says_the_3d_view_is_left_out(tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "field.png"
+    res = _export(tmp_path, "x^2 + y^2", "-o", str(out), "--size", "900x500")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == str(out)
+    assert res.stderr.count("\n") == 1 and "3D view needs OpenGL" in res.stderr
+    with Image.open(out) as im:
+        assert im.size == (900, 500)
+        colors = im.convert("RGB").getcolors(maxcolors=1 << 20)
+        assert colors is not None and len(colors) > 100  # a heatmap, not a blank page
+
+
+def test_export_of_the_3d_view_alone_without_gl_is_one_line_and_status_2(tmp_path):
+    res = _export(tmp_path, "(u, v) -> u, v, u v", "-o", str(tmp_path / "s.png"), "--view", "codomain")
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and res.stderr.startswith("jacviz: error: the 3D view needs OpenGL")
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_export_of_a_map_of_space_domain_view_and_a_bad_point(tmp_path):
+    out = tmp_path / "space.jpg"
+    res = _export(tmp_path, "(r, p, t) -> r sin(p) cos(t), r sin(p) sin(t), r cos(p)", "-o", str(out),
+                  "--view", "domain", "--at", "1,1,0")
+    assert res.returncode == 0, res.stderr
+    assert out.read_bytes()[:2] == b"\xff\xd8"
+    bad = _export(tmp_path, "x, y, z", "-o", str(out), "--at", "1,1")
+    assert bad.returncode == 2 and "--at needs 3 numbers" in bad.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# the 3D view under Xvfb with Mesa
+
+XVFB_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from jacviz.core.pipeline.build import build
+    from jacviz.ui.shapes.gl import gl_available
+    from jacviz.ui.shapes.pane import ShapesPane
+    out = {"platform": app.platformName(), "gl": gl_available()}
+    if out["gl"]:
+        pane = ShapesPane(None)
+        pane.resize(1200, 600)
+        pane.show()
+        app.processEvents()
+        for text, rect in (("x^2 + y^2", (-2, 2, -2, 2)),
+                           ("(u, v) -> cos(u) sin(v), sin(u) sin(v), cos(v)", (0, 6.2832, 0, 3.1416))):
+            pane.show_mapping(build(text), {}, rect)
+            pane.move_cursor(0.8, 1.0)
+            for _ in range(5):
+                app.processEvents()
+            img = pane.scene3d.widget.grabFramebuffer()
+            w, h = img.width(), img.height()
+            samples = [img.pixelColor(x, y) for x in range(0, w, 7) for y in range(0, h, 7)]
+            painted = sum(1 for c in samples if (c.red(), c.green(), c.blue()) != (255, 255, 255))
+            out[text] = {"size": [w, h], "painted": painted / len(samples),
+                         "items": len(pane.scene3d.widget.items)}
+    sys.stdout.write(json.dumps(out))
+""")
+
+
+@pytest.mark.xvfb
+@pytest.mark.skipif(not shutil.which("xvfb-run"), reason="needs Xvfb (apt-get install xvfb libgl1-mesa-dri)")
+def test_the_3d_view_renders_under_xvfb_with_mesa(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(QT_QPA_PLATFORM="xcb", LIBGL_ALWAYS_SOFTWARE="1", JACVIZ_CONFIG_DIR=str(tmp_path))
+    res = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", sys.executable, "-c", XVFB_SCRIPT],
+                         capture_output=True, text=True, timeout=180, env=env)
+    if res.returncode != 0 and "xcb" in res.stderr and "could not" in res.stderr.lower():
+        pytest.skip(f"Qt's xcb platform cannot start here: {res.stderr.strip().splitlines()[-1]}")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    if not data["gl"]:
+        pytest.skip("no OpenGL context under Xvfb (is libgl1-mesa-dri installed?)")
+    for text in ("x^2 + y^2", "(u, v) -> cos(u) sin(v), sin(u) sin(v), cos(v)"):
+        shot = data[text]
+        assert shot["size"][0] > 100 and shot["items"] >= 2
+        # the graph (or the sphere) covers a good part of the frame; the rest is the white background
+        assert 0.05 < shot["painted"] < 0.98, shot
