@@ -139,7 +139,8 @@ class LayerStrip(QWidget):
             h = (height - 2) * (value / top_s) if top_s > 0 else 0.0
             painter.fillRect(QRectF(x + k * width, base - h, max(width - 1, 1), h), QColor(0, 114, 178))
         painter.setPen(text)
-        painter.drawText(int(x + s.size * width + 4), int(top + self.fontMetrics().ascent()), f"σ₁ {fmt(top_s)}")
+        label_y = int(top + self.fontMetrics().ascent())
+        painter.drawText(int(x + s.size * width + 4), label_y, f"σ₁ {fmt(top_s)}")
 
 
 class LayersPanel(QGroupBox):
@@ -242,16 +243,19 @@ def check_lines(report) -> list[str]:
 
 
 def backprop_lines(bp, loss_name: str) -> list[str]:
-    lines = [f"L = {loss_name} = {fmt(bp.loss)} at F(p)", f"∇L at the output: {vector_text(bp.output_gradient)}"]
+    lines = [f"L = {loss_name} = {fmt(bp.loss)} at F(p)",
+             f"∇L at the output: {vector_text(bp.output_gradient)}"]
     for step in bp.steps:
         lay = step.layer
         if step.input_gradient is None:
             lines.append(f"← layer {lay.index} ({lay.name}): its J is too large to form")
             continue
-        lines.append(f"← layer {lay.index} ({lay.name}): J{lay.index}ᵀ g = {vector_text(step.input_gradient)}")
+        back = vector_text(step.input_gradient)
+        lines.append(f"← layer {lay.index} ({lay.name}): J{lay.index}ᵀ g = {back}")
     lines.append(f"∇ₓL = {vector_text(bp.input_gradient)}")
     lines.append(f"finite differences: {vector_text(bp.finite_difference)}")
     scale = float(np.max(np.abs(bp.input_gradient))) if np.isfinite(bp.input_gradient).all() else math.nan
-    rel = bp.max_abs_difference / scale if scale and math.isfinite(scale) and scale > 0 else bp.max_abs_difference
+    diff = bp.max_abs_difference
+    rel = diff / scale if math.isfinite(scale) and scale > 0 else diff
     lines.append(f"max |difference| {bp.max_abs_difference:.1e} (relative {rel:.1e})")
     return lines
