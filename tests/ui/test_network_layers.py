@@ -38,6 +38,11 @@ def _panel(window):
     return window.tool("layers").panel
 
 
+def _settled(qtbot, window):
+    """The panel follows the cursor at most every 40 ms, ending at its last position: wait for it."""
+    qtbot.waitUntil(lambda: not window.tool("layers").pending, timeout=5000)
+
+
 def _number(pattern, text):
     m = re.search(pattern, text)
     assert m, (pattern, text)
@@ -50,6 +55,7 @@ def test_the_layers_of_a_classifier_at_the_cursor(qtbot, window):
     assert panel.isVisible()
     p = (0.35, -0.2)
     window.model.set_cursor(p)
+    _settled(qtbot, window)
     text = panel.as_text()
     # what is painted is also there for screen readers, a moment after the cursor stops
     qtbot.waitUntil(lambda: panel.accessibleDescription() == text, timeout=5000)
@@ -68,6 +74,7 @@ def test_each_layer_s_jacobian_is_painted_cell_by_cell(qtbot, window):
     panel = _panel(window)
     window.side_scroll.ensureWidgetVisible(panel)
     window.model.set_cursor((0.35, -0.2))
+    _settled(qtbot, window)
     strip = panel.strip
     image = strip.grab().toImage()
     first = strip.layers[0]
@@ -92,12 +99,16 @@ def test_the_losses_of_the_backprop_chooser(qtbot, window):
     assert names[:2] == ["cross-entropy, class 0", "cross-entropy, class 1"]
     p = (0.1, 0.6)
     window.model.set_cursor(p)
+    _settled(qtbot, window)
     panel.loss_box.setCurrentIndex(names.index("½‖F‖²"))
+    _settled(qtbot, window)
     value = net.point_value(p)
     assert f"∇L at the output: {vector_text(value)}" in panel.backprop.text()
     # the linear loss ⟨g, F⟩ uses the vectors tool's covector g: ∇ₓL = Jᵀ g
     window.model.set_vectors(g=(0.5, -1.0))
+    _settled(qtbot, window)
     panel.loss_box.setCurrentIndex(len(names) - 1)
+    _settled(qtbot, window)
     jac = net.jacobian_at(*p)
     text = panel.backprop.text()
     assert "g = (0.5, -1)" in text
@@ -107,6 +118,7 @@ def test_the_losses_of_the_backprop_chooser(qtbot, window):
 def test_a_flow_adds_up_its_log_determinants(qtbot, window):
     net = _preset(qtbot, window, "flow")
     window.model.set_cursor((0.3, 0.2))
+    _settled(qtbot, window)
     text = _panel(window).checks.text()
     report = layers_at(net, (0.3, 0.2))
     total = _number(r"Σ log\|det Jᵢ\| = ([-−\d.e+]+)", text)
@@ -123,8 +135,10 @@ def test_a_three_class_model_backpropagates_cross_entropy(qtbot, window, tmp_pat
     wait_idle(qtbot, window)
     panel = _panel(window)
     panel.loss_box.setCurrentIndex(2)  # cross-entropy, class 2
+    _settled(qtbot, window)
     p = np.array([0.4, -0.3])
     window.model.set_cursor(tuple(p))
+    _settled(qtbot, window)
     q = W3 @ p
     e = np.exp(q - q.max())
     grad = W3.T @ (e / e.sum() - np.eye(3)[2])  # softmax − e₂, pulled back by Wᵀ

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from jacviz.core.figure.colormaps import COLORMAPS
@@ -58,6 +58,27 @@ def layer_text(r) -> str:
     return "; ".join(parts)
 
 
+def matrix_colours(m: np.ndarray, level: float | None = None) -> np.ndarray:
+    """(rows, cols, 3) uint8 colours of a matrix: the diverging map, ±``level`` (default the
+    largest |entry|) at its ends, 0 white, undefined grey."""
+    m = np.asarray(m, dtype=float)
+    finite = np.isfinite(m)
+    if level is None:
+        level = float(np.abs(m[finite]).max()) if finite.any() else 0.0
+    with np.errstate(all="ignore"):
+        t = 0.5 + 0.5 * np.clip(m / level, -1.0, 1.0) if level > 0 else np.full(m.shape, 0.5)
+    out = np.rint(_MAP.rgb(np.where(finite, t, 0.5))).astype(np.uint8)
+    out[~finite] = 200
+    return out
+
+
+def matrix_image(m: np.ndarray) -> QImage:
+    """The matrix as a QImage, one pixel per entry (it owns a copy of its bytes)."""
+    rgb = np.ascontiguousarray(matrix_colours(m))
+    rows, cols = rgb.shape[:2]
+    return QImage(rgb.tobytes(), cols, rows, 3 * cols, QImage.Format.Format_RGB888).copy()
+
+
 class LayerStrip(QWidget):
     """Every layer's Jacobian and spectrum at the cursor, painted in one pass."""
 
@@ -69,6 +90,7 @@ class LayerStrip(QWidget):
         self.layers: tuple = ()
         self._line = self.fontMetrics().height() + 2
         self._rows: list[tuple[int, int]] = []  # (cell size, height) per layer
+        self._images: list[QImage | None] = []
         self.setFixedHeight(self._line)
         self.setAccessibleName("the layers' Jacobians at the cursor")
 
@@ -82,16 +104,18 @@ class LayerStrip(QWidget):
                 self._rows.append((cell, self._line + max(cell * m, self._line) + ROW_GAP))
             self.setFixedHeight(max(sum(h for _, h in self._rows), self._line))
         self.layers = tuple(layers)
+        # one small image per layer, a pixel per entry, scaled up without smoothing when painted:
+        # colouring 300 cells one by one cost more than the rest of a cursor move
+        self._images = [None if r.jacobian is None else matrix_image(r.jacobian) for r in self.layers]
         self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(MATRIX_WIDTH + SPECTRUM_WIDTH + 24, self.height())
 
-    def cell_colour(self, value: float, level: float) -> QColor:
-        if not math.isfinite(value):
-            return QColor(200, 200, 200)
-        t = 0.5 + 0.5 * max(-1.0, min(1.0, value / level)) if level > 0 else 0.5
-        r, g, b = (int(c) for c in _MAP.rgb(np.array([t]))[0])
+    @staticmethod
+    def cell_colour(value: float, level: float) -> QColor:
+        """The colour of one entry of a layer's J whose largest |entry| is ``level``."""
+        r, g, b = (int(c) for c in matrix_colours(np.array([[value]]), level)[0, 0])
         return QColor(r, g, b)
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
@@ -101,7 +125,7 @@ class LayerStrip(QWidget):
         text = pal.color(QPalette.ColorRole.Text)
         ascent = self.fontMetrics().ascent()
         y = 0
-        for r, (cell, height) in zip(self.layers, self._rows, strict=False):
+        for index, (r, (cell, height)) in enumerate(zip(self.layers, self._rows, strict=False)):
             lay = r.layer
             painter.setPen(text)
             title = f"{lay.index}  {lay.name}  {lay.input_size}→{lay.output_size}"
@@ -113,12 +137,8 @@ class LayerStrip(QWidget):
             if jac is None:
                 painter.drawText(4, top + ascent, "(too large to form)")
             else:
-                level = float(np.nanmax(np.abs(jac))) if np.isfinite(jac).any() else 0.0
-                painter.setPen(Qt.PenStyle.NoPen)
-                for i in range(jac.shape[0]):
-                    for j in range(jac.shape[1]):
-                        painter.fillRect(QRectF(4 + j * cell, top + i * cell, cell, cell),
-                                         self.cell_colour(float(jac[i, j]), level))
+                image = self._images[index]
+                painter.drawImage(QRectF(4, top, jac.shape[1] * cell, jac.shape[0] * cell), image)
                 painter.setPen(pal.color(QPalette.ColorRole.Mid))
                 painter.drawRect(QRectF(4, top, jac.shape[1] * cell, jac.shape[0] * cell))
                 self._spectrum(painter, r.singular_values, 4 + MATRIX_WIDTH + 12, top, height - self._line
@@ -143,6 +163,53 @@ class LayerStrip(QWidget):
         painter.drawText(int(x + s.size * width + 4), label_y, f"σ₁ {fmt(top_s)}")
 
 
+class PaintedText(QWidget):
+    """Wrapped monospace text painted in one pass, reading like a QLabel (text, setText).
+
+    A word-wrapped QLabel whose text changes makes the whole side panel lay itself out
+    again on every cursor move; this widget only changes its height when the wrapped
+    text needs another number of lines.
+    """
+
+    def __init__(self, name: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setFont(mono_label(name).font())
+        self._text = ""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(0)
+
+    def text(self) -> str:
+        return self._text
+
+    def _flags(self) -> int:
+        return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - the QLabel name, on purpose
+        if text == self._text:
+            return
+        self._text = text
+        self._fit()
+        self.update()
+
+    def _fit(self) -> None:
+        width = max(self.width(), 120)
+        box = self.fontMetrics().boundingRect(0, 0, width - 4, 100000, self._flags(), self._text)
+        height = box.height() + 4 if self._text else 0
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        painter.drawText(self.rect().adjusted(2, 2, -2, -2), self._flags(), self._text)
+        painter.end()
+
+
 class LayersPanel(QGroupBox):
     """The layers at the cursor, the chain rule and backpropagation, for a trained network."""
 
@@ -155,7 +222,7 @@ class LayersPanel(QGroupBox):
         layout.setContentsMargins(6, 4, 6, 4)
         self.strip = LayerStrip(self)
         layout.addWidget(self.strip)
-        self.checks = mono_label("layersChecks")
+        self.checks = PaintedText("layersChecks")
         layout.addWidget(self.checks)
         row = QHBoxLayout()
         row.addWidget(QLabel("Backprop of:"))
@@ -165,7 +232,7 @@ class LayersPanel(QGroupBox):
         self.loss_box.currentIndexChanged.connect(self._on_loss)
         row.addWidget(self.loss_box, 1)
         layout.addLayout(row)
-        self.backprop = mono_label("layersBackprop")
+        self.backprop = PaintedText("layersBackprop")
         layout.addWidget(self.backprop)
         self.checks.setAccessibleName("the chain rule checked")
         self.backprop.setAccessibleName("backpropagation step by step")
