@@ -127,6 +127,7 @@ class NetworkSupport(QObject):
         self.presets = load_model_presets()
         self._folder: Path | None = None
         self._names: tuple[str, ...] | None = None
+        self._forced = False  # the shown model had no det J, so its mode was chosen for it
 
         menu = window.file_menu
         self.open_action = QAction("Open &model (.onnx)…", window)
@@ -292,8 +293,12 @@ class NetworkSupport(QObject):
             item = items.item(i)
             if item is not None:
                 item.setEnabled(mode in allowed)
-        if model.heatmap_mode not in allowed:
+        mode = model.heatmap_mode
+        if mode not in allowed:
             model.set_heatmap_mode(CLASSES if CLASSES in allowed else allowed[0])
+        elif net is not None and net.square and mode in NETWORK_MODES and self._forced:
+            model.set_heatmap_mode("auto")  # the previous model had no det J; this one has
+        self._forced = net is not None and not net.square
         for widget in (self.output_label, self.output_box):
             widget.setVisible(net is not None)
         if net is None:

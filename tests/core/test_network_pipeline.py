@@ -123,3 +123,15 @@ def test_the_categorical_map_gives_each_class_its_colour():
         for c in range(k):
             assert cmap.color_at(float(c), (-0.5, k - 0.5)) == class_color(c)
     assert len({class_color(c) for c in range(8)}) == 8
+
+
+def test_a_session_of_a_shipped_model_names_its_preset():
+    flow = next(p for p in load_model_presets() if p.kind == "flow")
+    prepared = prepare_network_preset(flow)
+    source = prepared.source.as_dict()
+    assert source == {"path": None, "sha256": None, "preset": flow.file, "output": None}
+    s = sessions.Session(mapping=flow.file, model=source)
+    again, note = prepare_source(sessions.from_json(sessions.to_json(s)).model)
+    assert note == "" and again.source.preset == flow.file and again.description == flow.description
+    with pytest.raises(ModelError, match="ships no model"):
+        prepare_source({"path": None, "sha256": None, "preset": "nothing.onnx", "output": None})
