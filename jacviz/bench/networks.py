@@ -311,7 +311,8 @@ def main(argv=None) -> int:
     parser.add_argument("--window", action="store_true", help="also measure in a real (offscreen) window")
     parser.add_argument("--no-core", action="store_true", help="skip the core measurements")
     args = parser.parse_args(argv)
-    data = {"machine": {"cores": os.cpu_count()}} if args.no_core else measure(args.repeat)
+    machine = {"cores": os.cpu_count(), "python": sys.version.split()[0], "numpy": np.__version__}
+    data = {"machine": machine} if args.no_core else measure(args.repeat)
     if args.window:
         data["window"] = measure_window()
     print(f"machine: {data['machine']['cores']} cores, Python {data['machine']['python']}, "
