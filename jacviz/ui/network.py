@@ -301,6 +301,8 @@ class NetworkSupport(QObject):
         self._forced = net is not None and not net.square
         for widget in (self.output_label, self.output_box):
             widget.setVisible(net is not None)
+        # no image plane, so no lens to magnify it
+        window.codomain.set_lens_visible(window.lens_box.isChecked() and (net is None or net.square))
         if net is None:
             self.arrows.setData([], [])
             return
@@ -329,7 +331,7 @@ class NetworkSupport(QObject):
         if values is not None and np.isnan(values).all():
             return "the model's output is undefined on the whole visible domain"
         k = net.network.n_outputs
-        return f"2 → {k} model: no image plane and no det J (J is {k}×2); the right view stays empty"
+        return f"2 → {k} model: J is {k}×2, no det J, no image plane"
 
     def update_overlay(self, numeric, cursor) -> bool:
         """For a model whose J is not 2×2, draw the cursor's numbers here; True when done."""
