@@ -13,8 +13,21 @@ RealNVP flow it times:
 * onnxruntime doing the same field by finite differences: four forward passes of the 512²
   grid (x ± h, y ± h), and how far its det J is from jacviz's forward-mode det J.
 
-``python -m jacviz.bench.networks [--repeat N] [--json PATH]`` prints a table. Nothing here
-is asserted: timings depend on the machine.
+In the window (``--window``; offscreen, 1280×720, the default quality), with the 2 → 2
+typed mapping ``tanh(x + 2y), tanh(x - y)`` (the tanh-layer workload) as the reference:
+
+* a cursor move, event → Qt has painted it (:func:`jacviz.bench.interactive.measure_cursor_moves`),
+  for the typed mapping and for each shipped model with the layer panel open, and the ratio;
+* opening a model (Presets → Networks) to the first painted frame: the model read and
+  checked and its first scene sampled on the compiler thread, then drawn;
+* the 512² det J field on the worker thread, as :attr:`Scene.seconds` of the first scene
+  (512², no margin) and of the scene with the 25 % pan margin (768²) that follows it;
+* the same field in a fresh process with OpenBLAS limited to one thread, next to the
+  default: on a loaded 2-core machine OpenBLAS's threads spin against each other (measured
+  6.2 s against 0.37 s for the flow's 512² field at a load average of 8).
+
+``python -m jacviz.bench.networks [--repeat N] [--window] [--json PATH]`` prints a table.
+Nothing here is asserted: timings depend on the machine.
 """
 
 from __future__ import annotations
@@ -159,6 +172,108 @@ def measure(repeat: int = 15, cold_repeat: int = 3) -> dict:
                         "numpy": np.__version__}, "workloads": results, "targets_ms": TARGETS_MS}
 
 
+REFERENCE_TEXT = "tanh(x + 2y), tanh(x - y)"  # the tanh-layer workload of jacviz.bench.workloads
+
+
+def _blas_field(preset_file: str, threads: str | None, repeat: int) -> list[float]:
+    """The 512² det J field of a shipped model in a fresh process, OpenBLAS threads as given."""
+    code = ("import time\n"
+            "from jacviz.core.pipeline.network import prepare_network_preset\n"
+            "from jacviz.core.sampling.fields import det_field\n"
+            f"p = prepare_network_preset({preset_file!r}); net = p.network\n"
+            "from jacviz.core.network.catalog import load_model_presets\n"
+            f"rect = next(q.domain for q in load_model_presets() if q.file == {preset_file!r})\n"
+            "det_field(net, rect, 512)\n"
+            f"for _ in range({repeat}):\n"
+            "    t = time.perf_counter(); det_field(net, rect, 512)\n"
+            "    print((time.perf_counter() - t) * 1000)\n")
+    env = dict(os.environ)
+    if threads is not None:
+        env["OPENBLAS_NUM_THREADS"] = threads
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    return [float(v) for v in res.stdout.split()]
+
+
+def measure_window(moves: int = 120) -> dict:
+    """Cursor moves, opening a model and its fields in a real window (offscreen); see the docstring."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from jacviz.bench.interactive import Plan, Samples, SignalWaiter, measure_cursor_moves, settle
+    from jacviz.core.network.catalog import load_model_presets
+    from jacviz.ui.app import make_application
+    from jacviz.ui.main_window import MainWindow
+
+    make_application()
+    window = MainWindow(REFERENCE_TEXT, rect=(-2.0, 2.0, -2.0, 2.0))
+    window.resize(1280, 720)
+    waiter = SignalWaiter(window.mappingApplied, window.mappingFailed)
+    window.show()
+    if not waiter.wait():
+        raise RuntimeError("the reference mapping was not drawn")
+    settle(window)
+    plan = Plan(cursor_moves=moves)
+    out: dict[str, object] = {}
+    reference = Samples()
+    measure_cursor_moves(window, plan, reference)
+    out["reference"] = {"text": REFERENCE_TEXT, "cursor_move": summary(reference.cursor_move),
+                        "cursor_move_forced": summary(reference.cursor_move_forced)}
+    for preset in load_model_presets():
+        row: dict[str, object] = {"file": preset.file}
+        opened = []
+        first_field, margin_field = [], []
+        for _ in range(3):
+            window.open_mapping(REFERENCE_TEXT, rect=(-2.0, 2.0, -2.0, 2.0))
+            settle(window)
+            waiter = SignalWaiter(window.mappingApplied, window.mappingFailed)
+            t0 = time.perf_counter()
+            window.network.open_preset(preset)
+            if not waiter.wait():
+                raise RuntimeError(f"{preset.file} was not drawn: {waiter.failed}")
+            window.repaint()
+            opened.append((time.perf_counter() - t0) * 1000.0)
+            first_field.append(window.scene.seconds * 1000.0)
+            settle(window)  # the scene with the pan margin follows from the sampler
+            margin_field.append(window.scene.seconds * 1000.0)
+        row["open_to_first_frame"] = summary(opened)
+        row["first_scene_512"] = summary(first_field)
+        row["margin_scene_768"] = summary(margin_field)
+        samples = Samples()
+        measure_cursor_moves(window, plan, samples)
+        row["cursor_move_layers"] = summary(samples.cursor_move)
+        row["cursor_move_layers_forced"] = summary(samples.cursor_move_forced)
+        row["ratio_to_typed_cursor_move"] = ratio(row["cursor_move_layers"]["median_ms"],
+                                                  out["reference"]["cursor_move"]["median_ms"])
+        out[preset.file] = row
+    window.files.autosave_enabled = False
+    window.close()
+    for preset in load_model_presets():
+        out[preset.file]["det_field_512_blas_default"] = summary(_blas_field(preset.file, None, 7))
+        out[preset.file]["det_field_512_blas_1_thread"] = summary(_blas_field(preset.file, "1", 7))
+    return out
+
+
+def window_table(data: dict) -> str:
+    models = [k for k in data if k != "reference"]
+    ref = data["reference"]["cursor_move"]
+    lines = ["| median / p90 (ms) | " + " | ".join(models) + " |", "|---|" + "---:|" * len(models)]
+
+    def cell(v):
+        return "—" if v is None else f"{v['median_ms']:.2f} / {v['p90_ms']:.2f}"
+
+    rows = [("cursor move, layer panel open (event → painted)", "cursor_move_layers"),
+            ("↳ all four widgets repainted", "cursor_move_layers_forced"),
+            ("open (Presets → Networks) → first painted frame", "open_to_first_frame"),
+            ("first scene on the worker (512², no margin)", "first_scene_512"),
+            ("scene with the pan margin (768²)", "margin_scene_768"),
+            ("det J 512², fresh process, OpenBLAS default", "det_field_512_blas_default"),
+            ("det J 512², fresh process, OpenBLAS 1 thread", "det_field_512_blas_1_thread")]
+    for label, key in rows:
+        lines.append(f"| {label} | " + " | ".join(cell(data[m].get(key)) for m in models) + " |")
+    lines.append("| cursor move ÷ typed 2 → 2 mapping's | "
+                 + " | ".join(f"{data[m]['ratio_to_typed_cursor_move']}" for m in models) + " |")
+    lines.append(f"\nreference: {data['reference']['text']!r}, cursor move {cell(ref)} ms")
+    return "\n".join(lines)
+
+
 def table(data: dict) -> str:
     names = list(data["workloads"])
     lines = ["| median / p90 (ms) | " + " | ".join(names) + " | target |",
@@ -193,11 +308,19 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark jacviz on trained networks.")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    parser.add_argument("--window", action="store_true", help="also measure in a real (offscreen) window")
+    parser.add_argument("--no-core", action="store_true", help="skip the core measurements")
     args = parser.parse_args(argv)
-    data = measure(args.repeat)
+    machine = {"cores": os.cpu_count(), "python": sys.version.split()[0], "numpy": np.__version__}
+    data = {"machine": machine} if args.no_core else measure(args.repeat)
+    if args.window:
+        data["window"] = measure_window()
     print(f"machine: {data['machine']['cores']} cores, Python {data['machine']['python']}, "
           f"numpy {data['machine']['numpy']}, load average {os.getloadavg()[0]:.1f}")
-    print(table(data))
+    if not args.no_core:
+        print(table(data))
+    if args.window:
+        print(window_table(data["window"]))
     if args.json:
         args.json.write_text(json.dumps(data, indent=2))
     return 0

@@ -5,6 +5,10 @@ A mapping of the plane prints the keys it always has; every other shape prints `
 :func:`_any_shape`). ``--at``, ``--jvp`` and ``--vjp`` take as many numbers as J has
 columns, columns and rows.
 
+``jacviz eval MODEL.onnx --at X,Y [--jvp V1,V2] [--vjp G1,...,Gk]`` does the same for a
+trained network (:func:`jacviz.core.network.report.eval_report`): its k×2 Jacobian, det J
+when it is square, and every layer's Jacobian at the point.
+
 No Qt is imported: this runs on a machine without a display.
 """
 
@@ -26,7 +30,7 @@ MAX_SIMPLIFY_SECONDS = 60.0
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(NAME, help=SUMMARY, description=f"{SUMMARY}.")
-    p.add_argument("mapping", help="the mapping, e.g. 'x^2 - y^2, 2xy' or 'z^2'")
+    p.add_argument("mapping", help="the mapping, e.g. 'x^2 - y^2, 2xy' or 'z^2', or a model.onnx file")
     p.add_argument("--at", required=True, metavar="X,Y",
                    help="the point, one number per variable, e.g. 1.5,-2 (0.5 for a curve, 1,2,3 in space)")
     p.add_argument("--vars", metavar="A,B",
@@ -37,11 +41,40 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--jvp", metavar="V1,V2",
                    help="also print the Jacobian-vector product J(p)·v (v: one number per variable)")
     p.add_argument("--vjp", metavar="G1,G2",
-                   help="also print the vector-Jacobian product J(p)ᵀ·g (g: one number per component)")
+                   help="also print the vector-Jacobian product J(p)ᵀ·g (g: one number per component; "
+                        "k numbers for a model of k outputs)")
     return p
 
 
+def _vector(text: str, option: str) -> tuple[float, ...]:
+    return tuple(arguments.number(part, option, "1,0") for part in text.split(","))
+
+
+def run_model(args: argparse.Namespace) -> int:
+    """``jacviz eval MODEL.onnx --at X,Y``: the model's report as JSON (no sympy, no Qt)."""
+    from jacviz.core.errors import UsageError
+    from jacviz.core.network.report import eval_report
+    from jacviz.core.pipeline.network import prepare_network
+
+    for option, value in (("--vars", args.vars), ("--param", args.param)):
+        if value:
+            raise UsageError(f"{option} does not apply to a model: its inputs are x, y and it has no "
+                             "parameters")
+    x, y = arguments.point(args.at, "--at")
+    jvp = _vector(args.jvp, "--jvp") if args.jvp is not None else None
+    vjp = _vector(args.vjp, "--vjp") if args.vjp is not None else None
+    prepared = prepare_network(args.mapping)  # ModelError (exit 2, one line) for a bad file
+    result = eval_report(prepared.network, (x, y), jvp=jvp, vjp=vjp)
+    result["sha256"] = prepared.source.sha256
+    sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    from jacviz.core.pipeline.network import is_model_path
+
+    if is_model_path(args.mapping):
+        return run_model(args)
     from jacviz.core.language import parameter_values, parse
     from jacviz.core.pipeline.prepare import prepare
 

@@ -7,6 +7,7 @@
                   [--mode det|log|sign|linerr] [--h H] [--transparent] [--dpi N]
                   [--theme light|dark] [--no-readout] [--font-scale F] [--colormap vik|coolwarm]
     jacviz export MAPPING --morph FILE.gif [same options]   the identity morphing into F
+    jacviz export MODEL.onnx -o FILE [same options]         a trained network (no --vars, --param)
 
 No window is made: the figure is drawn from data (:mod:`jacviz.core.figure`), with the same
 layout, colours and numbers the window shows, so this works with no display, over ssh, in
@@ -36,7 +37,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".pdf")
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(NAME, help=SUMMARY, description="Render the figure for MAPPING to a file.")
-    p.add_argument("mapping", help="the mapping, e.g. 'z^2'")
+    p.add_argument("mapping", help="the mapping, e.g. 'z^2', or a model.onnx file")
     p.add_argument("-o", "--output", metavar="FILE", help="a .png, .jpg, .svg or .pdf file")
     p.add_argument("--morph", metavar="FILE.gif",
                    help="write an animation of p + t·(F(p) − p) for t from 0 to 1 as a GIF")
@@ -48,8 +49,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
     p.add_argument("--view", default="both", choices=("both", "domain", "codomain"),
                    help="the whole figure (default) or one view")
-    p.add_argument("--mode", default="auto", choices=("auto", "det", "log", "sign", "linerr"),
-                   help="heatmap mode (auto: the scale that shows det J best; det: linear)")
+    p.add_argument("--mode", default="auto",
+                   choices=("auto", "det", "log", "sign", "linerr", "classes", "output"),
+                   help="heatmap mode (auto: the scale that shows det J best; det: linear; classes, output: "
+                        "a network's decision regions or its first output)")
     p.add_argument("--h", metavar="H", help="radius of the neighbourhood circle")
     p.add_argument("--transparent", action="store_true", help="nothing behind the plots (for slides)")
     p.add_argument("--dpi", metavar="N", help="physical size: pixels per inch written into the file")
@@ -83,11 +86,18 @@ def run(args: argparse.Namespace) -> int:
             raise ExportError(f"the folder '{arguments.printable(str(target.parent))}' does not exist")
     params = arguments.params(args.param)
     variables = arguments.variables(args.vars)
-    # Checked before anything is computed: a bad mapping or parameter costs milliseconds.
-    parsed = parse(args.mapping, variables)
-    parameter_values(parsed.parameters, params)
-    if not parsed.shape.is_planar:
-        return _export_shape(args, parsed, variables, params, output, morph)
+    from jacviz.core.pipeline.network import is_model_path
+
+    model = is_model_path(args.mapping)
+    if model and (args.vars or params):
+        raise UsageError("--vars and --param do not apply to a model: its inputs are x, y and it has no "
+                         "parameters")
+    if not model:
+        # Checked before anything is computed: a bad mapping or parameter costs milliseconds.
+        parsed = parse(args.mapping, variables)
+        parameter_values(parsed.parameters, params)
+        if not parsed.shape.is_planar:
+            return _export_shape(args, parsed, variables, params, output, morph)
     at = arguments.point(args.at, "--at") if args.at else None
     rect = arguments.rect(args.range, "--range", "-2,2,-1,1") if args.range else None
     from jacviz.ui.export import check_size, parse_size
@@ -148,13 +158,22 @@ class _Figure:
     def __init__(self, text, variables, params, rect, at, h, mode, options) -> None:
         from jacviz.core.language import choose_parameter_values
         from jacviz.core.persistence.presets import load_presets
+        from jacviz.core.pipeline.network import is_model_path
         from jacviz.core.pipeline.prepare import prepare
 
         preset = next((p for p in load_presets() if p.mapping == text), None)
-        self.prepared = prepare(text, variables)  # sympy in a killable worker process
+        domain = preset.domain if preset else (-2.0, 2.0, -2.0, 2.0)
+        if is_model_path(text):
+            from jacviz.core.pipeline.network import default_mode, model_domain, prepare_network
+
+            self.prepared = prepare_network(text)  # ModelError (exit 2, one line) for a bad file
+            domain = model_domain(self.prepared)
+            mode = default_mode(self.prepared, mode)
+        else:
+            self.prepared = prepare(text, variables)  # sympy in a killable worker process
         starting = {name: spec.value for name, spec in (preset.params if preset else {}).items()}
         self.params = choose_parameter_values(self.prepared.parameters, given=params, starting=starting)
-        self.rect = rect or (preset.domain if preset else (-2.0, 2.0, -2.0, 2.0))
+        self.rect = rect or domain
         x0, x1, y0, y1 = self.rect
         # the window's own first cursor and neighbourhood for a new domain
         self.at = at if at is not None else (x0 + (x1 - x0) * 0.637, y0 + (y1 - y0) * 0.593)
@@ -167,6 +186,9 @@ class _Figure:
         """A figure deserves the simplified formulas (best effort, cached for the next export)."""
         from jacviz.core.figure.build import formula_lines, image_names
 
+        lines = getattr(self.prepared, "lines", None)
+        if callable(lines):
+            return lines()  # a network: its name and layers
         forms = dict(self.prepared.simplified)
         if not forms:
             from jacviz.core.pipeline import cache
@@ -200,6 +222,9 @@ class _Figure:
         from jacviz.core.numeric.morph import MorphedMapping
         from jacviz.ui.figure_painter import render_qimage
 
+        if self.prepared.compiled.n_outputs != 2:
+            raise UsageError("the morph needs a mapping of the plane; this model has "
+                             f"{self.prepared.compiled.n_outputs} outputs")
         end = self.spec()
         u0, u1, v0, v1 = end.codomain_rect
         x0, x1, y0, y1 = self.rect

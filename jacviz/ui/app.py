@@ -56,17 +56,18 @@ def make_application(argv: list[str] | None = None):
     return app
 
 
-def run_window(target: str | None, *, variables=None, params=None, session=None) -> int:
+def run_window(target: str | None, *, variables=None, params=None, session=None, model=None) -> int:
     """Open the window and run until it is closed.
 
-    With a mapping, show it; with a session (already loaded and checked), show that;
-    with neither, restore the last session (or show the default preset).
+    With a mapping, show it; with a session (already loaded and checked), show that; with a
+    model (an .onnx path, already checked), open it; with none, restore the last session
+    (or show the default preset).
     """
     app = make_application()
     from jacviz.ui.main_window import MainWindow
 
-    window = MainWindow(target, variables=variables, params=params or {}, session=session,
-                        restore=target is None and session is None)
+    window = MainWindow(target, variables=variables, params=params or {}, session=session, model=model,
+                        restore=target is None and session is None and model is None)
     window.files.autosave_enabled = True
     from jacviz.ui.placement import place_window
 

@@ -17,7 +17,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 
 from jacviz.core.errors import ExportError, UsageError
 from jacviz.core.figure import FORMATS, FigureOptions, FigureSpec
-from jacviz.core.figure.build import at_cursor, formula_lines, image_names, pin_images
+from jacviz.core.figure.build import at_cursor, formula_lines, image_names, network_at_cursor, pin_images
 from jacviz.core.figure.layout import check_size as _check_figure_size
 
 VIEWS = ("both", "domain", "codomain")
@@ -59,7 +59,10 @@ def window_figure(window, options: FigureOptions | None = None) -> FigureSpec:
     model = window.model
     params = model.param_values()
     lin, rows, reading = None, (), ""
-    if model.cursor is not None:
+    lines = getattr(prepared, "lines", None)  # a trained network (jacviz.core.pipeline.network)
+    if model.cursor is not None and callable(lines) and numeric.n_outputs != 2:
+        lin, rows, reading = network_at_cursor(numeric, model.cursor, model.h)
+    elif model.cursor is not None:
         lin, rows, reading = at_cursor(numeric, model.cursor, model.h, params, prepared.variables)
     names = image_names(prepared.variables)
     return FigureSpec(
@@ -74,7 +77,8 @@ def window_figure(window, options: FigureOptions | None = None) -> FigureSpec:
         image_names=names,
         readout=rows,
         reading=reading,
-        formulas=formula_lines(prepared.formulas, names, window.readout.simplified),
+        formulas=tuple(lines()) if callable(lines) else formula_lines(prepared.formulas, names,
+                                                                      window.readout.simplified),
         mapping_text=prepared.text,
         options=options or FigureOptions(),
     )

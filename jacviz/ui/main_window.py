@@ -50,6 +50,7 @@ from jacviz.core.figure.build import image_names
 from jacviz.core.lab.pointinfo import point_info
 from jacviz.core.language import choose_parameter_values
 from jacviz.core.persistence.presets import ParameterRange, Preset, load_presets
+from jacviz.core.pipeline.network import sample_mapping_scene
 from jacviz.core.pipeline.prepare import prepare
 from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, sample_scene
 from jacviz.core.sampling.framing import DEFAULT_DOMAIN, fit_aspect, natural_domain
@@ -97,6 +98,7 @@ class _Job:
     session: object = None  # a Session to take over once the mapping is ready
     on_applied: object = None
     on_failed: object = None
+    kind: str = "mapping"  # or "model": a network's errors do not belong under the mapping bar
 
 
 class MainWindow(QMainWindow):
@@ -109,7 +111,7 @@ class MainWindow(QMainWindow):
     def __init__(self, mapping: str | None = None, *, variables: tuple[str, str] | None = None,
                  params: dict[str, float] | None = None, quality: Quality = DEFAULT_QUALITY,
                  rect: tuple[float, float, float, float] | None = None, restore: bool = False,
-                 session=None, parent=None) -> None:
+                 session=None, model: str | None = None, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle("jacviz")
@@ -151,6 +153,9 @@ class MainWindow(QMainWindow):
         from jacviz.ui.files import FileActions
 
         self.files = FileActions(self)
+        from jacviz.ui.network import NetworkSupport
+
+        self.network = NetworkSupport(self)  # File → Open model…, Presets → Networks, drops, sessions
         # Only the interactive app restores and autosaves; a window made by a test or by
         # jacviz export must not overwrite the user's last session.
         self.files.autosave_enabled = restore
@@ -164,7 +169,9 @@ class MainWindow(QMainWindow):
             restored = settings.read_autosave()
 
         def first_mapping() -> None:
-            if restored is not None:
+            if model is not None:
+                self.network.open_path(model, rect=rect)
+            elif restored is not None:
                 note = "Restored your last session" if session is None else "Opened the session"
                 self.apply_session(restored, on_applied=lambda: self._restored(note))
             elif mapping is None:
@@ -392,6 +399,8 @@ class MainWindow(QMainWindow):
         if self._prepared is None:
             return None
         numeric = self._prepared.compiled
+        if not getattr(self._prepared, "square", True):
+            return numeric  # a network of 2 → k outputs: no tool transforms a non-planar mapping
         for tool in self.tools.values():
             numeric = tool.transform(numeric)
         return numeric
@@ -540,6 +549,23 @@ class MainWindow(QMainWindow):
         self.show_message("Compiling…")
         return generation
 
+    def apply_prepared(self, job_function, *args, text: str, rect=None, note: str = "", session=None,
+                       on_applied=None, on_failed=None) -> int:
+        """Show what ``job_function(*args, sample_rect, quality, tools)`` prepares on the compiler thread.
+
+        The path of :meth:`apply_mapping` for what is not typed text (a trained network, see
+        :mod:`jacviz.ui.network`): the job returns (prepared, parameter values, first scene,
+        its paths) and :meth:`_on_compiled` shows it, all at once, or nothing changes.
+        """
+        sample_rect = self.domain.fitted_rect(rect) if rect is not None else self.domain.visible_rect()
+        job = _Job(text, None, tuple(rect) if rect is not None else None, {}, note, session, on_applied,
+                   on_failed, kind="model")
+        generation = self.compiler.submit(job_function, *args, sample_rect, self.quality,
+                                          list(self.tools.values()))
+        self._pending = {generation: job}
+        self.show_message(f"Opening {text}…")
+        return generation
+
     def set_mode(self, mode: str) -> None:
         self.model.set_heatmap_mode(mode)
 
@@ -587,6 +613,8 @@ class MainWindow(QMainWindow):
     def apply_session(self, s, *, on_applied=None, on_failed=None) -> int:
         """Show a checked session, all or nothing: its mapping is prepared first, then everything switches."""
         self.home_rect = s.domain_range
+        if s.model is not None:
+            return self.network.apply_session(s, on_applied=on_applied, on_failed=on_failed)
         return self.apply_mapping(s.mapping, rect=s.domain_range, ranges=dict(s.params),
                                   variables=s.variables, session=s, on_applied=on_applied,
                                   on_failed=on_failed)
@@ -675,6 +703,7 @@ class MainWindow(QMainWindow):
         self.codomain.set_axis_names(u, v)
         self.readout.set_names(prepared.variables, (u, v))
         self.readout.set_symbolic(prepared.formulas)
+        self.network.mapping_shown(prepared)
         self._scene_key = self._key()
         self._draw_scene(scene, paths)
         m.set("domain_range", self.domain.visible_rect())  # the scene covers it: nothing resamples
@@ -706,7 +735,7 @@ class MainWindow(QMainWindow):
         if generation != self.compiler.generation:
             return
         job = self._pending.pop(generation, None)
-        if job is not None and job.session is None:
+        if job is not None and job.session is None and job.kind == "mapping":
             self.mapping_bar.show_error(error)
         self.show_message(f"{error} — the previous mapping stays drawn", error=True)
         if job is not None and callable(job.on_failed):
@@ -974,6 +1003,7 @@ class MainWindow(QMainWindow):
             note = "F or J is undefined on the whole visible domain"
         elif nan.mean() > 0.5:
             note = "F or J is undefined on much of the visible domain (shown transparent)"
+        note = self.network.view_note(scene, note)
         self.view_note.setText(note)
         self.sceneDrawn.emit()
 
@@ -985,6 +1015,9 @@ class MainWindow(QMainWindow):
             self.codomain.show_linearization(None)
             self.readout.show_point(None)
             return
+        if self.network.update_overlay(numeric, cursor):
+            self._cursor_state = None
+            return  # a network whose J is not 2×2 (see jacviz.ui.network)
         x, y = cursor
         params = self.model.param_values()
         info = point_info(numeric, x, y, params)
@@ -1010,7 +1043,9 @@ class MainWindow(QMainWindow):
         self.domain.show_pins(pins)
         numeric = self.numeric()
         images, dets = np.empty((0, 2)), np.empty(0)
-        if numeric is not None and pins:
+        if numeric is not None and pins and numeric.n_outputs != 2:
+            dets = np.full(len(pins), np.nan)  # a network of 2 → k: no image plane, no det J
+        elif numeric is not None and pins:
             arr = np.asarray(pins, dtype=float)
             params = self.model.param_values()
             u, v = numeric.values(arr[:, 0], arr[:, 1], params)
@@ -1028,6 +1063,8 @@ class MainWindow(QMainWindow):
         for job in self._simplify_holder:
             job.cancel()  # kills its worker process wherever it is inside sympy
         self._simplify_holder = []
+        if prepared.formulas is None:
+            return  # a network: the readout lists its layers instead
         if prepared.simplified:
             self.readout.set_simplified(dict(prepared.simplified))
             return
@@ -1118,7 +1155,7 @@ def _compile_job(text, variables, strict, starting, previous, rect, quality, too
 
 def _sample_job(compiled, numeric, rect, quality, params, fields, key, margin=PAN_MARGIN):
     """Background: resample the visible domain (``numeric`` is what the views draw)."""
-    scene = sample_scene(numeric, rect, quality, params, fields=fields, margin=margin)
+    scene = sample_mapping_scene(numeric, rect, quality, params, fields=fields, margin=margin)
     return compiled, scene, scene_paths(scene), key
 
 

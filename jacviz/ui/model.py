@@ -46,7 +46,8 @@ class Vectors:
 
 
 FIELDS = ("mapping", "variables", "draft", "params", "domain_range", "codomain_range",
-          "codomain_follows", "cursor", "h", "pins", "heatmap_mode", "region", "vectors", "morph_t")
+          "codomain_follows", "cursor", "h", "pins", "heatmap_mode", "region", "vectors", "morph_t",
+          "network")
 
 
 def _same(a, b) -> bool:
@@ -72,6 +73,7 @@ class AppModel(QObject):
     regionChanged = Signal(object)  # {"rect": ...} / {"polygon": ...} or None
     vectorsChanged = Signal(object)
     morphTChanged = Signal(float)
+    networkChanged = Signal(object)  # the shown model's source (a session's "model" dict) or None
     changed = Signal(str)  # the name of the field that changed
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -80,6 +82,7 @@ class AppModel(QObject):
             "mapping": "", "variables": None, "draft": "", "params": {}, "domain_range": DEFAULT_DOMAIN,
             "codomain_range": None, "codomain_follows": True, "cursor": None, "h": DEFAULT_H, "pins": (),
             "heatmap_mode": "auto", "region": None, "vectors": Vectors(), "morph_t": 1.0,
+            "network": None,
         }
         self._deferred: list[str] | None = None
         self._signals = {
@@ -88,7 +91,7 @@ class AppModel(QObject):
             "codomain_range": self.codomainRangeChanged, "codomain_follows": self.codomainFollowsChanged,
             "cursor": self.cursorChanged, "h": self.hChanged, "pins": self.pinsChanged,
             "heatmap_mode": self.heatmapModeChanged, "region": self.regionChanged,
-            "vectors": self.vectorsChanged, "morph_t": self.morphTChanged,
+            "vectors": self.vectorsChanged, "morph_t": self.morphTChanged, "network": self.networkChanged,
         }
 
     # -- the general mechanism
@@ -200,6 +203,11 @@ class AppModel(QObject):
         return self._values["vectors"]  # type: ignore[return-value]
 
     @property
+    def network(self) -> dict | None:
+        """Where the shown network came from ({path, sha256, preset, output}), or None for a typed mapping."""
+        return self._values["network"]  # type: ignore[return-value]
+
+    @property
     def morph_t(self) -> float:
         return float(self._values["morph_t"])  # type: ignore[arg-type]
 
@@ -283,6 +291,7 @@ class AppModel(QObject):
             draft=self.draft if self.draft != self.mapping else "",
             region=self.region,
             vectors=vectors,
+            model=dict(self.network) if self.network else None,
         )
 
     def load_session(self, s: Session) -> None:
@@ -297,6 +306,7 @@ class AppModel(QObject):
             domain_range=tuple(s.domain_range), codomain_range=s.codomain_range,
             codomain_follows=s.codomain_follows, cursor=s.cursor, h=s.h, pins=tuple(s.pins),
             heatmap_mode=s.heatmap_mode, region=s.region, vectors=vectors,
+            network=dict(s.model) if s.model else None,
         )
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from jacviz.core.figure.colormaps import COLORMAPS, DEFAULT_COLORMAP, heatmap_colormap
+from jacviz.core.figure.colormaps import scale_colormap as _scale_colormap
 
 # The heatmap's colour maps are the figure layer's (jacviz.core.figure.colormaps), so the
 # window and every export show the same colours: by default Crameri's vik for det J
@@ -43,6 +44,11 @@ def det_colormap(name: str = DEFAULT_COLORMAP) -> pg.ColorMap:
 
 def colormap_for(mode: str, det_name: str = DEFAULT_COLORMAP) -> pg.ColorMap:
     return _pg(heatmap_colormap(mode, det_name))
+
+
+def scale_colormap(scale, mode: str, det_name: str = DEFAULT_COLORMAP) -> pg.ColorMap:
+    """The map for a drawn scale: one band per class for a network's decision regions."""
+    return _pg(_scale_colormap(scale, mode, det_name))
 
 
 # The laboratory tools

@@ -16,9 +16,11 @@ from jacviz.core.errors import UsageError
 from jacviz.core.figure.spec import FigureOptions, FigureSpec
 from jacviz.core.lab.pointinfo import PointInfo, point_info
 from jacviz.core.language import parameter_values
+from jacviz.core.pipeline.network import network_fields, network_point, sample_mapping_scene
 from jacviz.core.pipeline.prepared import Prepared
-from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, image_limits, sample_scene, visible_images
+from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, image_limits, visible_images
 from jacviz.core.sampling.geometry import Rect
+from jacviz.core.sampling.heatmap import NETWORK_MODES
 from jacviz.core.sampling.linearization import linearization
 
 DEFAULT_RECT: Rect = (-2.0, 2.0, -2.0, 2.0)
@@ -91,9 +93,19 @@ def pin_images(compiled, pins, params=None) -> tuple[tuple[float, float], ...]:
     if not len(pins):
         return ()
     arr = np.asarray(pins, dtype=float).reshape(-1, 2)
+    if getattr(compiled, "n_outputs", 2) != 2:  # a network of 2 → k: no image plane
+        return tuple((math.nan, math.nan) for _ in range(len(arr)))
     u, v = compiled.values(arr[:, 0], arr[:, 1], params)
     pairs = zip(np.broadcast_to(u, len(arr)), np.broadcast_to(v, len(arr)), strict=True)
     return tuple((float(a), float(b)) for a, b in pairs)
+
+
+def network_at_cursor(net, at: tuple[float, float], h: float):
+    """:func:`at_cursor` for a network of any shape: a 2 → k model has rows and a sentence, no lens."""
+    if net.n_outputs == 2:
+        return at_cursor(net, at, h, None, tuple(net.variables))
+    info = network_point(net, at)
+    return None, info.rows(), info.reading()
 
 
 def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
@@ -129,7 +141,9 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
         from jacviz.core.lab.linerror import field_request
 
         fields = (field_request(h),)
-    scene = sample_scene(compiled, (x0, x1, y0, y1), quality, values, fields=fields)
+    elif mode in NETWORK_MODES:  # a trained network's decision regions or one output
+        fields = tuple(r for r in network_fields(compiled) if r.mode == mode)  # type: ignore[arg-type]
+    scene = sample_mapping_scene(compiled, (x0, x1, y0, y1), quality, values, fields=fields)
     if codomain_rect is None:
         vertical, horizontal, _critical = visible_images(scene, scene.visible)
         (u0, v0), (u1, v1) = image_limits(vertical, horizontal)
@@ -137,7 +151,10 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
     lin = None
     rows: tuple[tuple[str, str], ...] = ()
     reading = ""
-    if at is not None:
+    lines = getattr(prepared, "lines", None)  # a network: its name and layers instead of formulas
+    if at is not None and callable(lines):
+        lin, rows, reading = network_at_cursor(compiled, (float(at[0]), float(at[1])), h)
+    elif at is not None:
         lin, rows, reading = at_cursor(compiled, (float(at[0]), float(at[1])), h, values, prepared.variables)
     pins = tuple((float(px), float(py)) for px, py in pins)
     names = image_names(prepared.variables)
@@ -153,8 +170,8 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
         image_names=names,
         readout=rows,
         reading=reading,
-        formulas=formula_lines(prepared.formulas, names, prepared.simplified) if formulas is None
-        else tuple(formulas),
+        formulas=tuple(formulas) if formulas is not None else tuple(lines()) if callable(lines)
+        else formula_lines(prepared.formulas, names, prepared.simplified),
         mapping_text=text,
         options=options or FigureOptions(),
     )

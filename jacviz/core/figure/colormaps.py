@@ -100,6 +100,40 @@ DET_COLORMAPS = ("vik", "coolwarm")  # the choices for det J and its sign
 DEFAULT_COLORMAP = "vik"
 
 
+# Classes of a network (the "classes" heatmap mode): Okabe and Ito's palette ("Color
+# Universal Design", 2002, distinct for the common colour-vision deficiencies), mixed 35 %
+# with white so that the grid and the boundaries drawn over it stay readable.
+_CLASSES = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178),
+            (213, 94, 0), (204, 121, 167), (153, 153, 153))
+_CLASS_STEP = 1e-6  # the width of the jump between two classes' bands, in map position
+
+
+def class_color(index: int) -> tuple[int, int, int]:
+    """The colour of class ``index`` (the palette repeats after eight classes)."""
+    r, g, b = _CLASSES[int(index) % len(_CLASSES)]
+    return tuple(round(0.65 * c + 0.35 * 255) for c in (r, g, b))  # type: ignore[return-value]
+
+
+def categorical_colormap(k: int) -> Colormap:
+    """k bands of constant colour over [0, 1]: class i fills [i/k, (i+1)/k), drawn at levels
+    (−0.5, k − 0.5), so the value i falls in the middle of its band."""
+    k = max(int(k), 1)
+    stops, colors = [], []
+    for i in range(k):
+        lo, hi = i / k, (i + 1) / k
+        stops += [lo if i == 0 else lo + _CLASS_STEP, hi]
+        colors += [class_color(i)] * 2
+    return Colormap(f"classes{k}", tuple(stops), tuple(colors), "one colour per class (Okabe–Ito)")
+
+
+def scale_colormap(scale, mode: str, det_colormap: str = DEFAULT_COLORMAP) -> Colormap:
+    """The map a drawn :class:`~jacviz.core.sampling.heatmap.HeatmapScale` needs: one band per
+    class for a categorical scale, else the mode's map."""
+    if scale is not None and scale.kind == "categorical":
+        return categorical_colormap(round(scale.levels[1] + 0.5))
+    return heatmap_colormap(mode, det_colormap)
+
+
 def heatmap_colormap(mode: str, det_colormap: str = DEFAULT_COLORMAP) -> Colormap:
     """The map a heatmap mode is drawn with; ``det_colormap`` is used for det J and its sign."""
     if mode == "log":

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from jacviz.core.figure.colormaps import heatmap_colormap
+from jacviz.core.figure.colormaps import scale_colormap
 from jacviz.core.figure.geometry import (
     arrow,
     chain_pairs,
@@ -51,12 +51,15 @@ MIN_PIXELS = 16
 
 # The colour bar's caption: the quantity and its scale, then what 0 (and either side) means.
 SCALE_TITLES = {"det": "det J · linear scale", "log": "log₁₀|det J| · log scale", "sign": "sign of det J",
-                "linerr": "linearization error · linear scale"}
+                "linerr": "linearization error · linear scale", "classes": "class of the largest output",
+                "output": "output · linear scale"}
 SCALE_NOTES = {
     "det": "0: F folds, area is crushed · above: orientation kept · below: reversed",
     "log": "0: area kept (|det J| = 1) · above: area grows · below: it shrinks",
     "sign": "0: F folds · +1: orientation kept · −1: reversed",
     "linerr": "0: J(p) predicts F exactly · larger: the linear picture fails",
+    "classes": "each colour is one class",
+    "output": "0: the output changes sign",
 }
 LENS_EXTENT = 1.3
 
@@ -182,7 +185,7 @@ def _heatmap(b: _Builder, frame: PlotFrame, spec: FigureSpec, clip: str) -> tupl
     img, levels = scale.values, scale.levels
     if spec.levels is not None:
         levels = (float(spec.levels[0]), float(spec.levels[1]))
-    cmap = heatmap_colormap(spec.mode, spec.options.colormap)
+    cmap = scale_colormap(scale, spec.mode, spec.options.colormap)
     img = np.asarray(img)
     rows, cols = img.shape
     sx0, sx1, sy0, sy1 = spec.scene.rect
@@ -212,7 +215,7 @@ def _colorbar(b: _Builder, box: Box, spec: FigureSpec, cmap, levels, tick_size: 
                   for s, col in zip(cmap.stops, cmap.colors, strict=True))
     b.fig.items.append(Gradient(box, stops, b.stroke(t.frame, 1.0)))
     b.fig.regions["colorbar"] = box
-    ticks = nice_ticks(lo, hi, box.h, max(4.0 * tick_size, 45 * b.s))
+    ticks = _ticks(scale, lo, hi, box.h, max(4.0 * tick_size, 45 * b.s))
     runs = []
     label_w = 0.0
     tick = 4 * b.s
@@ -235,6 +238,13 @@ def _colorbar(b: _Builder, box: Box, spec: FigureSpec, cmap, levels, tick_size: 
                anchor="middle", rotation=90.0)
 
 
+def _ticks(scale, lo: float, hi: float, length: float, spacing: float):
+    """The colour bar's ticks: one per class for a network's decision regions, else nice numbers."""
+    if scale is not None and scale.kind == "categorical":
+        return [float(i) for i in range(round(hi + 0.5))]
+    return nice_ticks(lo, hi, length, spacing)
+
+
 def _symlog_label(scale, t: float) -> str:
     """A symmetric-log tick labelled with the det J it stands for, to two significant digits."""
     d = scale.value_at(t)
@@ -248,7 +258,7 @@ def _colorbar_room(spec: FigureSpec, height: float, tick_size: float, name_size:
     """The width the colour bar, its labels and its caption take right of the domain frame."""
     scale = heatmap_scale(spec.scene, spec.mode)
     levels = spec.levels or scale.levels
-    ticks = nice_ticks(levels[0], levels[1], height, max(4.0 * tick_size, 45 * s))
+    ticks = _ticks(scale, levels[0], levels[1], height, max(4.0 * tick_size, 45 * s))
     logs = scale.kind in ("symlog", "log-one-sided")
     labels = [_symlog_label(scale, v) if logs else tick_label(v, ticks) for v in ticks]
     label_w = max((text_width(label, tick_size) for label in labels), default=tick_size)

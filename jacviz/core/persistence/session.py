@@ -65,7 +65,7 @@ DEFAULT_H = 0.1
 
 FIELDS = (
     "mapping", "variables", "params", "domain_range", "codomain_range", "codomain_follows",
-    "pins", "heatmap_mode", "h", "cursor", "draft", "region", "vectors",
+    "pins", "heatmap_mode", "h", "cursor", "draft", "region", "vectors", "model",
 )
 
 
@@ -94,6 +94,9 @@ class Session:
     draft: str = ""
     region: dict | None = None
     vectors: dict | None = None
+    # A trained network shown instead of a typed mapping: {"path", "sha256", "preset",
+    # "output"} (see _model); ``mapping`` is then the model's name, shown but never parsed.
+    model: dict | None = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -364,14 +367,22 @@ def _from_dict(data: dict) -> Session:
         raise SessionError(f"the mapping must be text, not {_kind(mapping)}")
 
     variables = _variables(data.get("variables"))
-    try:
-        # Checked only: the window parses again when it shows the mapping. The variables are
-        # passed as defaults, as the window does (MainWindow.apply_session), so a head in the
-        # text such as (r, t) -> ... names them, exactly as it will when the session is shown.
-        parse(mapping, default_variables=variables)
-    except MappingError as err:
-        # No column: it refers to text in the file, not to what is in the mapping bar.
-        raise SessionError(f"the mapping in the session does not parse: {err.message}") from None
+    model = _model(data.get("model"))
+    if model is not None:
+        # a network: ``mapping`` is only its name; the file is read (and checked) when the
+        # window opens it
+        _check_encodable(mapping, "the mapping")
+        if len(mapping) > MAX_DRAFT_LENGTH:
+            raise SessionError("the model's name in the session is too long")
+    else:
+        try:
+            # Checked only: the window parses again when it shows the mapping. The variables are
+            # passed as defaults, as the window does (MainWindow.apply_session), so a head in the
+            # text such as (r, t) -> ... names them, exactly as it will when the session is shown.
+            parse(mapping, default_variables=variables)
+        except MappingError as err:
+            # No column: it refers to text in the file, not to what is in the mapping bar.
+            raise SessionError(f"the mapping in the session does not parse: {err.message}") from None
 
     domain = _rect(data.get("domain_range", DEFAULT_DOMAIN), "domain_range")
     codomain_raw = data.get("codomain_range")
@@ -396,6 +407,7 @@ def _from_dict(data: dict) -> Session:
     return Session(
         region=_region(data.get("region")),
         vectors=_vectors(data.get("vectors")),
+        model=model,
         mapping=mapping,
         variables=variables,
         params=_params(data.get("params", {})),
@@ -408,6 +420,45 @@ def _from_dict(data: dict) -> Session:
         cursor=cursor,
         draft=draft,
     )
+
+
+MAX_PATH_LENGTH = 4096
+_HEX = frozenset("0123456789abcdef")
+
+
+def _model(value: Any) -> dict | None:
+    """A trained network by file (absolute path, sha256) or by shipped preset (added in jacviz 0.3).
+
+    Only names are read here; the file itself is read when the window opens it, through
+    the model reader's own checks (nothing in it is ever executed).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise SessionError(f"model must be an object {{path, sha256, preset, output}}, not {_kind(value)}")
+    out: dict[str, str | None] = {}
+    for key in ("path", "sha256", "preset", "output"):
+        item = value.get(key)
+        if item is not None and not isinstance(item, str):
+            raise SessionError(f"model.{key} must be text or null, not {_show(item)}")
+        if item is not None:
+            if not item or len(item) > MAX_PATH_LENGTH or "\x00" in item:
+                raise SessionError(f"model.{key} must be non-empty text of at most {MAX_PATH_LENGTH} "
+                                   "characters")
+            _check_encodable(item, f"model.{key}")
+        out[key] = item
+    if out["path"] is None and out["preset"] is None:
+        raise SessionError("model needs a path or a preset")
+    if out["path"] is not None and not os.path.isabs(out["path"]):
+        raise SessionError("model.path must be an absolute path")
+    sha = out["sha256"]
+    if sha is not None and (len(sha) != 64 or not set(sha) <= _HEX):
+        raise SessionError("model.sha256 must be 64 lowercase hexadecimal digits")
+    preset = out["preset"]
+    if preset is not None and (not preset.endswith(".onnx") or "/" in preset or "\\" in preset
+                               or preset.startswith(".")):
+        raise SessionError("model.preset must name an .onnx file shipped with jacviz")
+    return out
 
 
 def _region(value: Any) -> dict | None:
@@ -611,7 +662,7 @@ def savable(session: Session) -> tuple[Session, list[str]]:
         return session, []
     except SessionError:
         pass
-    base = Session(mapping=session.mapping, variables=session.variables)
+    base = Session(mapping=session.mapping, variables=session.variables, model=session.model)
     try:
         to_json(base)
     except SessionError as err:
@@ -619,7 +670,7 @@ def savable(session: Session) -> tuple[Session, list[str]]:
     changes: dict[str, Any] = {}
     notes = []
     for name in FIELDS:
-        if name in ("mapping", "variables"):
+        if name in ("mapping", "variables", "model"):
             continue
         value = getattr(session, name)
         try:

@@ -19,7 +19,13 @@ from jacviz.core.sampling.contours import critical_curve, map_segments
 from jacviz.core.sampling.fields import det_field
 from jacviz.core.sampling.geometry import Rect
 from jacviz.core.sampling.grid import GridLines, sample_grid
-from jacviz.core.sampling.heatmap import HEATMAP_LABELS, HEATMAP_NAMES, HeatmapScale, auto_scale
+from jacviz.core.sampling.heatmap import (
+    HEATMAP_LABELS,
+    HEATMAP_NAMES,
+    NETWORK_MODES,
+    HeatmapScale,
+    auto_scale,
+)
 from jacviz.core.sampling.limits import robust_level, robust_limits
 
 
@@ -116,6 +122,8 @@ def _visible_limits(grid: GridLines, visible: Rect):
 def heatmap_scale(scene: Scene, mode: str) -> HeatmapScale:
     """The image, its colour levels and its caption for a heatmap mode (see HEATMAP_MODES)."""
     det, level = scene.det, scene.level
+    if mode in scene.fields and mode in NETWORK_MODES:
+        return _network_scale(scene, mode)
     if mode in scene.fields:
         values = scene.fields[mode]
         title = f"{HEATMAP_NAMES.get(mode, mode)} · linear scale"
@@ -140,6 +148,21 @@ def heatmap_scale(scene: Scene, mode: str) -> HeatmapScale:
     return HeatmapScale(det, (-level, level), "det J · linear scale", SCALE_NOTES["det"])
 
 
+def _network_scale(scene: Scene, mode: str) -> HeatmapScale:
+    """A network's fields: its classes (categorical, one colour per class) or one output."""
+    values = scene.fields[mode]
+    key = next((k for k in scene.field_keys if k and k[0] == mode), ())
+    if mode == "classes":
+        finite = values[np.isfinite(values)]
+        k = int(key[2]) if len(key) > 2 else int(finite.max()) + 1 if finite.size else 2
+        return HeatmapScale(values, (-0.5, k - 0.5), "class of the largest output",
+                            SCALE_NOTES["classes"], "categorical")
+    index = int(key[2]) if len(key) > 2 else 0
+    m = robust_level(values)
+    m = m if np.isfinite(m) and m > 0 else 1.0
+    return HeatmapScale(values, (-m, m), f"output {index} · linear scale", SCALE_NOTES["output"])
+
+
 def heatmap_values(scene: Scene, mode: str) -> tuple[np.ndarray, tuple[float, float]]:
     """The image and its colour levels for a heatmap mode (see :func:`heatmap_scale`)."""
     scale = heatmap_scale(scene, mode)
@@ -151,6 +174,8 @@ SCALE_NOTES = {
     "log": "0: area kept (|det J| = 1) · above: area grows · below: it shrinks",
     "sign": "0: F folds · +1: orientation kept · −1: reversed",
     "linerr": "0: J(p) predicts F exactly · larger: the linear picture fails",
+    "classes": "each colour is the class whose output is largest there; edges: decision boundaries",
+    "output": "0: the output changes sign (for one logit, the decision boundary)",
 }
 
 

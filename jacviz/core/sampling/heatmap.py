@@ -20,13 +20,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-HEATMAP_MODES = ("auto", "det", "log", "sign", "linerr")
+# "classes" and "output" exist for trained networks (jacviz.core.pipeline.network): the
+# class of the largest output, and the value of one output, where det J may not exist.
+HEATMAP_MODES = ("auto", "det", "log", "sign", "linerr", "classes", "output")
+NETWORK_MODES = ("classes", "output")
 HEATMAP_LABELS = {
     "auto": "det J", "det": "det J", "log": "log₁₀|det J|", "sign": "sign of det J",
     "linerr": "linearization error ‖F(p+hu) − F(p) − J·hu‖/h",
+    "classes": "class: the largest output", "output": "the chosen output Fᵢ",
 }
 HEATMAP_NAMES = {"auto": "det J, automatic scale", "det": "det J, linear scale",
-                 "log": "log₁₀|det J|", "sign": "sign of det J", "linerr": "linearization error"}
+                 "log": "log₁₀|det J|", "sign": "sign of det J", "linerr": "linearization error",
+                 "classes": "decision regions (networks)", "output": "one output Fᵢ (networks)"}
 
 AUTO_DECADES = 2.0  # |det J| spanning more than this many decades gets the symmetric-log scale
 ONE_SIDED = 0.99  # this fraction of one sign gets the one-sided scale

@@ -21,6 +21,12 @@ from jacviz.ui.guard import guarded
 from jacviz.ui.panels.fold import FoldingSection
 
 ACCESSIBLE_DELAY_MS = 150
+# The numbers at the cursor for a planar mapping; a network with k ≠ 2 outputs gets its own rows.
+STANDARD_ROWS = (
+    ("p", ["point"]), ("F(p)", ["value"]), ("J(p)", ["j00", "j01"]), ("", ["j10", "j11"]),
+    ("det J", ["det"]), ("log|det J|", ["logdet"]), ("trace J", ["trace"]),
+    ("eigenvalues", ["eigenvalues"]), ("singular values", ["singular"]),
+)
 
 
 def fmt(x: float) -> str:
@@ -95,17 +101,15 @@ class NumberTable(QWidget):
         super().__init__(parent)
         self.setObjectName("readoutNumbers")
         self.setFont(_mono())
-        self.rows = rows
-        self.cells: dict[str, _Cell] = {key: _Cell(self, key) for _, keys in rows for key in keys}
+        self.cells: dict[str, _Cell] = {}
         metrics = self.fontMetrics()
         self._line = metrics.height() + 4
-        self._title_width = max(metrics.horizontalAdvance(title) for title, _ in rows) + 14
         self._cell_width = metrics.horizontalAdvance("−0.00000e+000") + 6
         # The widest text a row can hold (a pair of 4-digit numbers with 3-digit exponents):
         # the table is never narrower, so nothing it paints is cut off.
         self._value_width = max(2 * self._cell_width,
                                 metrics.horizontalAdvance("(-1.235e-100, -1.235e-100)") + 6)
-        self.setMinimumHeight(self._line * len(rows) + 4)
+        self.set_rows(rows)
         # It paints its whole rectangle itself, so its parents need not repaint under it.
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -113,6 +117,16 @@ class NumberTable(QWidget):
         copy = QAction("Copy these numbers", self)
         copy.triggered.connect(self._copy)
         self.addAction(copy)
+
+    def set_rows(self, rows: list[tuple[str, list[str]]]) -> None:
+        """Lay the table out for other rows (a network's k×2 Jacobian has k rows); cells start at '—'."""
+        self.rows = rows
+        self.cells.clear()
+        self.cells.update({key: _Cell(self, key) for _, keys in rows for key in keys})
+        self._title_width = max(self.fontMetrics().horizontalAdvance(title) for title, _ in rows) + 14
+        self.setMinimumHeight(self._line * len(rows) + 4)
+        self.updateGeometry()
+        self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(self._title_width + self._value_width, self._line * len(self.rows) + 4)
@@ -189,6 +203,7 @@ class Readout(QWidget):
         self._image_names = ("u", "v")
         self._symbolic = None  # the mapping's Formulas
         self._simplified: dict = {}
+        self._description: tuple[str, ...] = ()  # a network's lines, shown instead of formulas
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -201,11 +216,7 @@ class Readout(QWidget):
         self.numbers = numbers
         box = QVBoxLayout(numbers)
         box.setContentsMargins(6, 4, 6, 4)
-        self.table = NumberTable([
-            ("p", ["point"]), ("F(p)", ["value"]), ("J(p)", ["j00", "j01"]), ("", ["j10", "j11"]),
-            ("det J", ["det"]), ("log|det J|", ["logdet"]), ("trace J", ["trace"]),
-            ("eigenvalues", ["eigenvalues"]), ("singular values", ["singular"]),
-        ], numbers)
+        self.table = NumberTable(list(STANDARD_ROWS), numbers)
         self.labels = self.table.cells
         box.addWidget(self.table)
         layout.addWidget(numbers)
@@ -252,7 +263,25 @@ class Readout(QWidget):
         self._image_names = image_names
         self.numbers.setTitle(f"At the cursor p = ({variables[0]}, {variables[1]})")
 
+    def show_rows(self, rows, reading: str) -> None:
+        """Numbers given as (label, text) rows, a tab between columns: a network whose J is k×2.
+
+        The table takes these rows' layout (one row of J per output) until the next
+        :meth:`show_point`.
+        """
+        layout = [(label, [f"r{i}c{j}" for j in range(len(text.split("\t")))]) for i, (label, text) in
+                  enumerate(rows)]
+        if [(t, k) for t, k in self.table.rows] != layout:
+            self.table.set_rows(layout)
+        for i, (_label, text) in enumerate(rows):
+            for j, part in enumerate(text.split("\t")):
+                self.labels[f"r{i}c{j}"].setText(part)
+        self.reading.setText(reading)
+        self._accessible.start()
+
     def show_point(self, info: PointInfo | None) -> None:
+        if self.table.rows != list(STANDARD_ROWS):
+            self.table.set_rows(list(STANDARD_ROWS))
         lab = self.labels
         if info is None:
             for label in lab.values():
@@ -287,7 +316,21 @@ class Readout(QWidget):
         """Raw renderings from the mapping; simplified forms replace them as they arrive."""
         self._symbolic = rendered
         self._simplified = simplified or {}
+        self._description = ()
         self._show_formulas()
+
+    def set_description(self, lines) -> None:
+        """Lines shown (and copied) instead of formulas: a trained network's name and layers."""
+        self._symbolic = None
+        self._simplified = {}
+        self._description = tuple(lines)
+        self.formula.setText("\n".join(self._description))
+        self.formula.setAccessibleName("the model and its layers")
+        self.formula.setAccessibleDescription(self.formula.text())
+
+    @property
+    def description(self) -> tuple[str, ...]:
+        return self._description
 
     @property
     def simplified(self) -> dict:
@@ -308,7 +351,7 @@ class Readout(QWidget):
 
     def formulas_text(self) -> str:
         if self._symbolic is None:
-            return ""
+            return "\n".join(self._description)
         e = self._entry
         return (
             f"J = [[{e('j00')}, {e('j01')}], [{e('j10')}, {e('j11')}]]\n"
@@ -317,7 +360,7 @@ class Readout(QWidget):
 
     def formulas_latex(self) -> str:
         if self._symbolic is None:
-            return ""
+            return "\n".join(self._description)
 
         def e(key: str) -> str:
             return self._entry(key, latex=True)

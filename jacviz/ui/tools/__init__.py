@@ -8,10 +8,11 @@ The order is the order of their controls and panels, and of :meth:`Tool.transfor
 from __future__ import annotations
 
 from jacviz.ui.tools.chain import ChainTool
+from jacviz.ui.tools.layers import LayersTool
 from jacviz.ui.tools.linerr import LinearizationErrorTool
 from jacviz.ui.tools.morph import MorphTool
 from jacviz.ui.tools.preimages import PreimageTool
 from jacviz.ui.tools.region import RegionTool
 from jacviz.ui.tools.vectors import VectorsTool
 
-TOOLS = [RegionTool, VectorsTool, MorphTool, PreimageTool, ChainTool, LinearizationErrorTool]
+TOOLS = [RegionTool, VectorsTool, MorphTool, PreimageTool, ChainTool, LayersTool, LinearizationErrorTool]

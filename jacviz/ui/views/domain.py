@@ -83,6 +83,9 @@ class DomainView(PlotView):
         scene = self._scene
         assert scene is not None
         scale = heatmap_scale(scene, self.mode)
+        if scale.kind == "categorical" or (self.scale is not None and self.scale.kind == "categorical"):
+            # one colour per class (a network's decision regions), or back to the mode's map
+            self.colorbar.setColorMap(style.scale_colormap(scale, self.mode))
         self.scale = scale
         drop_cache(self.image)
         self.image.setImage(scale.values, autoLevels=False, levels=scale.levels)
@@ -91,7 +94,9 @@ class DomainView(PlotView):
         self.colorbar.setLevels(scale.levels)
         self.colorbar.setLabel("left", scale.title)
         axis = self.colorbar.axis
-        if scale.kind in ("symlog", "log-one-sided"):  # ticks labelled with the det J they stand for
+        if scale.kind == "categorical":  # one tick per class, in the middle of its band
+            axis.setTicks([[(float(i), str(i)) for i in range(round(scale.levels[1] + 0.5))], []])
+        elif scale.kind in ("symlog", "log-one-sided"):  # ticks labelled with the det J they stand for
             lo, hi = scale.levels
             ticks = [(t, _short(scale.value_at(t))) for t in np.linspace(lo, hi, 7)]
             axis.setTicks([ticks, []])
