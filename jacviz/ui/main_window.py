@@ -393,6 +393,8 @@ class MainWindow(QMainWindow):
         self.mapping_bar.edit.remember(preset.mapping)
         self.apply_mapping(preset.mapping, rect=preset.domain, ranges=preset.params, note=preset.note,
                            variables=None)
+        for tool in self.tools.values():
+            tool.preset_loaded(preset)  # e.g. a vector-field preset turns that reading on
 
     def open_mapping(self, text: str, *, variables: tuple[str, str] | None = None,
                      params: dict[str, float] | None = None,

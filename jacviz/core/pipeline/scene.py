@@ -112,11 +112,17 @@ def _visible_limits(grid: GridLines, visible: Rect):
     return robust_limits(img[:, 0], img[:, 1])
 
 
-def heatmap_values(scene: Scene, mode: str) -> tuple[np.ndarray, tuple[float, float]]:
-    """The image and its colour levels for a heatmap mode (see HEATMAP_MODES)."""
+def heatmap_values(scene: Scene, mode: str) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """The image and its colour levels for a heatmap mode (see HEATMAP_MODES).
+
+    A categorical field (``FieldRequest.rgba``, the Newton basins) is an (n, n, 4) uint8
+    image with its own colours: its levels are None, and it is drawn without a colour map.
+    """
     det, level = scene.det, scene.level
     if mode in scene.fields:
         values = scene.fields[mode]
+        if values.ndim == 3:
+            return values, None
         return values, (0.0, robust_level(values))
     if mode not in ("det", "log", "sign"):
         return np.full((2, 2), np.nan, dtype=np.float32), (0.0, 1.0)  # not computed (yet)
@@ -150,13 +156,16 @@ class FieldRequest:
     ``compute(numeric, rect, n, params)`` returns an (n, n) field laid out as det J's;
     ``key`` says what it depends on besides the mapping (e.g. ("linerr", h)), so a scene can
     tell whether its field is still current; ``resolution`` scales n (a costly field can
-    be sampled more coarsely).
+    be sampled more coarsely). With ``rgba``, ``compute`` returns an (n, n, 4) uint8
+    image of categorical colours instead (the Newton basins: one colour per root), kept
+    as it is and drawn without a colour map.
     """
 
     mode: str
     compute: Callable
     key: tuple
     resolution: float = 1.0
+    rgba: bool = False
 
 
 def sample_scene(compiled: NumericMapping, rect: Rect, quality: Quality = DEFAULT_QUALITY,
@@ -179,7 +188,8 @@ def sample_scene(compiled: NumericMapping, rect: Rect, quality: Quality = DEFAUL
     limits = _visible_limits(grid, visible)
     extra = {
         request.mode: np.asarray(
-            request.compute(compiled, rect, max(round(n * request.resolution), 16), params), dtype=np.float32
+            request.compute(compiled, rect, max(round(n * request.resolution), 16), params),
+            dtype=np.uint8 if request.rgba else np.float32,
         )
         for request in fields
     }

@@ -73,10 +73,20 @@ class DomainView(PlotView):
         assert scene is not None
         img, levels = heatmap_values(scene, self.mode)
         drop_cache(self.image)
-        self.image.setImage(img, autoLevels=False, levels=levels)
+        if levels is None:
+            # a categorical RGBA image (the Newton basins) is drawn in its own colours: no
+            # lookup table (the colour bar's would be applied to it) and no colour bar;
+            # the colour bar puts its table back when the mode changes (set_mode)
+            self.image.setLookupTable(None)
+            self.image.setImage(img, autoLevels=False, levels=(0, 255))
+            self.colorbar.setVisible(False)
+        else:
+            self.colorbar.setVisible(True)
+            self.image.setImage(img, autoLevels=False, levels=levels)
         x0, x1, y0, y1 = scene.rect
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-        self.colorbar.setLevels(levels)
+        if levels is not None:
+            self.colorbar.setLevels(levels)
 
     # -- overlay
     def show_linearization(self, lin: Linearization | None) -> None:
