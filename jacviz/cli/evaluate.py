@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from jacviz.cli import arguments
+from jacviz.cli import arguments, dynamics
 from jacviz.core.numbers import json_matrix, json_number, json_vector
 
 NAME = "eval"
@@ -20,13 +20,15 @@ MAX_SIMPLIFY_SECONDS = 60.0
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(NAME, help=SUMMARY, description=f"{SUMMARY}.")
     p.add_argument("mapping", help="the mapping, e.g. 'x^2 - y^2, 2xy' or 'z^2'")
-    p.add_argument("--at", required=True, metavar="X,Y", help="the point, e.g. 1.5,-2")
+    p.add_argument("--at", metavar="X,Y",
+                   help="the point, e.g. 1.5,-2 (needed unless --equilibria or --newton is given)")
     p.add_argument("--vars", metavar="A,B", help="names of the two variables (default x,y)")
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
     p.add_argument("--simplify-timeout", default="2", metavar="SECONDS",
                    help="time allowed for simplifying the formulas (0: print them unsimplified)")
     p.add_argument("--jvp", metavar="V1,V2", help="also print the Jacobian-vector product J(p)·v")
     p.add_argument("--vjp", metavar="G1,G2", help="also print the vector-Jacobian product J(p)ᵀ·g")
+    dynamics.add_options(p)  # --equilibria --range X0,X1,Y0,Y1, --newton X,Y
     return p
 
 
@@ -35,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from jacviz.core.language import parameter_values, parse
     from jacviz.core.pipeline.prepare import prepare
 
+    if args.at is None:
+        return dynamics.run(args)  # the equilibria or Newton's iterates without a point
     variables = arguments.variables(args.vars)
     parsed = parse(args.mapping, variables)  # bad text is reported before any process starts
     params = parameter_values(parsed.parameters, arguments.params(args.param))
@@ -87,5 +91,6 @@ def run(args: argparse.Namespace) -> int:
             result["jvp"] = json_vector(jvp(compiled, (x, y), tangent, params))
         if cotangent is not None:
             result["vjp"] = json_vector(vjp(compiled, (x, y), cotangent, params))
+    result.update(dynamics.results(args, compiled, params))  # nothing unless asked for
     sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
     return 0

@@ -4,7 +4,7 @@
 
     jacviz export MAPPING -o FILE [--size WxH] [--at X,Y] [--range X0,X1,Y0,Y1]
                   [--vars A,B] [--param NAME=VALUE ...] [--view both|domain|codomain]
-                  [--mode det|log|sign|linerr] [--h H] [--transparent] [--dpi N]
+                  [--mode det|log|sign|linerr|basins] [--h H] [--transparent] [--dpi N]
                   [--theme light|dark] [--no-readout] [--font-scale F] [--colormap vik|coolwarm]
     jacviz export MAPPING --morph FILE.gif [same options]   the identity morphing into F
 
@@ -48,7 +48,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
     p.add_argument("--view", default="both", choices=("both", "domain", "codomain"),
                    help="the whole figure (default) or one view")
-    p.add_argument("--mode", default="det", choices=("det", "log", "sign", "linerr"), help="heatmap mode")
+    p.add_argument("--mode", default="det", choices=("det", "log", "sign", "linerr", "basins"),
+                   help="heatmap mode (basins: where Newton's method for F = 0 goes from each point)")
     p.add_argument("--h", metavar="H", help="radius of the neighbourhood circle")
     p.add_argument("--transparent", action="store_true", help="nothing behind the plots (for slides)")
     p.add_argument("--dpi", metavar="N", help="physical size: pixels per inch written into the file")

@@ -129,6 +129,10 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
         from jacviz.core.lab.linerror import field_request
 
         fields = (field_request(h),)
+    elif mode == "basins":
+        from jacviz.core.lab.newton import field_request as basins_request
+
+        fields = (basins_request(),)
     scene = sample_scene(compiled, (x0, x1, y0, y1), quality, values, fields=fields)
     if codomain_rect is None:
         vertical, horizontal, _critical = visible_images(scene, scene.visible)
