@@ -38,7 +38,7 @@ from jacviz.ui.tools.vectorfield.portrait import SPEED_BINS, heads, phase_portra
 SPEED_COLOURS = [tuple(int(c) for c in rgba[:3])
                  for rgba in pg.colormap.get("plasma").map(np.linspace(0.0, 0.8, SPEED_BINS), mode="byte")]
 STREAMLINE = (60, 60, 60)
-TRAJECTORY = (0, 0, 0)
+TRAJECTORY = (0, 128, 128)  # teal: apart from the critical curve (black) and the arrows
 VEIL_ALPHA = 170  # the heatmap and the grid under the flow, faded to a third
 MAX_LABELS = 30  # eigenvalue labels drawn in the view (all equilibria are listed in the panel)
 MAX_TRAJECTORIES = 20
@@ -88,8 +88,9 @@ class VectorFieldTool(Tool):
         self.backward_curve = d.add(
             pg.PlotCurveItem(pen=style.pen(TRAJECTORY, 1.8, style=Qt.PenStyle.DashLine)), 7)
         self.trajectory_heads = d.add(pg.PlotCurveItem(pen=style.pen(TRAJECTORY, 2.2)), 7)
+        start_pen = pg.mkPen(*TRAJECTORY, width=2)
         self.trajectory_starts = d.add(
-            pg.ScatterPlotItem(size=8, symbol="o", pen=pg.mkPen("k", width=1.5), brush=pg.mkBrush("w")), 7)
+            pg.ScatterPlotItem(size=8, symbol="o", pen=start_pen, brush=pg.mkBrush("w")), 7)
         self.equilibrium_spots = d.add(pg.ScatterPlotItem(), 8)
         self._show(False)
 
