@@ -31,12 +31,12 @@ def test_the_iterates_from_the_cursor_converge_quadratically(qtbot, window):
         assert it.point == pytest.approx((z.real, z.imag), abs=1e-12)
         z = _newton_step(z)
     # drawn on the left, and F(pₖ) on the right with each step's target 0 of the tangent plane
-    x, y = tool.path.getData()
-    assert np.column_stack([x, y]) == pytest.approx(run.points())
-    u, v = tool.values.getData()
-    assert np.column_stack([u, v]) == pytest.approx(run.values())
-    tx, ty = tool.target.getData()
-    assert len(tx) == len(run.iterates) - 1 and np.hypot(tx, ty).max() < 1e-12
+    assert tool.shown["iterates"] == pytest.approx(run.points())
+    assert tool.shown["values"] == pytest.approx(run.values())
+    targets = tool.shown["targets"]
+    assert len(targets) == len(run.iterates) - 1 and np.hypot(*targets.T).max() < 1e-12
+    assert not tool.domain_overlay.boundingRect().isNull()
+    assert not tool.codomain_overlay.boundingRect().isNull()
     # the panel lists every iterate with |F| and its correct digits, which double
     rows = tool.panel.table.text().splitlines()[1:]
     assert len(rows) == len(run.iterates)
@@ -46,7 +46,7 @@ def test_the_iterates_from_the_cursor_converge_quadratically(qtbot, window):
     assert "converged" in tool.panel.status.text().lower() and "quadratic" in tool.panel.status.text()
     # off: nothing is drawn
     tool.box.setChecked(False)
-    assert len(tool.path.getData()[0]) == 0 and not tool.panel.isVisible()
+    assert tool.shown == {} and tool.domain_overlay.boundingRect().isNull() and not tool.panel.isVisible()
 
 
 @pytest.mark.parametrize("text,start", [("z^3 - 1", (0.0, 0.0)), ("x, y^2", (0.5, 0.0))])
@@ -58,7 +58,7 @@ def test_a_start_on_the_critical_curve_says_J_is_singular(qtbot, window, text, s
     assert tool.run.status == "singular" and len(tool.run.iterates) == 1
     status = tool.panel.status.text()
     assert "singular" in status and "critical curve" in status
-    assert len(tool.target.getData()[0]) == 0  # no step, no target
+    assert len(tool.shown["targets"]) == 0  # no step, no target
 
 
 def _midpoints(values):

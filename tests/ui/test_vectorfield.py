@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QScrollArea
 from uihelpers import APPLY_TIMEOUT_MS, apply, settled
 
 from jacviz.core.persistence.presets import load_presets
+from jacviz.ui.tools.vectorfield.portrait import SPEED_BINS
 
 COMPETING = "x(3 - x - 2y), y(2 - x - y)"  # rabbits and sheep (Strogatz, Nonlinear Dynamics, §6.4)
 
@@ -69,12 +70,16 @@ def test_the_competing_species_show_their_four_equilibria_with_their_types(qtbot
         assert kind in entry and "J = [[" in entry and "trace" in entry and "trace² − 4 det" in entry
     # the view draws one glyph per equilibrium, and the eigenvector directions of each (all real here)
     assert len(tool.equilibrium_spots.data) == 4
-    stable = tool.eigen_curves["stable"].getData()[0]
-    unstable = tool.eigen_curves["unstable"].getData()[0]
+    stable, unstable = tool.eigen.points(0), tool.eigen.points(1)  # eigenvalue < 0, > 0
     assert len(stable) > 0 and len(unstable) > 0
-    # the arrows are drawn, coloured in bins by |F|, and the streamlines
-    assert sum(len(c.getData()[0]) for c in tool.arrow_curves) > 0
-    assert np.isfinite(tool.stream_curve.getData()[0]).sum() > 100
+    # the directions drawn at the saddle (1, 1) are eigenvectors of J(1, 1)
+    j = _competing_jacobian(1, 1)
+    for lam, v in found[(1, 1)].linear.eigenvectors:
+        assert j @ np.array(v) == pytest.approx(lam * np.array(v), abs=1e-9)
+    # the arrows are drawn, coloured in bins by |F| (layers 2…), and the streamlines (layer 0)
+    assert sum(len(tool.flow.points(k)) for k in range(2, 2 + SPEED_BINS)) > 0
+    assert np.isfinite(tool.flow.points(0)).all(axis=1).sum() > 100
+    assert not tool.flow.boundingRect().isNull()
 
 
 def test_the_trace_determinant_dot_follows_the_cursor(qtbot, window):
@@ -127,8 +132,7 @@ def test_a_ctrl_click_draws_a_trajectory_forward_and_backward(qtbot, window):
     (sx, sy), = window.model.dynamics.trajectories
     radius = math.hypot(sx, sy)
     traj, = tool.trajectories
-    forward = np.column_stack(tool.forward_curve.getData())
-    backward = np.column_stack(tool.backward_curve.getData())
+    forward, backward = tool.trajectory_lines.points(0), tool.trajectory_lines.points(1)
     assert len(forward) > 50 and len(backward) > 50
     # the rotation's orbits are circles: both halves stay on the circle through the click
     for part in (forward, backward):
@@ -137,7 +141,7 @@ def test_a_ctrl_click_draws_a_trajectory_forward_and_backward(qtbot, window):
     # the button clears them
     tool.panel.clear_button.click()
     _wait(qtbot, window)
-    assert window.model.dynamics.trajectories == () and len(tool.forward_curve.getData()[0]) == 0
+    assert window.model.dynamics.trajectories == () and len(tool.trajectory_lines.points(0)) == 0
 
 
 def test_a_vector_field_preset_turns_the_mode_on_and_D_toggles_it(qtbot, window):

@@ -21,14 +21,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox
 
 from jacviz.core.errors import JacvizError
 from jacviz.core.lab import newton
 from jacviz.ui import style
 from jacviz.ui.guard import guarded
-from jacviz.ui.items.curves import set_pairs, set_path
+from jacviz.ui.items.overlay import Overlay
 from jacviz.ui.tools.base import CursorState, Tool
 from jacviz.ui.tools.newton.panel import NewtonPanel
 
@@ -46,23 +45,14 @@ class NewtonTool(Tool):
     def __init__(self, host) -> None:
         super().__init__(host)
         self.run = None
-        d, c = host.domain, host.codomain
-        self.path = d.add(pg.PlotCurveItem(pen=style.pen(NEWTON, 1.8)), 12)
-        self.points = d.add(
-            pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1), brush=pg.mkBrush(*NEWTON)), 12)
-        self.values = c.add(pg.PlotCurveItem(pen=style.pen(NEWTON, 1.6)), 12)
-        self.value_points = c.add(
-            pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1), brush=pg.mkBrush(*NEWTON)), 12)
-        self.steps = c.add(pg.PlotCurveItem(pen=style.pen(TARGET, 1.4, style=Qt.PenStyle.DashLine)), 12)
-        self.target = c.add(pg.ScatterPlotItem(size=14, symbol="+", pen=pg.mkPen(*TARGET, width=2.5)), 12)
-        font = QFont()
-        font.setPointSizeF(8.0)
-        self.labels = []
-        for k in range(LABELLED):
-            label = pg.TextItem(f"p{str(k).translate(SUBSCRIPTS)}", color=NEWTON, anchor=(-0.15, 1.0),
-                                fill=pg.mkBrush(255, 255, 255, 190))
-            label.setFont(font)
-            self.labels.append(d.add(label, 12))
+        self.shown: dict[str, np.ndarray] = {}  # what the views draw: iterates, values, targets
+        # one overlay item per view (as the cursor's own overlay): a move swaps its strokes
+        self.domain_overlay = host.domain.add(Overlay(), 12)
+        self.codomain_overlay = host.codomain.add(Overlay(), 12)
+        self._pens = {"path": style.pen(NEWTON, 1.8), "values": style.pen(NEWTON, 1.6),
+                      "steps": style.pen(TARGET, 1.4, style=Qt.PenStyle.DashLine)}
+        self._dot = (pg.mkPen("w", width=1), pg.mkBrush(*NEWTON))
+        self._target = (pg.mkPen(*TARGET, width=2.5), pg.mkBrush(255, 255, 255, 0))
 
         self.box = QCheckBox("Newton")
         self.box.setObjectName("newtonTool")
@@ -122,32 +112,28 @@ class NewtonTool(Tool):
     # -- drawing
     def _draw(self, run) -> None:
         pts = run.points()
-        set_path(self.path, pts)
-        self.points.setData(pts[:, 0], pts[:, 1])
-        for k, label in enumerate(self.labels):
-            show = k < len(pts) and (k < 2 or np.hypot(*(pts[k] - pts[k - 1])) > 0)
-            if show:
-                label.setPos(*pts[k])
-            label.setVisible(bool(show))
+        pen, brush = self._dot
+        markers = [(pen, brush, x, y, 7.0) for x, y in pts]
+        labels = []
+        for k in range(min(LABELLED, len(pts))):
+            if k < 2 or np.hypot(*(pts[k] - pts[k - 1])) > 0:  # not on top of the one before
+                labels.append((NEWTON, pts[k][0], pts[k][1], f"p{str(k).translate(SUBSCRIPTS)}"))
+        self.domain_overlay.set_strokes([(self._pens["path"], pts, "finite")], markers, labels)
         values = run.values()
-        finite = np.isfinite(values).all(axis=1)
-        set_path(self.values, values)
-        self.value_points.setData(values[finite, 0], values[finite, 1])
+        finite = values[np.isfinite(values).all(axis=1)]
+        markers = [(pen, brush, u, v, 7.0) for u, v in finite]
+        strokes = [(self._pens["values"], values, "finite")]
         # each step k aims from F(pₖ) at its tangent plane's target F(pₖ) + J(pₖ)·δₖ (0 up to rounding)
         stepped = [it for it in run.iterates if it.target is not None]
         if stepped:
             pairs = np.array([p for it in stepped for p in (it.value, it.target)], dtype=float)
-            set_pairs(self.steps, pairs)
-            targets = run.targets()
-            self.target.setData(targets[:, 0], targets[:, 1])
-        else:
-            self.steps.setData([], [])
-            self.target.setData([], [])
+            strokes.append((self._pens["steps"], pairs, "pairs"))
+            tpen, tbrush = self._target
+            markers += [(tpen, tbrush, u, v, 13.0) for u, v in run.targets()]
+        self.codomain_overlay.set_strokes(strokes, markers)
+        self.shown = {"iterates": pts, "values": values, "targets": run.targets()}
 
     def _clear(self) -> None:
-        for item in (self.path, self.values, self.steps):
-            item.setData([], [])
-        for item in (self.points, self.value_points, self.target):
-            item.setData([], [])
-        for label in self.labels:
-            label.setVisible(False)
+        self.domain_overlay.clear()
+        self.codomain_overlay.clear()
+        self.shown = {}

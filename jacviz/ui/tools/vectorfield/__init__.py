@@ -27,9 +27,10 @@ from jacviz.core.errors import JacvizError
 from jacviz.ui import style
 from jacviz.ui.background import LatestWorker
 from jacviz.ui.guard import guarded
-from jacviz.ui.items.curves import set_pairs, set_path
+from jacviz.ui.items.static_curve import drop_cache, polyline_path
 from jacviz.ui.tools.base import CursorState, Tool
 from jacviz.ui.tools.vectorfield import glyphs
+from jacviz.ui.tools.vectorfield.layers import LayeredPaths, ensure_pixmap_cache
 from jacviz.ui.tools.vectorfield.panel import VectorFieldPanel
 from jacviz.ui.tools.vectorfield.portrait import SPEED_BINS, heads, phase_portrait, trajectories
 
@@ -42,6 +43,10 @@ TRAJECTORY = (0, 128, 128)  # teal: apart from the critical curve (black) and th
 VEIL_ALPHA = 170  # the heatmap and the grid under the flow, faded to a third
 MAX_LABELS = 30  # eigenvalue labels drawn in the view (all equilibria are listed in the panel)
 MAX_TRAJECTORIES = 20
+# The layers of the three LayeredPaths items, in the order they are drawn
+FLOW_LAYERS = ("streamlines", "streamline heads", *(f"arrows {k}" for k in range(SPEED_BINS)))
+EIGEN_LAYERS = ("stable", "unstable", "zero")  # eigenvector directions by the eigenvalue's sign
+TRAJECTORY_LAYERS = ("forward", "backward", "heads")
 LABEL_CHAR_PX, LABEL_HEIGHT_PX = 6.5, 16.0  # an eigenvalue label's size, estimated for the overlap test
 
 
@@ -75,23 +80,22 @@ class VectorFieldTool(Tool):
         self.veil.setBrush(QBrush(QColor(255, 255, 255, VEIL_ALPHA)))
         self.veil.setPen(QPen(Qt.PenStyle.NoPen))
         d.add(self.veil, 1)
-        self.stream_curve = d.add(pg.PlotCurveItem(pen=style.pen(STREAMLINE, 1.1)), 2)
-        self.stream_heads = d.add(pg.PlotCurveItem(pen=style.pen(STREAMLINE, 1.1)), 2)
-        self.arrow_curves = [d.add(pg.PlotCurveItem(pen=style.pen(c, 1.4)), 3) for c in SPEED_COLOURS]
-        self.eigen_curves = {
-            "stable": d.add(pg.PlotCurveItem(pen=style.pen(glyphs.STABLE, 2.2)), 6),
-            "unstable": d.add(pg.PlotCurveItem(pen=style.pen(glyphs.UNSTABLE, 2.2)), 6),
-            "zero": d.add(
-                pg.PlotCurveItem(pen=style.pen(glyphs.DEGENERATE, 2.2, style=Qt.PenStyle.DashLine)), 6),
-        }
-        self.forward_curve = d.add(pg.PlotCurveItem(pen=style.pen(TRAJECTORY, 2.2)), 7)
-        self.backward_curve = d.add(
-            pg.PlotCurveItem(pen=style.pen(TRAJECTORY, 1.8, style=Qt.PenStyle.DashLine)), 7)
-        self.trajectory_heads = d.add(pg.PlotCurveItem(pen=style.pen(TRAJECTORY, 2.2)), 7)
+        # The portrait's lines: paths built on the worker thread, a few items each cached as one
+        # pixmap, so that a cursor move over them costs a blit (as the grid and the critical curve do)
+        ensure_pixmap_cache()
+        stream = style.pen(STREAMLINE, 1.1)
+        self.flow = d.add(LayeredPaths([stream, stream, *(style.pen(c, 1.4) for c in SPEED_COLOURS)]), 3,
+                          static=True)
+        self.eigen = d.add(LayeredPaths([style.pen(glyphs.STABLE, 2.2), style.pen(glyphs.UNSTABLE, 2.2),
+                                         style.pen(glyphs.DEGENERATE, 2.2, style=Qt.PenStyle.DashLine)]), 6,
+                           static=True)
+        self.trajectory_lines = d.add(LayeredPaths([style.pen(TRAJECTORY, 2.2),
+                                         style.pen(TRAJECTORY, 1.8, style=Qt.PenStyle.DashLine),
+                                         style.pen(TRAJECTORY, 2.2)]), 7, static=True)
         start_pen = pg.mkPen(*TRAJECTORY, width=2)
         self.trajectory_starts = d.add(
-            pg.ScatterPlotItem(size=8, symbol="o", pen=start_pen, brush=pg.mkBrush("w")), 7)
-        self.equilibrium_spots = d.add(pg.ScatterPlotItem(), 8)
+            pg.ScatterPlotItem(size=8, symbol="o", pen=start_pen, brush=pg.mkBrush("w")), 7, static=True)
+        self.equilibrium_spots = d.add(pg.ScatterPlotItem(), 8, static=True)
         self._show(False)
 
         self.action = QAction("Read F as a vector field\tD", self, checkable=True)
@@ -219,19 +223,15 @@ class VectorFieldTool(Tool):
 
     @guarded
     def _on_portrait(self, generation: int, result) -> None:
-        prepared, portrait = result
+        prepared, portrait, flow, eigen = result
         if generation <= self._drawn or prepared is not self.host.prepared or not self.on:
             return  # overtaken, or drawn for another mapping
         self._drawn = generation
         self.portrait = portrait
-        for item, segments in zip(self.arrow_curves, portrait.arrows, strict=True):
-            set_pairs(item, segments)
-        set_path(self.stream_curve, portrait.streamlines)
-        set_pairs(self.stream_heads, portrait.stream_heads)
-        for key, item in self.eigen_curves.items():
-            set_pairs(item, portrait.eigen[key])
+        self.flow.set_paths(flow, [portrait.streamlines, portrait.stream_heads, *portrait.arrows])
+        self.eigen.set_paths(eigen, [portrait.eigen[key] for key in EIGEN_LAYERS])
         items = portrait.equilibria.items
-        self.equilibrium_spots.setData(spots=[glyphs.spot(eq.kind, *eq.point) for eq in items])
+        _scatter(self.equilibrium_spots, spots=[glyphs.spot(eq.kind, *eq.point) for eq in items])
         self._place_labels(items)
         self.panel.show_levels(*portrait.speed_levels)
         diagram = self.panel.diagram
@@ -253,15 +253,15 @@ class VectorFieldTool(Tool):
 
     # -- drawing
     def _show(self, on: bool) -> None:
-        items = [self.veil, self.stream_curve, self.stream_heads, *self.arrow_curves,
-                 *self.eigen_curves.values(), self.forward_curve, self.backward_curve, self.trajectory_heads,
-                 self.trajectory_starts, self.equilibrium_spots, *self._labels]
+        items = [self.veil, self.flow, self.eigen, self.trajectory_lines, self.trajectory_starts,
+                 self.equilibrium_spots, *self._labels]
         for item in items:
             item.setVisible(on)
 
     def _place_veil(self, rect) -> None:
         x0, x1, y0, y1 = rect
         w, h = x1 - x0, y1 - y0
+        drop_cache(self.veil)
         self.veil.setRect(QRectF(x0 - w, y0 - h, 3 * w, 3 * h))  # beyond a pan step on every side
 
     def _place_labels(self, items) -> None:
@@ -301,8 +301,6 @@ class VectorFieldTool(Tool):
             parts = [part for path in parts for part in (path, gap)]
             return np.concatenate(parts[:-1]) if parts else np.empty((0, 2))
 
-        set_path(self.forward_curve, joined([t.forward for t in shown]))
-        set_path(self.backward_curve, joined([t.backward for t in shown]))
         tips, dirs = [], []
         for t in shown:  # one arrowhead a third of the way along the forward part
             f = t.forward
@@ -313,20 +311,34 @@ class VectorFieldTool(Tool):
         x0, x1, y0, y1 = self.host.domain.visible_rect()
         size = 0.022 * max(x1 - x0, y1 - y0)
         tips_, dirs_ = np.array(tips).reshape(-1, 2), np.array(dirs).reshape(-1, 2)
-        set_pairs(self.trajectory_heads, heads(tips_, dirs_, size))
+        self.trajectory_lines.set_points([(joined([t.forward for t in shown]), "finite"),
+                               (joined([t.backward for t in shown]), "finite"),
+                               (heads(tips_, dirs_, size), "pairs")])
         if starts:
             arr = np.asarray(starts, dtype=float)
-            self.trajectory_starts.setData(arr[:, 0], arr[:, 1])
+            _scatter(self.trajectory_starts, arr[:, 0], arr[:, 1])
         else:
-            self.trajectory_starts.setData([], [])
+            _scatter(self.trajectory_starts, [], [])
         self.trajectoriesDrawn.emit()
 
 
 def _portrait_job(prepared, numeric, rect, params):
-    """Background: the phase portrait of ``rect`` (the prepared mapping tells a stale result)."""
-    return prepared, phase_portrait(numeric, rect, params)
+    """Background: the phase portrait of ``rect`` and its paths (the prepared mapping tells a stale
+    result); QPainterPaths are plain values, built here off the GUI thread."""
+    portrait = phase_portrait(numeric, rect, params)
+    flow = [polyline_path(portrait.streamlines, "finite"), polyline_path(portrait.stream_heads, "pairs"),
+            *(polyline_path(a, "pairs") for a in portrait.arrows)]
+    eigen = [polyline_path(portrait.eigen[key], "pairs") for key in EIGEN_LAYERS]
+    return prepared, portrait, flow, eigen
 
 
 def _trajectory_job(version, numeric, starts, rect, params):
     """Background: the trajectories through ``starts`` for the F of ``version``."""
     return version, dict(zip(starts, trajectories(numeric, starts, rect, params), strict=True))
+
+
+# The glyphs and starting points are cached as pixmaps too (PlotView.add(static=True)); a cached
+# item's pixmap must be dropped when its data change (jacviz.ui.items.static_curve.drop_cache).
+def _scatter(item, *args, **kwargs) -> None:
+    drop_cache(item)
+    item.setData(*args, **kwargs)
