@@ -48,8 +48,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
     p.add_argument("--view", default="both", choices=("both", "domain", "codomain"),
                    help="the whole figure (default) or one view")
-    p.add_argument("--mode", default="det", choices=("det", "log", "sign", "linerr", "basins"),
-                   help="heatmap mode (basins: where Newton's method for F = 0 goes from each point)")
+    p.add_argument("--mode", default="auto", choices=("auto", "det", "log", "sign", "linerr", "basins"),
+                   help="heatmap mode (auto: the scale that shows det J best; det: linear; "
+                        "basins: where Newton's method for F = 0 goes from each point)")
     p.add_argument("--h", metavar="H", help="radius of the neighbourhood circle")
     p.add_argument("--transparent", action="store_true", help="nothing behind the plots (for slides)")
     p.add_argument("--dpi", metavar="N", help="physical size: pixels per inch written into the file")

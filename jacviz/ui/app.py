@@ -61,6 +61,9 @@ def run_window(target: str | None, *, variables=None, params=None, session=None)
     window = MainWindow(target, variables=variables, params=params or {}, session=session,
                         restore=target is None and session is None)
     window.files.autosave_enabled = True
+    from jacviz.ui.placement import place_window
+
+    place_window(window)  # 85 % of the screen the first time, then where the user left it
     window.show()
     return app.exec()  # safe: Qt's event loop
 

@@ -24,10 +24,11 @@ import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
@@ -47,6 +48,7 @@ from jacviz.core.language import choose_parameter_values
 from jacviz.core.persistence.presets import ParameterRange, Preset, load_presets
 from jacviz.core.pipeline.prepare import prepare
 from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, sample_scene
+from jacviz.core.sampling.framing import DEFAULT_DOMAIN, fit_aspect, natural_domain
 from jacviz.core.sampling.geometry import check_rect
 from jacviz.core.sampling.heatmap import HEATMAP_LABELS, HEATMAP_MODES, HEATMAP_NAMES
 from jacviz.core.sampling.linearization import linearization
@@ -65,7 +67,8 @@ from jacviz.ui.views.domain import DomainView
 from jacviz.ui.views.paths import image_paths, scene_paths
 
 DEFAULT_PRESET = "Sine lattice, folded"
-DEFAULT_RECT = (-2.0, 2.0, -2.0, 2.0)
+DEFAULT_RECT = DEFAULT_DOMAIN
+FRAME = object()  # apply_mapping's rect: "the mapping's natural domain, found on the worker"
 SIMPLIFY_TIMEOUT = 8.0
 # Scenes are sampled this fraction of the view's size beyond each side (at the view's own
 # density), so that panning by up to that much shows samples already there.
@@ -114,6 +117,7 @@ class MainWindow(QMainWindow):
         self._warmed = False
         self._help: HelpDialog | None = None
         self._cursor_state: CursorState | None = None
+        self._view_touched = False  # the user panned or zoomed the domain since it was last framed
 
         self.compiler = LatestWorker("compile", self)
         self.compiler.finished.connect(self._on_compiled)
@@ -182,9 +186,15 @@ class MainWindow(QMainWindow):
         self._side_layout.addWidget(self.readout)
         self._side_layout.addWidget(self.pin_section)
         scroll = QScrollArea(self)
+        scroll.setObjectName("sideScroll")
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(300)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Wide enough for the readout's numbers: its right column used to be cut off at 1280×720.
+        self._side_width = max(330, self.readout.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width() + 8)
+        scroll.setMinimumWidth(self._side_width)
+        self.side_scroll = scroll
 
         self._controls = QHBoxLayout()
         self._controls.setContentsMargins(4, 0, 4, 0)
@@ -194,9 +204,12 @@ class MainWindow(QMainWindow):
         self.mode_box.setAccessibleName("heatmap mode")
         for mode in HEATMAP_MODES:
             self.mode_box.addItem(HEATMAP_NAMES[mode], mode)
+        # The longest mode name would set the window's minimum width; the list shows it in full.
+        self.mode_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode_box.setMinimumContentsLength(20)
         self._controls.addWidget(self.mode_box)
         self._controls.addSpacing(16)
-        self._controls.addWidget(QLabel("Neighbourhood radius h:"))
+        self._controls.addWidget(QLabel("Radius h:"))
         self.h_box = QDoubleSpinBox(self)
         self.h_box.setObjectName("neighbourhoodSize")
         self.h_box.setAccessibleName("neighbourhood radius h")
@@ -204,9 +217,19 @@ class MainWindow(QMainWindow):
         self.h_box.setRange(1e-6, 1e6)
         self.h_box.setValue(self.model.h)
         self.h_box.setKeyboardTracking(False)
+        self.h_box.setMinimumWidth(96)  # its range's widest text would widen the window for nothing
         self.h_box.setToolTip("radius of the small circle around the cursor ([ and ] change it)")
         self._controls.addWidget(self.h_box)
         self._controls.addSpacing(16)
+        self.lens_box = QCheckBox("Lens")
+        self.lens_box.setObjectName("showLens")
+        self.lens_box.setChecked(True)
+        self.lens_box.setToolTip(
+            "the magnified view of F near F(p), in the corner farthest from it"
+        )
+        self.lens_box.toggled.connect(self._on_lens_box)
+        self._controls.addWidget(self.lens_box)
+        self._controls.addSpacing(8)
         self._tool_controls = QHBoxLayout()
         self._controls.addLayout(self._tool_controls)
         self._controls.addStretch(1)
@@ -214,15 +237,30 @@ class MainWindow(QMainWindow):
         self.view_note.setObjectName("viewNote")
         self._controls.addWidget(self.view_note)
 
+        left = QWidget(self)
+        left.setObjectName("domainPane")
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(0)
+        left_layout.addWidget(self.domain, 1)
+        self.scale_caption = QLabel("")
+        self.scale_caption.setObjectName("scaleCaption")
+        self.scale_caption.setWordWrap(True)
+        self.scale_caption.setContentsMargins(6, 0, 6, 2)
+        font = self.scale_caption.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.scale_caption.setFont(font)
+        left_layout.addWidget(self.scale_caption)
+        self.domain.scaleChanged.connect(self._on_scale_changed)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("viewSplitter")
-        self.splitter.addWidget(self.domain)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(self.codomain)
         self.splitter.addWidget(scroll)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([440, 440, 330])
+        self.splitter.setSizes([440, 440, self._side_width])
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -256,7 +294,7 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             view.addAction(action)
             self.mode_actions[mode] = action
-        self.mode_actions["det"].setChecked(True)
+        self.mode_actions["auto"].setChecked(True)
         view.addSeparator()
         for text, key, slot in (
             ("Show the whole domain", "Home", self._on_home),
@@ -300,6 +338,7 @@ class MainWindow(QMainWindow):
         self.domain.pointerMoved.connect(self._on_pointer)
         self.domain.clicked.connect(self._on_domain_click)
         self.domain.visibleRectChanged.connect(self._on_domain_range)
+        self.domain.viewbox.sigRangeChangedManually.connect(self._on_domain_touched)
         self.codomain.rangeChangedByUser.connect(self._on_codomain_range)
         self.mode_box.currentIndexChanged.connect(self._on_mode_box)
         self.h_box.valueChanged.connect(self._on_h_box)
@@ -330,6 +369,13 @@ class MainWindow(QMainWindow):
 
     def add_panel(self, widget) -> None:
         self._side_layout.insertWidget(self._side_layout.count() - 1, widget)
+        widget.installEventFilter(self)  # when a tool's panel opens, the formulas fold away
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Show and obj is not self.readout:
+            self.readout.formulas_section.set_folded(True)
+            QTimer.singleShot(0, lambda: self.side_scroll.ensureWidgetVisible(obj, 0, 0))
+        return False
 
     def add_menu_action(self, menu: str, action) -> None:
         """A tool's action in the window's menu ``menu`` ("View" or "Tools")."""
@@ -396,6 +442,19 @@ class MainWindow(QMainWindow):
         for tool in self.tools.values():
             tool.preset_loaded(preset)  # e.g. a vector-field preset turns that reading on
 
+    def apply_typed(self, text: str) -> int:
+        """Apply a mapping typed in the bar, framed as a new user expects.
+
+        A preset's formula takes the preset's domain. Otherwise the view stays where the
+        user panned or zoomed it; an untouched view takes the mapping's natural domain
+        (:func:`jacviz.core.sampling.framing.natural_domain`), which Home then returns to.
+        """
+        preset = next((p for p in self.presets if p.mapping == text.strip()), None)
+        if preset is not None and not self._view_touched:
+            self.home_rect = preset.domain
+            return self.apply_mapping(text, rect=preset.domain, ranges=preset.params, note=preset.note)
+        return self.apply_mapping(text, rect=None if self._view_touched else FRAME)
+
     def open_mapping(self, text: str, *, variables: tuple[str, str] | None = None,
                      params: dict[str, float] | None = None,
                      rect: tuple[float, float, float, float] | None = None) -> None:
@@ -424,7 +483,7 @@ class MainWindow(QMainWindow):
         """
         if variables is ...:
             variables = self.model.variables
-        if rect is not None:
+        if rect is not None and rect is not FRAME:
             try:
                 rect = check_rect(rect, "the domain")
             except JacvizError as err:
@@ -433,13 +492,16 @@ class MainWindow(QMainWindow):
                     on_failed(str(err))
                 self.mappingFailed.emit(str(err))
                 return self.compiler.generation
-        sample_rect = self.domain.fitted_rect(rect) if rect is not None else self.domain.visible_rect()
-        job = _Job(text, variables, tuple(rect) if rect is not None else None, dict(ranges or {}), note,
-                   session, on_applied, on_failed)
+        if rect is FRAME:
+            sample_rect = FRAME
+        else:
+            sample_rect = self.domain.fitted_rect(rect) if rect is not None else self.domain.visible_rect()
+            rect = tuple(rect) if rect is not None else None
+        job = _Job(text, variables, rect, dict(ranges or {}), note, session, on_applied, on_failed)
         starting = {name: spec.value for name, spec in job.ranges.items()}
         generation = self.compiler.submit(
             _compile_job, text, variables, dict(strict_params or {}), starting, self.model.param_values(),
-            sample_rect, self.quality, list(self.tools.values()),
+            sample_rect, self.quality, list(self.tools.values()), self.domain.aspect(),
         )
         self._pending = {generation: job}
         self.show_message("Compiling…")
@@ -467,6 +529,7 @@ class MainWindow(QMainWindow):
 
     def reset_view(self) -> None:
         self.domain.show_rect(self.home_rect)
+        self._view_touched = False
         self.follow_domain()
 
     def follow_domain(self) -> None:
@@ -529,7 +592,12 @@ class MainWindow(QMainWindow):
         job = self._pending.pop(generation, None)
         if job is None or generation != self.compiler.generation:
             return  # overtaken by a newer mapping
-        prepared, values, scene, paths = result
+        prepared, values, scene, paths, framed = result
+        if framed is not None:  # a typed mapping on a view the user had not moved: its own domain
+            job.rect, why = framed
+            self.home_rect = job.rect
+            if why and not job.note:
+                job.note = f"Applied: {prepared.text} — {why}"
         self._prepared = prepared
         ranges = {}
         current = self.model.params
@@ -556,6 +624,7 @@ class MainWindow(QMainWindow):
         if job.rect is not None:
             with QSignalBlocker(self.domain.viewbox):
                 self.domain.show_rect(job.rect)
+            self._view_touched = False
         self.codomain.follow = m.codomain_follows
         self.mapping_bar.show_error(None)
         a, b = prepared.variables
@@ -740,6 +809,19 @@ class MainWindow(QMainWindow):
     def _on_model_variables(self, variables) -> None:
         self.mapping_bar.default_variables = variables
 
+    @guarded
+    def _on_lens_box(self, on: bool) -> None:
+        self.codomain.set_lens_visible(on)
+        self._update_overlay()
+
+    @guarded
+    def _on_scale_changed(self, title: str, note: str) -> None:
+        text = f"Colour: {title} — {note}" if note else f"Colour: {title}"
+        if self.scale_caption.text() != text:
+            self.scale_caption.setText(text)
+            self.scale_caption.setAccessibleName("colour scale")
+            self.scale_caption.setAccessibleDescription(text)
+
     # ------------------------------------------------------------------ widgets -> model
     @guarded
     def _on_pointer(self, x: float, y: float) -> None:
@@ -785,7 +867,10 @@ class MainWindow(QMainWindow):
 
     @guarded
     def _on_apply_requested(self, text: str) -> None:
-        self.apply_mapping(text)
+        self.apply_typed(text)
+
+    def _on_domain_touched(self, *_args) -> None:
+        self._view_touched = True
 
     @guarded
     def _on_preset(self, preset: Preset) -> None:
@@ -931,15 +1016,24 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _compile_job(text, variables, strict, starting, previous, rect, quality, tools):
-    """Background: prepare the mapping (sympy in a worker process), choose its parameter values, sample."""
+def _compile_job(text, variables, strict, starting, previous, rect, quality, tools, aspect=None):
+    """Background: prepare the mapping (sympy in a worker process), choose its parameter values, sample.
+
+    ``rect`` :data:`FRAME` asks for the mapping's natural domain (see
+    :mod:`jacviz.core.sampling.framing`), fitted to the view's ``aspect``; the domain chosen
+    is returned last (None when ``rect`` was given).
+    """
     prepared = prepare(text, default_variables=variables)
     values = choose_parameter_values(prepared.parameters, given=strict, starting=starting, previous=previous)
     numeric = prepared.compiled
     for tool in tools:
         numeric = tool.transform(numeric)
+    framed = None
+    if rect is FRAME:
+        framed = natural_domain(prepared.compiled, prepared.variables, values)
+        rect = fit_aspect(framed[0], aspect)
     scene = sample_scene(numeric, rect, quality, values)  # no margin yet: see _on_compiled
-    return prepared, values, scene, scene_paths(scene)
+    return prepared, values, scene, scene_paths(scene), framed
 
 
 def _sample_job(compiled, numeric, rect, quality, params, fields, key):

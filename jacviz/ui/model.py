@@ -92,7 +92,7 @@ class AppModel(QObject):
         self._values: dict[str, object] = {
             "mapping": "", "variables": None, "draft": "", "params": {}, "domain_range": DEFAULT_DOMAIN,
             "codomain_range": None, "codomain_follows": True, "cursor": None, "h": DEFAULT_H, "pins": (),
-            "heatmap_mode": "det", "region": None, "vectors": Vectors(), "morph_t": 1.0,
+            "heatmap_mode": "auto", "region": None, "vectors": Vectors(), "morph_t": 1.0,
             "dynamics": Dynamics(),
         }
         self._deferred: list[str] | None = None

@@ -21,6 +21,7 @@ from jacviz.core.figure import FigureOptions, export_svg, layout_figure, svg_tex
 from jacviz.core.figure.build import figure_spec
 from jacviz.core.figure.colormaps import heatmap_colormap
 from jacviz.core.figure.probes import probes
+from jacviz.core.pipeline.scene import heatmap_scale
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"
@@ -92,10 +93,9 @@ def test_the_heatmap_is_the_only_image_at_the_sample_resolution(case):
     assert href.startswith("data:image/png;base64,")
     pixels = np.asarray(PILImage.open(io.BytesIO(base64.b64decode(href.split(",", 1)[1]))).convert("RGBA"))
     # the visible domain is what was sampled: every sample, one pixel each, in the map's colours
-    det = spec.scene.det
-    assert pixels.shape == (*det.shape, 4)
-    levels = (-spec.scene.level, spec.scene.level)
-    assert (pixels == heatmap_colormap("det").rgba(det[::-1], levels)).all()
+    scale = heatmap_scale(spec.scene, spec.mode)  # the scale the figure chose (auto by default)
+    assert pixels.shape == (*spec.scene.det.shape, 4)
+    assert (pixels == heatmap_colormap(spec.mode).rgba(scale.values[::-1], scale.levels)).all()
     assert not list(_root(svg_text(layout_figure(spec, "codomain", (600, 600)))).iter(f"{SVG}image"))
 
 
@@ -122,14 +122,16 @@ def test_every_plot_is_clipped_to_its_frame(case):
 
 
 def test_text_names_real_fonts_and_says_what_the_colours_mean(case):
-    _name, _spec, _fig, text = case
+    _name, spec, _fig, text = case
     texts = list(_root(text).iter(f"{SVG}text"))
     for t in texts:
         family = t.get("font-family")
         assert family.startswith("'DejaVu Sans") and family.endswith(("sans-serif", "monospace"))
     words = [t.text for t in texts]
-    assert "det J · linear scale" in words
-    assert any(w and w.startswith("0: F folds") for w in words)
+    scale = heatmap_scale(spec.scene, spec.mode)
+    assert scale.title in words  # which scale is on
+    first_word = scale.note.split()[0]
+    assert any(w and w.startswith(first_word) for w in words)  # and what it means
     assert "near F(p), magnified" in words and "det J" in words
 
 

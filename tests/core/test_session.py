@@ -141,7 +141,7 @@ def test_defaults_make_a_minimal_session():
     minimal = Session(mapping="z^2")
     assert from_json(to_json(minimal)) == minimal
     assert from_json('{"version": 1, "mapping": "z^2"}') == minimal
-    assert minimal.heatmap_mode == "det" and minimal.h > 0 and minimal.codomain_follows
+    assert minimal.heatmap_mode == "auto" and minimal.h > 0 and minimal.codomain_follows
 
 
 def test_unknown_keys_are_ignored():
@@ -347,7 +347,7 @@ HOSTILE = [
     case("range-too-wide", write(doc(domain_range=[-1.7e308, 1.7e308, 0, 1])), "too wide"),
     case("negative-h", write(doc(h=-0.1)), "must be positive"),
     case("zero-h", write(doc(h=0)), "must be positive"),
-    case("unknown-heatmap-mode", write(doc(heatmap_mode="rainbow")), "one of det, log, sign"),
+    case("unknown-heatmap-mode", write(doc(heatmap_mode="rainbow")), "one of auto, det, log, sign"),
     case("too-many-pins", write(doc(pins=[[0, 0]] * (MAX_PINS + 1))), "too many pins"),
     case("param-min-above-max", write(doc(params={"k": {"value": 1, "min": 3, "max": -3}})), "below max"),
     case("param-dunder-name", write(doc(params={"__class__": {"value": 1, "min": 0, "max": 2}})),

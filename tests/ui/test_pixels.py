@@ -97,3 +97,27 @@ def test_nan_is_transparent(qtbot, window):
     x_pos = xs[np.argmin(np.abs(xs - 0.5))]
     r, _g, b = _rgb(image, view, x_pos, y)
     assert r - b > 40  # det J = 1 where x > 0
+
+
+def test_exp_is_not_washed_out_by_its_own_range(qtbot, window):
+    """det J = e^{2x} runs over decades: the automatic scale makes the thirds of the view clearly differ."""
+    from uihelpers import apply
+
+    apply(qtbot, window, "exp(z)")
+    window.domain.show_rect((-2, 2, -2, 2))
+    wait_idle(qtbot, window)
+    window.model.set_cursor(None)
+    assert window.model.heatmap_mode == "auto"
+    view = window.domain
+    image = view.grab().toImage()
+    grid = window.scene.grid
+    ys = _midpoints(grid.horizontal[:, 1])
+    y = ys[np.argmin(np.abs(ys - 0.3))]
+    xs = _midpoints(grid.vertical[:, 0])
+    thirds = []
+    for lo, hi in ((-2, -0.67), (-0.67, 0.67), (0.67, 2)):
+        inside = xs[(xs > lo) & (xs < hi)]
+        thirds.append(np.mean([_rgb(image, view, x, y) for x in inside], axis=0))
+    left, middle, right = thirds
+    assert np.abs(middle - left).sum() > 60 and np.abs(right - middle).sum() > 60, thirds
+    assert "log" in window.scale_caption.text() and "decades" in window.scale_caption.text()

@@ -99,7 +99,7 @@ def pin_images(compiled, pins, params=None) -> tuple[tuple[float, float], ...]:
 def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
                 params: dict[str, float] | None = None,
                 rect: Rect = DEFAULT_RECT, at: tuple[float, float] | None = None, h: float = DEFAULT_H,
-                mode: str = "det", pins=(), quality: Quality = DEFAULT_QUALITY,
+                mode: str = "auto", pins=(), quality: Quality = DEFAULT_QUALITY,
                 options: FigureOptions | None = None, codomain_rect: Rect | None = None,
                 use_cache: bool = True, isolated: bool = False, prepared: Prepared | None = None,
                 formulas: tuple[str, ...] | None = None) -> FigureSpec:

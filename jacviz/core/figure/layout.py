@@ -39,7 +39,7 @@ from jacviz.core.figure.primitives import (
 )
 from jacviz.core.figure.spec import VIEWS, FigureSpec
 from jacviz.core.figure.theme import THEME_BY_NAME, Theme
-from jacviz.core.pipeline.scene import heatmap_values, visible_images
+from jacviz.core.pipeline.scene import heatmap_scale, visible_images
 
 # The size a figure is designed at (scale 1): the window's views at its default size.
 REFERENCE = {("both", True): (1280.0, 640.0), ("both", False): (960.0, 520.0),
@@ -179,11 +179,12 @@ def _axis_room(rect, height: float, tick_size: float, name_size: float, s: float
 # ------------------------------------------------------------------------------ domain
 def _heatmap(b: _Builder, frame: PlotFrame, spec: FigureSpec, clip: str) -> tuple:
     """The heatmap as one image at the sample resolution, cropped to what the frame shows."""
-    img, levels = heatmap_values(spec.scene, spec.mode)
-    rgba_field = levels is None  # categorical colours (the Newton basins), drawn as they are
-    if spec.levels is not None and not rgba_field:
+    scale = heatmap_scale(spec.scene, spec.mode)
+    img, levels = scale.values, scale.levels
+    categories = levels is None  # an RGBA image of categorical colours (the Newton basins), drawn as is
+    if spec.levels is not None and not categories:
         levels = (float(spec.levels[0]), float(spec.levels[1]))
-    cmap = None if rgba_field else heatmap_colormap(spec.mode, spec.options.colormap)
+    cmap = None if categories else heatmap_colormap(spec.mode, spec.options.colormap)
     img = np.asarray(img)
     rows, cols = img.shape[:2]
     sx0, sx1, sy0, sy1 = spec.scene.rect
@@ -203,14 +204,14 @@ def _heatmap(b: _Builder, frame: PlotFrame, spec: FigureSpec, clip: str) -> tupl
         right, bottom = frame.point(sx0 + j1 * dx, sy0 + i0 * dy)
         box = Box(left, top, right - left, bottom - top)
         b.fig.items.append(Image(box, np.ascontiguousarray(rgba), clip))
-    return cmap, levels
+    return cmap, levels, scale
 
 
 def _colorbar(b: _Builder, box: Box, spec: FigureSpec, cmap, levels, tick_size: float,
-              name_size: float) -> None:
+              name_size: float, scale=None) -> None:
     t = b.theme
     if levels is None:  # categorical colours (the Newton basins): no scale, only the caption
-        _caption(b, box.x + 0.8 * name_size, box, spec, name_size)
+        _caption(b, box.x + 0.8 * name_size, box, spec, name_size, scale)
         return
     lo, hi = levels
     stops = tuple((float(s), tuple(int(c) for c in col))
@@ -224,34 +225,48 @@ def _colorbar(b: _Builder, box: Box, spec: FigureSpec, cmap, levels, tick_size: 
     for v in ticks:
         py = box.bottom - (v - lo) / (hi - lo) * box.h
         runs.append(np.array([[box.right, py], [box.right + tick, py]]))
-        label = tick_label(v, ticks)
+        logs = scale is not None and scale.kind in ("symlog", "log-one-sided")
+        label = _symlog_label(scale, v) if logs else tick_label(v, ticks)
         label_w = max(label_w, text_width(label, tick_size))
         b.text(box.right + tick + 0.3 * tick_size, py + 0.36 * tick_size, label, tick_size)
     b.lines(runs, b.stroke(t.foreground, 1.0), None)
     # the caption, read bottom to top: the scale's name, then what 0 means
     x = box.right + tick + 0.3 * tick_size + label_w + 0.5 * name_size + 0.8 * name_size
-    _caption(b, x, box, spec, name_size)
+    _caption(b, x, box, spec, name_size, scale)
 
 
-def _caption(b: _Builder, x: float, box: Box, spec: FigureSpec, name_size: float) -> None:
+def _caption(b: _Builder, x: float, box: Box, spec: FigureSpec, name_size: float, scale) -> None:
     t = b.theme
-    b.text(x, box.centre[1], SCALE_TITLES[spec.mode], name_size, anchor="middle", rotation=90.0)
+    title = scale.title if scale is not None else SCALE_TITLES[spec.mode]
+    note = scale.note if scale is not None else SCALE_NOTES[spec.mode]
+    b.text(x, box.centre[1], title, name_size, anchor="middle", rotation=90.0)
     note_size = 0.85 * name_size
-    for k, line in enumerate(wrap(SCALE_NOTES[spec.mode], note_size, box.h)):
+    for k, line in enumerate(wrap(note, note_size, box.h)):
         b.text(x + 0.4 * name_size + (k + 1) * 1.2 * note_size, box.centre[1], line, note_size, t.muted,
                anchor="middle", rotation=90.0)
 
 
+def _symlog_label(scale, t: float) -> str:
+    """A symmetric-log tick labelled with the det J it stands for, to two significant digits."""
+    d = scale.value_at(t)
+    if d == 0:
+        return "0"
+    text = f"{d:.2g}".replace("e+0", "e").replace("e-0", "e−").replace("e+", "e")
+    return text.replace("-", "−")
+
+
 def _colorbar_room(spec: FigureSpec, height: float, tick_size: float, name_size: float, s: float) -> float:
     """The width the colour bar, its labels and its caption take right of the domain frame."""
+    scale = heatmap_scale(spec.scene, spec.mode)
     note_size = 0.85 * name_size
-    lines = len(wrap(SCALE_NOTES[spec.mode], note_size, height))
-    levels = heatmap_values(spec.scene, spec.mode)[1]
-    if levels is None:  # categorical colours: the caption only (see _colorbar)
+    lines = len(wrap(scale.note, note_size, height))
+    if scale.levels is None:  # categorical colours: the caption only (see _colorbar)
         return 0.9 * name_size + 0.8 * name_size + 0.4 * name_size + lines * 1.2 * note_size + 0.3 * name_size
-    levels = spec.levels or levels
+    levels = spec.levels or scale.levels
     ticks = nice_ticks(levels[0], levels[1], height, max(4.0 * tick_size, 45 * s))
-    label_w = max((text_width(tick_label(v, ticks), tick_size) for v in ticks), default=tick_size)
+    logs = scale.kind in ("symlog", "log-one-sided")
+    labels = [_symlog_label(scale, v) if logs else tick_label(v, ticks) for v in ticks]
+    label_w = max((text_width(label, tick_size) for label in labels), default=tick_size)
     return (0.9 * name_size + 14 * s + 4 * s + 0.3 * tick_size + label_w + 1.3 * name_size
             + 0.4 * name_size + lines * 1.2 * note_size + 0.3 * name_size)
 
@@ -261,7 +276,7 @@ def _domain(b: _Builder, frame: PlotFrame, spec: FigureSpec) -> tuple:
     clip = "domain"
     b.fig.clips[clip] = frame.box
     b.fig.frames["domain"] = frame
-    cmap, levels = _heatmap(b, frame, spec, clip)
+    cmap, levels, scale = _heatmap(b, frame, spec, clip)
     g = spec.scene.grid
     b.curve(frame, g.vertical, b.stroke(t.vertical, 1.0, 150), clip)
     b.curve(frame, g.horizontal, b.stroke(t.horizontal, 1.0, 150), clip)
@@ -279,7 +294,7 @@ def _domain(b: _Builder, frame: PlotFrame, spec: FigureSpec) -> tuple:
         _arrow(b, frame, p, (h, 0.0), b.stroke(t.horizontal, 2.5), clip)
         _arrow(b, frame, p, (0.0, h), b.stroke(t.vertical, 2.5), clip)
         _marker(b, frame.point(*p), clip)
-    return cmap, levels
+    return cmap, levels, scale
 
 
 def _arrow(b: _Builder, frame: PlotFrame, origin, vector, stroke: Stroke, clip: str) -> None:
@@ -565,10 +580,10 @@ def layout_figure(spec: FigureSpec, view: str = "both", size: tuple[int, int] | 
         left, _bottom, right = room[name]
         frame = PlotFrame(Box(x + left, y, widths[name], frame_h), rects[name])
         if name == "domain":
-            cmap, levels = _domain(b, frame, spec)
+            cmap, levels, scale = _domain(b, frame, spec)
             _axes(b, frame, spec.axis_names, tick_size, name_size)
             bar = Box(frame.box.right + 0.9 * name_size, frame.box.y, 14 * s, frame.box.h)
-            _colorbar(b, bar, spec, cmap, levels, tick_size, name_size)
+            _colorbar(b, bar, spec, cmap, levels, tick_size, name_size, scale)
         else:
             _codomain(b, frame, spec, small)
             _axes(b, frame, spec.image_names, tick_size, name_size)

@@ -67,7 +67,7 @@ class FigureSpec:
     scene: Scene
     domain_rect: Rect
     codomain_rect: Rect
-    mode: str = "det"
+    mode: str = "auto"
     levels: tuple[float, float] | None = None
     linearization: Linearization | None = None
     pins: tuple[tuple[float, float], ...] = ()

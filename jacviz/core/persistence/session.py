@@ -89,7 +89,7 @@ class Session:
     codomain_range: tuple[float, float, float, float] | None = None
     codomain_follows: bool = True
     pins: tuple[tuple[float, float], ...] = ()
-    heatmap_mode: str = "det"
+    heatmap_mode: str = "auto"
     h: float = DEFAULT_H
     cursor: tuple[float, float] | None = None
     draft: str = ""
@@ -381,7 +381,7 @@ def _from_dict(data: dict) -> Session:
     follows = data.get("codomain_follows", True)
     if not isinstance(follows, bool):
         raise SessionError(f"codomain_follows must be true or false, not {_show(follows)}")
-    mode = data.get("heatmap_mode", "det")
+    mode = data.get("heatmap_mode", "auto")
     if not isinstance(mode, str) or mode not in HEATMAP_MODES:
         raise SessionError(f"heatmap_mode must be one of {', '.join(HEATMAP_MODES)}, not {_show(mode)}")
     h = _number(data.get("h", DEFAULT_H), "h")
@@ -610,7 +610,7 @@ def _fix(name: str, value: Any) -> Any:
                 continue
             kept[key] = spec
         return kept
-    defaults = {"domain_range": DEFAULT_DOMAIN, "h": DEFAULT_H, "heatmap_mode": "det",
+    defaults = {"domain_range": DEFAULT_DOMAIN, "h": DEFAULT_H, "heatmap_mode": "auto",
                 "codomain_follows": True}
     return defaults.get(name)  # the rest (codomain_range, cursor, region, vectors, dynamics) become None
 

@@ -9,10 +9,14 @@ Everything lives in one folder, :func:`jacviz.core.persistence.paths.config_dir`
   that forgets.
 * ``recent.json`` lists the sessions opened or saved, most recent first. A corrupt list
   is treated as empty; files that no longer exist are left out.
+* ``window.json`` holds the window's last geometry and splitter sizes; a corrupt one is
+  ignored and the window opens at a size that suits the screen.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 from pathlib import Path
@@ -223,3 +227,61 @@ def _is_file(path: Path) -> bool:
         return path.is_file()
     except (OSError, ValueError):  # ValueError: a NUL byte in a hand-edited entry
         return False
+
+
+# ---------------------------------------------------------------------------------------
+# The window's layout
+
+
+LAYOUT_NAME = "window.json"
+LAYOUT_VERSION = 1
+MAX_LAYOUT_BYTES = 64_000  # a geometry blob and a few sizes; a larger file is not ours
+MAX_SPLITTER_PANES = 8
+
+
+def read_window_layout() -> dict[str, object] | None:
+    """The window's last geometry and splitter sizes, or None when there is none worth using.
+
+    The result holds ``geometry`` (the bytes Qt's ``saveGeometry`` gave, stored as
+    base64) and ``splitter``, a list of non-negative ints or None. A
+    missing, corrupt or foreign file gives None: the window then opens at its default
+    size, which is always better than refusing to start.
+    """
+    try:
+        with open(config_dir() / LAYOUT_NAME, "rb") as f:
+            data = f.read(MAX_LAYOUT_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_LAYOUT_BYTES:
+        return None
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict) or doc.get("version") != LAYOUT_VERSION:
+        return None
+    geometry = doc.get("geometry")
+    splitter = doc.get("splitter")
+    if not isinstance(geometry, str) or not geometry.isascii():
+        return None
+    try:
+        blob = base64.b64decode(geometry, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not blob:
+        return None
+    if not (isinstance(splitter, list) and 0 < len(splitter) <= MAX_SPLITTER_PANES
+            and all(type(s) is int and 0 <= s <= 100_000 for s in splitter)):
+        splitter = None
+    return {"geometry": blob, "splitter": splitter}
+
+
+def write_window_layout(geometry: bytes, splitter: list[int] | None) -> None:
+    """Remember the window's geometry (Qt's ``saveGeometry`` bytes) and splitter sizes, atomically.
+
+    Raises OSError when the config folder cannot be written; the window ignores that,
+    since a forgotten size is no reason to keep the user from quitting.
+    """
+    doc = {"version": LAYOUT_VERSION, "geometry": base64.b64encode(bytes(geometry)).decode("ascii"),
+           "splitter": list(splitter or [])}
+    atomic_write(config_dir() / LAYOUT_NAME, (json.dumps(doc) + "\n").encode("ascii"))

@@ -19,6 +19,7 @@ from jacviz.core.sampling.contours import critical_curve, map_segments
 from jacviz.core.sampling.fields import det_field
 from jacviz.core.sampling.geometry import Rect
 from jacviz.core.sampling.grid import GridLines, sample_grid
+from jacviz.core.sampling.heatmap import HEATMAP_LABELS, HEATMAP_NAMES, HeatmapScale, auto_scale
 from jacviz.core.sampling.limits import robust_level, robust_limits
 
 
@@ -112,20 +113,26 @@ def _visible_limits(grid: GridLines, visible: Rect):
     return robust_limits(img[:, 0], img[:, 1])
 
 
-def heatmap_values(scene: Scene, mode: str) -> tuple[np.ndarray, tuple[float, float] | None]:
-    """The image and its colour levels for a heatmap mode (see HEATMAP_MODES).
+def heatmap_scale(scene: Scene, mode: str) -> HeatmapScale:
+    """The image, its colour levels and its caption for a heatmap mode (see HEATMAP_MODES).
 
     A categorical field (``FieldRequest.rgba``, the Newton basins) is an (n, n, 4) uint8
-    image with its own colours: its levels are None, and it is drawn without a colour map.
+    image with its own colours: its levels are None (kind "categories"), and it is drawn
+    without a colour map.
     """
     det, level = scene.det, scene.level
     if mode in scene.fields:
         values = scene.fields[mode]
         if values.ndim == 3:
-            return values, None
-        return values, (0.0, robust_level(values))
+            return HeatmapScale(values, None, CATEGORY_TITLES.get(mode, HEATMAP_NAMES.get(mode, mode)),
+                                SCALE_NOTES.get(mode, ""), "categories")
+        title = f"{HEATMAP_NAMES.get(mode, mode)} · linear scale"
+        return HeatmapScale(values, (0.0, robust_level(values)), title, SCALE_NOTES.get(mode, ""), "field")
+    if mode == "auto":
+        return auto_scale(det, level)
     if mode not in ("det", "log", "sign"):
-        return np.full((2, 2), np.nan, dtype=np.float32), (0.0, 1.0)  # not computed (yet)
+        empty = np.full((2, 2), np.nan, dtype=np.float32)  # not computed (yet)
+        return HeatmapScale(empty, (0.0, 1.0), HEATMAP_LABELS.get(mode, mode), "", "field")
     with np.errstate(all="ignore"):
         if mode == "log":
             img = np.log10(np.abs(det))
@@ -133,10 +140,28 @@ def heatmap_values(scene: Scene, mode: str) -> tuple[np.ndarray, tuple[float, fl
             finite = img[np.isfinite(img)]
             m = float(np.percentile(np.abs(finite), 98)) if finite.size else 1.0
             m = max(m, 0.5)
-            return img.astype(np.float32, copy=False), (-m, m)
+            return HeatmapScale(img.astype(np.float32, copy=False), (-m, m), "log₁₀|det J| · log scale",
+                                SCALE_NOTES["log"], "log")
         if mode == "sign":
-            return np.sign(det).astype(np.float32, copy=False), (-1.0, 1.0)
-    return det, (-level, level)
+            return HeatmapScale(np.sign(det).astype(np.float32, copy=False), (-1.0, 1.0), "sign of det J",
+                                SCALE_NOTES["sign"], "sign")
+    return HeatmapScale(det, (-level, level), "det J · linear scale", SCALE_NOTES["det"])
+
+
+def heatmap_values(scene: Scene, mode: str) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """The image and its colour levels for a heatmap mode (see :func:`heatmap_scale`)."""
+    scale = heatmap_scale(scene, mode)
+    return scale.values, scale.levels
+
+
+SCALE_NOTES = {
+    "det": "0: F folds, area is crushed · above: orientation kept · below: reversed",
+    "log": "0: area kept (|det J| = 1) · above: area grows · below: it shrinks",
+    "sign": "0: F folds · +1: orientation kept · −1: reversed",
+    "linerr": "0: J(p) predicts F exactly · larger: the linear picture fails",
+    "basins": "one colour per root · darker: more steps · grey: Newton does not converge",
+}
+CATEGORY_TITLES = {"basins": "Newton basins · the root reached"}  # categorical fields have no scale
 
 
 DEFAULT_QUALITY = Quality()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QWidget
 
@@ -33,6 +33,11 @@ class Lens(QWidget):
         self._strokes: list[tuple[QPen, QPainterPath]] = []
         self._markers: list[tuple[float, float]] = []
         self._labels: list[tuple[QColor, float, float, str]] = []
+        self.setAccessibleName("lens: near F(p), magnified")
+        self._accessible = QTimer(self)
+        self._accessible.setSingleShot(True)
+        self._accessible.setInterval(150)
+        self._accessible.timeout.connect(self._update_accessible)
         self._pens = {
             "true": style.pen(style.TRUE_IMAGE, 2.0),
             "linear": style.pen(style.LINEAR_IMAGE, 2.0, style=Qt.PenStyle.DashLine),
@@ -54,6 +59,12 @@ class Lens(QWidget):
         self._markers = markers
         self._labels = [(QColor(*c), x, y, t) for c, x, y, t in labels]
         self.update()
+        self._accessible.start()  # the labels, for screen readers, once the cursor rests
+
+    def _update_accessible(self) -> None:
+        texts = [t for _c, _x, _y, t in self._labels]
+        self.setAccessibleDescription("true image of the circle next to the ellipse J(p) predicts; "
+                                      + "; ".join(texts) if texts else "")
 
     def _frame(self) -> tuple[QRectF, QTransform]:
         """The square plot area under the title, and the map from local units to pixels."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -18,6 +18,9 @@ from PySide6.QtWidgets import (
 
 from jacviz.core.lab.pointinfo import PointInfo
 from jacviz.ui.guard import guarded
+from jacviz.ui.panels.fold import FoldingSection
+
+ACCESSIBLE_DELAY_MS = 150
 
 
 def fmt(x: float) -> str:
@@ -98,6 +101,10 @@ class NumberTable(QWidget):
         self._line = metrics.height() + 4
         self._title_width = max(metrics.horizontalAdvance(title) for title, _ in rows) + 14
         self._cell_width = metrics.horizontalAdvance("−0.00000e+000") + 6
+        # The widest text a row can hold (a pair of 4-digit numbers with 3-digit exponents):
+        # the table is never narrower, so nothing it paints is cut off.
+        self._value_width = max(2 * self._cell_width,
+                                metrics.horizontalAdvance("(-1.235e-100, -1.235e-100)") + 6)
         self.setMinimumHeight(self._line * len(rows) + 4)
         # It paints its whole rectangle itself, so its parents need not repaint under it.
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -108,7 +115,10 @@ class NumberTable(QWidget):
         self.addAction(copy)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(self._title_width + 2 * self._cell_width, self._line * len(self.rows) + 4)
+        return QSize(self._title_width + self._value_width, self._line * len(self.rows) + 4)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self.sizeHint()
 
     def as_text(self) -> str:
         return "\n".join(
@@ -187,7 +197,8 @@ class Readout(QWidget):
         self.reading.setObjectName("readout_reading")
         layout.addWidget(self.reading)
 
-        numbers = QGroupBox("At the cursor")
+        numbers = QGroupBox("At the cursor p = (x, y)")
+        self.numbers = numbers
         box = QVBoxLayout(numbers)
         box.setContentsMargins(6, 4, 6, 4)
         self.table = NumberTable([
@@ -199,8 +210,9 @@ class Readout(QWidget):
         box.addWidget(self.table)
         layout.addWidget(numbers)
 
-        formulas = QGroupBox("Formulas")
+        formulas = QWidget()
         fl = QVBoxLayout(formulas)
+        fl.setContentsMargins(6, 0, 6, 4)
         self.formula = mono_label("readout_formula")
         self.formula.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         fl.addWidget(self.formula)
@@ -214,8 +226,17 @@ class Readout(QWidget):
         buttons.addWidget(self.copy_text)
         buttons.addWidget(self.copy_latex)
         fl.addLayout(buttons)
-        layout.addWidget(formulas)
+        self.formulas_section = FoldingSection("Formulas", formulas, "formulasSection")
+        layout.addWidget(self.formulas_section)
         layout.addStretch(1)
+        # What the painted numbers and sentence say, for screen readers and tests: set a moment
+        # after the cursor stops rather than on every move (the move's budget is 3 ms).
+        self.table.setAccessibleName("numbers at the cursor")
+        self.reading.setAccessibleName("what J does near the cursor")
+        self._accessible = QTimer(self)
+        self._accessible.setSingleShot(True)
+        self._accessible.setInterval(ACCESSIBLE_DELAY_MS)
+        self._accessible.timeout.connect(self.update_accessible_text)
 
     @guarded
     def _copy_text(self, *_args) -> None:
@@ -229,6 +250,7 @@ class Readout(QWidget):
     def set_names(self, variables: tuple[str, str], image_names: tuple[str, str]) -> None:
         self._names = variables
         self._image_names = image_names
+        self.numbers.setTitle(f"At the cursor p = ({variables[0]}, {variables[1]})")
 
     def show_point(self, info: PointInfo | None) -> None:
         lab = self.labels
@@ -236,10 +258,10 @@ class Readout(QWidget):
             for label in lab.values():
                 label.setText("—")
             self.reading.setText("Move the mouse over the left view.")
+            self._accessible.start()
             return
         (x, y), (u, v) = info.point, info.value
-        a, b = self._names
-        lab["point"].setText(f"({fmt(x)}, {fmt(y)})   [{a}, {b}]")
+        lab["point"].setText(f"({fmt(x)}, {fmt(y)})")
         lab["value"].setText(f"({fmt(u)}, {fmt(v)})")
         for i in range(2):
             for j in range(2):
@@ -252,6 +274,13 @@ class Readout(QWidget):
         reading = info.reading()
         extra = [note for note in info.notes if note not in reading]
         self.reading.setText(reading + (" · " + "; ".join(extra) if extra else ""))
+        self._accessible.start()
+
+    @guarded
+    def update_accessible_text(self) -> None:
+        """Put the painted numbers and sentence where Qt's accessibility interface reads them."""
+        self.table.setAccessibleDescription(self.table.as_text())
+        self.reading.setAccessibleDescription(self.reading.text())
 
     # -- formulas
     def set_symbolic(self, rendered, simplified: dict | None = None) -> None:

@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QGraphicsItem
 
+from jacviz.core.sampling.framing import fit_aspect
 from jacviz.core.sampling.geometry import MAX_COORDINATE, MIN_EXTENT
 from jacviz.ui import style
 
@@ -153,19 +154,14 @@ class PlotView(pg.PlotWidget):
         x0, x1, y0, y1 = rect
         self.viewbox.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=padding)
 
+    def aspect(self) -> float | None:
+        """Width over height of the plot area in pixels (None before it is laid out)."""
+        w, h = self.viewbox.width(), self.viewbox.height()
+        return w / h if w > 0 and h > 0 else None
+
     def fitted_rect(self, rect) -> tuple[float, float, float, float]:
         """The rectangle this view shows when asked for ``rect``: the aspect lock widens one side."""
-        x0, x1, y0, y1 = (float(v) for v in rect)
-        w, h = self.viewbox.width(), self.viewbox.height()
-        if not (w > 0 and h > 0):
-            return (x0, x1, y0, y1)
-        want = w / h  # data units per pixel must agree in x and y
-        dx, dy = x1 - x0, y1 - y0
-        if dx / dy < want:
-            grow = (dy * want - dx) / 2
-            return (x0 - grow, x1 + grow, y0, y1)
-        grow = (dx / want - dy) / 2
-        return (x0, x1, y0 - grow, y1 + grow)
+        return fit_aspect(rect, self.aspect())
 
     def data_to_widget(self, x: float, y: float):
         """Widget pixel coordinates of a data point (for tests and pointer automation)."""

@@ -35,6 +35,8 @@ class CodomainView(PlotView):
         self.pins = self.add(
             pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(*style.PIN)), 15
         )
+        self._lens_corner = (1, 0)  # top right, until F(p) is there
+        self.lens_wanted = True
         self.lens = Lens(self)
         self.follow = True  # follow the domain until the user pans or zooms here by hand
         self.viewbox.sigRangeChangedManually.connect(self._on_manual_range)
@@ -43,12 +45,32 @@ class CodomainView(PlotView):
         super().resizeEvent(event)
         if "lens" not in self.__dict__:  # pyqtgraph calls this from inside __init__
             return
-        w, h = self.width(), self.height()
-        side = int(max(150, min(0.42 * w, 0.5 * h)))
-        self.lens.setGeometry(w - side - 6, 6, side, side)
+        self._place_lens(self._lens_corner, force=True)
 
     def set_lens_visible(self, visible: bool) -> None:
-        self.lens.setVisible(visible)
+        self.lens_wanted = bool(visible)
+        self.lens.setVisible(self.lens_wanted)
+
+    def _place_lens(self, corner: tuple[int, int], force: bool = False) -> None:
+        """Put the lens in ``corner`` ((0 or 1, 0 or 1): left/right, top/bottom) of the plot."""
+        if corner == self._lens_corner and not force:
+            return
+        self._lens_corner = corner
+        w, h = self.width(), self.height()
+        side = int(max(150, min(0.42 * w, 0.5 * h)))
+        area = self.viewbox.sceneBoundingRect().toRect() if self.viewbox.scene() else None
+        left, top = (area.left(), area.top()) if area is not None and area.width() > 0 else (0, 0)
+        right = area.right() if area is not None and area.width() > 0 else w
+        bottom = area.bottom() if area is not None and area.height() > 0 else h
+        x = right - side - 6 if corner[0] else left + 6
+        y = bottom - side - 6 if corner[1] else top + 6
+        self.lens.setGeometry(int(x), int(y), side, side)
+
+    def _lens_away_from(self, fp) -> None:
+        """Move the lens to the corner farthest from F(p), so it never covers what it magnifies."""
+        pos = self.data_to_widget(float(fp[0]), float(fp[1]))
+        corner = (int(pos.x() < self.width() / 2), int(pos.y() < self.height() / 2))
+        self._place_lens(corner)
 
     rangeChangedByUser = Signal()
 
@@ -82,7 +104,8 @@ class CodomainView(PlotView):
             (pens["je1"], arrow1, "pairs"),
             (pens["je2"], arrow2, "pairs"),
         ], [marker(fp[0], fp[1])])
-        if self.lens.isVisible():
+        if self.lens_wanted:
+            self._lens_away_from(fp)
             self.lens.show_linearization(lin, arrow1, arrow2)
 
     def show_pins(self, images: np.ndarray) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 
-from jacviz.core.pipeline.scene import Scene, heatmap_values
+from jacviz.core.pipeline.scene import Scene, heatmap_scale
 from jacviz.core.sampling.heatmap import HEATMAP_LABELS
 from jacviz.core.sampling.linearization import Linearization
 from jacviz.ui import style
@@ -24,8 +24,15 @@ from jacviz.ui.views.base import PlotView
 from jacviz.ui.views.paths import scene_paths
 
 
+def _short(value: float) -> str:
+    """A colour-bar tick: two significant digits, a true minus sign."""
+    return "0" if value == 0 else f"{value:.2g}".replace("e+0", "e").replace("e-0", "e-").replace("-", "−")
+
+
 class DomainView(PlotView):
     """det J heatmap, the grid, the critical curve, the cursor and its neighbourhood."""
+
+    scaleChanged = Signal(str, str)  # the colour scale's title and what it means (its caption)
 
     def __init__(self, parent=None) -> None:
         super().__init__("domainView", parent)
@@ -48,7 +55,8 @@ class DomainView(PlotView):
         self.pins = self.add(
             pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(*style.PIN)), 15
         )
-        self.mode = "det"
+        self.mode = "auto"
+        self.scale = None  # the HeatmapScale drawn
         self._scene: Scene | None = None
 
     # -- static layers
@@ -71,22 +79,34 @@ class DomainView(PlotView):
     def _show_heatmap(self) -> None:
         scene = self._scene
         assert scene is not None
-        img, levels = heatmap_values(scene, self.mode)
+        scale = heatmap_scale(scene, self.mode)
+        self.scale = scale
         drop_cache(self.image)
-        if levels is None:
+        if scale.levels is None:
             # a categorical RGBA image (the Newton basins) is drawn in its own colours: no
             # lookup table (the colour bar's would be applied to it) and no colour bar;
             # the colour bar puts its table back when the mode changes (set_mode)
             self.image.setLookupTable(None)
-            self.image.setImage(img, autoLevels=False, levels=(0, 255))
+            self.image.setImage(scale.values, autoLevels=False, levels=(0, 255))
             self.colorbar.setVisible(False)
         else:
             self.colorbar.setVisible(True)
-            self.image.setImage(img, autoLevels=False, levels=levels)
+            self.image.setImage(scale.values, autoLevels=False, levels=scale.levels)
         x0, x1, y0, y1 = scene.rect
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-        if levels is not None:
-            self.colorbar.setLevels(levels)
+        if scale.levels is None:
+            self.scaleChanged.emit(scale.title, scale.note)
+            return
+        self.colorbar.setLevels(scale.levels)
+        self.colorbar.setLabel("left", scale.title)
+        axis = self.colorbar.axis
+        if scale.kind in ("symlog", "log-one-sided"):  # ticks labelled with the det J they stand for
+            lo, hi = scale.levels
+            ticks = [(t, _short(scale.value_at(t))) for t in np.linspace(lo, hi, 7)]
+            axis.setTicks([ticks, []])
+        else:
+            axis.setTicks(None)
+        self.scaleChanged.emit(scale.title, scale.note)
 
     # -- overlay
     def show_linearization(self, lin: Linearization | None) -> None:

@@ -33,7 +33,8 @@ class MorphTool(Tool):
         self.slider.setObjectName("morphSlider")
         self.slider.setRange(0, STEPS)
         self.slider.setValue(STEPS)
-        self.slider.setFixedWidth(110)
+        self.slider.setMinimumWidth(60)  # it grows with the window; small screens still fit
+        self.slider.setMaximumWidth(160)
         self.slider.setToolTip("t = 0 is the identity, t = 1 is F: p + t·(F(p) − p)")
         self.slider.setAccessibleName("morph t")
         row.addWidget(self.slider)
