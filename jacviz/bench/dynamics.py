@@ -25,7 +25,8 @@ and then, unless ``--no-window``, in a 1280×720 :class:`~jacviz.ui.main_window.
 * **window cursor**: a real mouse move over the domain view (``QTest.mouseMove``) until Qt
   has painted what it changed, for the damped pendulum read as a vector field (the
   trace–determinant dot follows J) and as a mapping (the same moves without the tool),
-  and for z³ − 1 with the Newton tool on; target ≤ 3 ms. Next to it the dot's own update
+  and for z³ − 1 with the Newton tool on (up to 50 iterates drawn in both views and listed;
+  no target in the issue); target ≤ 3 ms for the vector field. Next to it the dot's own update
   (:meth:`TraceDeterminantDiagram.show_cursor`) in microseconds;
 * **pan → portrait**: ``domain.show_rect`` shifted by 1 % of the width until the new
   arrows, streamlines and equilibria are drawn (the tool's ``portraitDrawn``, then a
@@ -54,8 +55,7 @@ from jacviz.core.lab import dynamics, newton
 from jacviz.core.persistence.presets import load_presets
 
 TARGETS_MS = {"phase portrait": 50.0, "basins 512²": 150.0, "cursor": 3.0,
-              "window cursor (vector field)": 3.0, "window cursor (Newton)": 3.0,
-              "pan → portrait (worker)": 50.0}
+              "window cursor (vector field)": 3.0, "pan → portrait (worker)": 50.0}
 PENDULUM = "Damped pendulum"
 WAIT_S = 60.0  # generous: a shared machine may stall; nothing here asserts speed
 ROTATION = ("Rotation (centre)", "y, -x", (-2.0, 2.0, -2.0, 2.0), {})
@@ -311,7 +311,6 @@ def run(repeat: int, window: bool = True) -> dict:
     if window:
         in_window = bench_window(max(60, 6 * repeat), max(10, repeat))
         measured["window cursor (vector field)"] = in_window["cursor_vector_field"]["median_ms"]
-        measured["window cursor (Newton)"] = in_window["cursor_newton"]["median_ms"]
         measured["pan → portrait (worker)"] = in_window["portrait_worker"]["median_ms"]
     return {
         "schema": "jacviz-bench-dynamics/1",
