@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 # Qt's offscreen platform (jacviz export, the tests) prints this for every window it
@@ -31,6 +32,12 @@ def make_application(argv: list[str] | None = None):
     app.setOrganizationName("jacviz")
     app.setDesktopFileName("jacviz")
     pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
+    from jacviz.ui import style
+
+    # The plots follow the desktop: dark colours on a dark palette (JACVIZ_THEME=light or
+    # dark overrides it, for a user who wants the other, and for the tests).
+    wanted = os.environ.get("JACVIZ_THEME", "").strip().lower()
+    style.use_theme(wanted == "dark" if wanted in ("dark", "light") else style.is_dark_palette(app.palette()))
     if not app.property("jacvizShutdown"):
         # Background threads and sympy processes are stopped and joined before Qt and the
         # interpreter go away (see jacviz.ui.background).

@@ -18,6 +18,7 @@ bar instead of escaping into Qt's event loop, where PySide6 may end the process.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 import traceback
@@ -27,12 +28,15 @@ import numpy as np
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
     QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMainWindow,
     QScrollArea,
@@ -73,6 +77,11 @@ SIMPLIFY_TIMEOUT = 8.0
 # Scenes are sampled this fraction of the view's size beyond each side (at the view's own
 # density), so that panning by up to that much shows samples already there.
 PAN_MARGIN = 0.25
+# While a parameter moves, scenes are sampled this coarsely (about 16× fewer heatmap samples
+# than the default, and no margin), so dragging a slider redraws at display rate; the full
+# scene follows REFINE_AFTER_MS after the last step.
+MOVING_QUALITY = Quality(heatmap=128, lines=41, samples=200)
+REFINE_AFTER_MS = 150
 
 
 @dataclass
@@ -118,6 +127,10 @@ class MainWindow(QMainWindow):
         self._help: HelpDialog | None = None
         self._cursor_state: CursorState | None = None
         self._view_touched = False  # the user panned or zoomed the domain since it was last framed
+        self._refine_timer = QTimer(self)
+        self._refine_timer.setSingleShot(True)
+        self._refine_timer.setInterval(REFINE_AFTER_MS)
+        self._refine_timer.timeout.connect(self._refine)
 
         self.compiler = LatestWorker("compile", self)
         self.compiler.finished.connect(self._on_compiled)
@@ -141,6 +154,7 @@ class MainWindow(QMainWindow):
         # jacviz export must not overwrite the user's last session.
         self.files.autosave_enabled = restore
         self._connect()
+        self._update_tab_order()
 
         restored = session
         if mapping is None and session is None and restore:
@@ -195,6 +209,7 @@ class MainWindow(QMainWindow):
                                + scroll.verticalScrollBar().sizeHint().width() + 8)
         scroll.setMinimumWidth(self._side_width)
         self.side_scroll = scroll
+        scroll.setAccessibleName("side panel: the numbers at the cursor, formulas, tools and pins")
 
         self._controls = QHBoxLayout()
         self._controls.setContentsMargins(4, 0, 4, 0)
@@ -333,6 +348,7 @@ class MainWindow(QMainWindow):
         m.variablesChanged.connect(self._on_model_variables)
 
         self.mapping_bar.applyRequested.connect(self._on_apply_requested)
+        self.parameters.rebuilt.connect(self._update_tab_order)
         self.mapping_bar.edit.textEdited.connect(self._on_draft_typed)
         self.mapping_bar.presetChosen.connect(self._on_preset)
         self.domain.pointerMoved.connect(self._on_pointer)
@@ -345,6 +361,20 @@ class MainWindow(QMainWindow):
         self.pin_section.pinSelected.connect(self._on_pin_selected)
         clear = QShortcut(QKeySequence("Ctrl+Shift+Delete"), self)
         clear.activated.connect(self._on_clear_pins)
+
+    def _update_tab_order(self) -> None:
+        """Tab goes through the window as it reads: the mapping bar, the parameters, the
+        controls row, the two views, then the side panel, top to bottom.
+
+        Qt's default order is the order widgets were made in, which puts the parameter rows
+        (made anew for every mapping) last.
+        """
+        order: list[QWidget] = []
+        for part in (self.mapping_bar, self.parameters, self._controls, self.domain, self.codomain,
+                     self.side_scroll):
+            order.extend(w for w in _focusables(part) if w.window() is self)  # not a combo's popup
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
 
     # ------------------------------------------------------------------ the tool host
     @property
@@ -560,7 +590,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ waiting (commands, tests)
     def _idle(self) -> bool:
-        return self.compiler.is_idle() and self.sampler.is_idle() and self.imager.is_idle()
+        return (self.compiler.is_idle() and self.sampler.is_idle() and self.imager.is_idle()
+                and not self._refine_timer.isActive())
 
     @property
     def formulas_pending(self) -> bool:
@@ -683,12 +714,14 @@ class MainWindow(QMainWindow):
         compiled = self._prepared.compiled if self._prepared is not None else None
         return (id(compiled), params, self._transform_key(), fields)
 
-    def request_resample(self, add_margin: bool = False) -> None:
+    def request_resample(self, add_margin: bool = False, coarse: bool = False) -> None:
         """Make the drawn scene cover the visible domain for the current mapping and values.
 
         Scenes are sampled with a margin around the view (PAN_MARGIN), so a pan that stays
         inside it needs no new samples: the scene is already current and ``sceneDrawn`` is
-        emitted at once. Anything else is resampled on the worker thread.
+        emitted at once. Anything else is resampled on the worker thread. ``coarse`` samples
+        at :data:`MOVING_QUALITY` with no margin, for a value that is still moving (a
+        slider being dragged); the full scene follows when it rests (:meth:`_refine`).
         """
         if self._prepared is None:
             return
@@ -710,8 +743,9 @@ class MainWindow(QMainWindow):
             self.sceneDrawn.emit()
             return
         fields = self._fields()
-        self.sampler.submit(_sample_job, self._prepared.compiled, self.numeric(), rect, self.quality,
-                            self.model.param_values(), fields, key)
+        quality, margin = (MOVING_QUALITY, 0.0) if coarse else (self.quality, PAN_MARGIN)
+        self.sampler.submit(_sample_job, self._prepared.compiled, self.numeric(), rect, quality,
+                            self.model.param_values(), fields, key, margin)
 
     @guarded
     def _on_sampled(self, generation: int, result) -> None:
@@ -755,9 +789,17 @@ class MainWindow(QMainWindow):
         self._update_overlay()
         self._refresh_pins()
         if self._scene_key is not None and self._scene_key != self._key():
-            self.request_resample()
+            # Progressive refinement: while the values keep moving (a slider dragged), a
+            # coarse scene follows each step at display rate; the full one once they rest.
+            self.request_resample(coarse=True)
+            self._refine_timer.start()
             for tool in self.tools.values():
                 tool.mapping_changed()
+
+    @guarded
+    def _refine(self) -> None:
+        """The values rested: replace the coarse scene by a full one (nothing if already full)."""
+        self.request_resample()
 
     @guarded
     def _on_model_mode(self, mode: str) -> None:
@@ -821,6 +863,7 @@ class MainWindow(QMainWindow):
             self.scale_caption.setText(text)
             self.scale_caption.setAccessibleName("colour scale")
             self.scale_caption.setAccessibleDescription(text)
+            self.domain.setAccessibleDescription(text)  # the colour bar is painted in the view
 
     # ------------------------------------------------------------------ widgets -> model
     @guarded
@@ -1016,6 +1059,30 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def _focusables(part) -> list:
+    """The widgets Tab stops at inside ``part`` (a widget or a layout), in their own order."""
+    if isinstance(part, QLayout):
+        out = []
+        for i in range(part.count()):
+            item = part.itemAt(i)
+            if item.widget() is not None:
+                out.extend(_focusables(item.widget()))
+            elif item.layout() is not None:
+                out.extend(_focusables(item.layout()))
+        return out
+    found = []
+    for widget in [part, *part.findChildren(QWidget)]:
+        if not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            continue
+        parent = widget.parentWidget()
+        if isinstance(parent, QAbstractSpinBox | QComboBox):
+            continue  # the line edit inside a spin box: the box itself takes the focus
+        if isinstance(parent, QAbstractScrollArea) and widget is parent.viewport():
+            continue
+        found.append(widget)
+    return found
+
+
 def _compile_job(text, variables, strict, starting, previous, rect, quality, tools, aspect=None):
     """Background: prepare the mapping (sympy in a worker process), choose its parameter values, sample.
 
@@ -1036,9 +1103,9 @@ def _compile_job(text, variables, strict, starting, previous, rect, quality, too
     return prepared, values, scene, scene_paths(scene), framed
 
 
-def _sample_job(compiled, numeric, rect, quality, params, fields, key):
+def _sample_job(compiled, numeric, rect, quality, params, fields, key, margin=PAN_MARGIN):
     """Background: resample the visible domain (``numeric`` is what the views draw)."""
-    scene = sample_scene(numeric, rect, quality, params, fields=fields, margin=PAN_MARGIN)
+    scene = sample_scene(numeric, rect, quality, params, fields=fields, margin=margin)
     return compiled, scene, scene_paths(scene), key
 
 

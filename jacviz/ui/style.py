@@ -24,8 +24,12 @@ TRUE_IMAGE = (0, 0, 0)
 LINEAR_IMAGE = (216, 27, 96)
 AXES = (0, 114, 178)
 PIN = (0, 158, 115)
-BACKGROUND = "w"
+BACKGROUND = (255, 255, 255)
 FOREGROUND = (40, 40, 40)
+INK = (0, 0, 0)  # the outline of markers (the cursor, iterates)
+PAPER = (255, 255, 255)  # the fill of markers and the lens's background
+FRAME = (153, 153, 153)  # the lens's border
+
 
 
 def _pg(colormap) -> pg.ColorMap:
@@ -48,6 +52,39 @@ TANGENT = (0, 150, 60)  # v and J·v
 COVECTOR = (0, 90, 200)  # g and Jᵀ·g
 GRADIENT = (120, 120, 120)  # ∇L and ∇(L∘F)
 PREIMAGE = (200, 0, 120)
+
+
+# The plots' colours on a dark desktop: the same roles, lightened where a colour would sink
+# into the dark background (the heatmap's colour maps stay: they are an image, and the
+# same map must mean the same thing in the window and in an exported figure).
+DARK = {
+    "BACKGROUND": (30, 30, 32), "FOREGROUND": (222, 222, 222), "INK": (235, 235, 235),
+    "PAPER": (45, 45, 48), "FRAME": (110, 110, 110), "CRITICAL": (245, 245, 245),
+    "TRUE_IMAGE": (255, 255, 255), "VERTICAL": (178, 171, 210), "HORIZONTAL": (253, 174, 97),
+    "LINEAR_IMAGE": (255, 110, 160), "AXES": (86, 180, 233), "COVECTOR": (100, 170, 255),
+    "GRADIENT": (170, 170, 170), "PREIMAGE": (255, 90, 190),
+}
+LIGHT = {name: globals()[name] for name in DARK}
+dark = False  # which of the two is in use; see use_theme
+
+
+def is_dark_palette(palette) -> bool:
+    """True for a palette whose window background is dark (the desktop's dark mode)."""
+    from PySide6.QtGui import QPalette
+
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def use_theme(dark_theme: bool) -> None:
+    """Use the plots' dark or light colours for every view made from now on.
+
+    Called once, when the application starts (jacviz.ui.app.make_application), from the
+    desktop's palette: the views read these names when they are made. Exports keep the
+    figure layer's own light colours, which are what papers and slides want.
+    """
+    global dark
+    dark = bool(dark_theme)
+    globals().update(DARK if dark else LIGHT)
 
 
 def pen(color, width: float = 1.0, alpha: int = 255, style=None) -> pg.QtGui.QPen:

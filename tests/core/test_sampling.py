@@ -47,10 +47,13 @@ def test_det_field_rows_are_y_and_columns_are_x():
 
 
 def test_det_field_dtype_and_parameters():
-    """det_field is float32 by default, float64 on request, and uses the parameters given."""
+    """det_field is float32 by default on a large field where float32 is exact enough, float64 on
+    a small one (the probe would cost more than float32 saves) or on request; it uses the parameters."""
     c = compiled("a x, y")
-    f32 = det_field(c, (0, 1, 0, 1), 4)
+    f32 = det_field(c, (0, 1, 0, 1), 256)
     assert f32.dtype == np.float32 and (f32 == 1).all()
+    small = det_field(c, (0, 1, 0, 1), 4)
+    assert small.dtype == np.float64 and (small == 1).all()
     f64 = det_field(c, (0, 1, 0, 1), 4, {"a": -2.5}, dtype=np.float64)
     assert f64.dtype == np.float64 and f64.shape == (4, 4) and (f64 == -2.5).all()
 

@@ -244,3 +244,34 @@ def test_small_pan_needs_no_new_samples_and_the_codomain_follows(qtbot, window):
         window.domain.viewbox.translateBy(x=2 * (x1 - x0))
     wait_idle(qtbot, window)
     assert window.scene is not scene and window.scene.covers(window.domain.visible_rect(), window.quality)
+
+
+def test_a_moving_parameter_draws_coarse_scenes_then_the_full_one(window, qtbot):
+    """Progressive refinement: each step of a dragged slider gets a coarse scene, the rest a full one."""
+    from uihelpers import wait_idle
+
+    from jacviz.ui.main_window import MOVING_QUALITY
+
+    full = window.scene.samples
+    slider = window.parameters.controls["a"].slider
+    coarse_seen = []
+    window.sceneDrawn.connect(lambda: coarse_seen.append(window.scene.samples))
+    window._refine_timer.setInterval(3000)  # long enough that every coarse scene is seen here
+    slider.setSliderDown(True)
+    for _step in range(5):
+        slider.setValue(slider.value() + 7)
+        qtbot.waitUntil(lambda: window.sampler.is_idle() and window.scene.samples == MOVING_QUALITY.heatmap)
+    assert coarse_seen.count(MOVING_QUALITY.heatmap) >= 3 and coarse_seen[-1] == MOVING_QUALITY.heatmap
+    slider.setSliderDown(False)
+    wait_idle(qtbot, window)  # waits for the rest, too
+    assert window.scene.samples == full  # rested: the full scene again, with its margin
+    a = window.model.param_values()["a"]
+    x0, x1, y0, y1 = window.scene.rect
+    # the full scene is of the current value: det J = 1 − a² cos x cos y at its centre sample
+    n = window.scene.samples
+    xs = x0 + (x1 - x0) * (n // 2 + 0.5) / n
+    ys = y0 + (y1 - y0) * (n // 2 + 0.5) / n
+    import math
+
+    assert float(window.scene.det[n // 2, n // 2]) == pytest.approx(1 - a * a * math.cos(xs) * math.cos(ys),
+                                                                     abs=1e-4)

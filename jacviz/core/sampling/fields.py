@@ -29,6 +29,7 @@ from jacviz.core.sampling.geometry import Rect
 from jacviz.core.sampling.limits import robust_level
 
 PROBE = 33  # probe lattice points per side
+SMALL_FIELD = 160  # per side: at most this, a field is sampled in float64 without probing
 PROBE_TOLERANCE = 1e-3  # of the colour scale (robust_level of the float64 probe)
 COORDINATE_TOLERANCE = 0.01  # float32's rounding of a coordinate, in cells
 
@@ -39,6 +40,8 @@ def sampling_dtype(compiled: NumericMapping, rect: Rect, n: int, params=None) ->
     See the module docstring: a sub-lattice of the n×n cell centres is evaluated in both
     precisions and compared.
     """
+    if n <= SMALL_FIELD:
+        return np.float64  # always right, and float32 would save less than the probe costs
     x0, x1, y0, y1 = rect
     cell = min(x1 - x0, y1 - y0) / max(n, 1)
     reach = max(abs(x0), abs(x1), abs(y0), abs(y1))

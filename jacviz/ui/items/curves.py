@@ -45,7 +45,7 @@ def set_path(item: pg.PlotCurveItem, points: np.ndarray) -> None:
 
 
 def marker(x: float, y: float, size: float = 7.0):
-    return (pg.mkPen("k", width=1.5), pg.mkBrush("w"), float(x), float(y), size)
+    return (pg.mkPen(style.INK, width=1.5), pg.mkBrush(style.PAPER), float(x), float(y), size)
 
 
 
@@ -57,7 +57,7 @@ def curve(colour, width: float = 2.5, dashed: bool = False) -> pg.PlotCurveItem:
 def handle(colour) -> pg.TargetItem:
     """A draggable round handle, hidden until a tool shows it."""
     item = pg.TargetItem(pos=(0, 0), size=11, symbol="o", pen=pg.mkPen(colour, width=2),
-                         brush=pg.mkBrush(255, 255, 255, 200), movable=True)
+                         brush=pg.mkBrush(*style.PAPER, 200), movable=True)
     item.setVisible(False)
     return item
 

@@ -79,8 +79,8 @@ class Lens(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(255, 255, 255))
-        painter.setPen(QColor(153, 153, 153))
+        painter.fillRect(self.rect(), QColor(*style.PAPER))
+        painter.setPen(QColor(*style.FRAME))
         painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
         painter.setPen(QColor(*style.FOREGROUND))
         painter.drawText(QRectF(0, 2, self.width(), self.fontMetrics().height() + 2),
@@ -94,8 +94,8 @@ class Lens(QWidget):
             painter.drawPath(path)
         painter.resetTransform()
         painter.setClipping(False)
-        painter.setPen(pg.mkPen("k", width=1.5))
-        painter.setBrush(QColor(255, 255, 255))
+        painter.setPen(pg.mkPen(style.INK, width=1.5))
+        painter.setBrush(QColor(*style.PAPER))
         for x, y in self._markers:
             painter.drawEllipse(transform.map(QPointF(x, y)), 3.5, 3.5)
         metrics = painter.fontMetrics()

@@ -30,6 +30,8 @@ class MappingEdit(QLineEdit):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("mappingEdit")
+        self.setAccessibleName("mapping F")
+        self.setAccessibleDescription("type F as two components, or f(z); Enter applies it")
         self.history: list[str] = []
         self._index = 0  # len(history) means "the line being typed"
         self._draft = ""

@@ -57,6 +57,10 @@ class ParameterControl(QWidget):
         self.maximum.setToolTip(f"largest value of {name} on the slider")
         self.value_box = _spin(spec.value)
         self.value_box.setToolTip(f"value of {name}")
+        self.minimum.setAccessibleName(f"{name} minimum")
+        self.slider.setAccessibleName(f"{name}")
+        self.maximum.setAccessibleName(f"{name} maximum")
+        self.value_box.setAccessibleName(f"{name} value")
         layout.addWidget(self.minimum)
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.maximum)
@@ -155,6 +159,8 @@ class ParameterPanel(QWidget):
     while it fills them, so nothing loops.
     """
 
+    rebuilt = Signal()  # the controls were made anew (the window puts them in its tab order)
+
     def __init__(self, model, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("parameterPanel")
@@ -187,6 +193,7 @@ class ParameterPanel(QWidget):
             self._layout.addWidget(control)
             self.controls[name] = control
         self.setVisible(bool(params))
+        self.rebuilt.emit()
 
     @guarded
     def _on_value(self, name: str, value: float) -> None:

@@ -154,6 +154,11 @@ class PlotView(pg.PlotWidget):
         x0, x1, y0, y1 = rect
         self.viewbox.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=padding)
 
+    def name_for_screen_readers(self, name: str) -> None:
+        """Name the view and its viewport (which Tab also stops at) for the accessibility interface."""
+        self.setAccessibleName(name)
+        self.viewport().setAccessibleName(name)
+
     def aspect(self) -> float | None:
         """Width over height of the plot area in pixels (None before it is laid out)."""
         w, h = self.viewbox.width(), self.viewbox.height()

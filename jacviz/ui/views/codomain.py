@@ -22,6 +22,7 @@ class CodomainView(PlotView):
 
     def __init__(self, parent=None) -> None:
         super().__init__("codomainView", parent)
+        self.name_for_screen_readers("codomain view: the deformed grid, the fold and F near F(p)")
         self.grid_vertical = self.add(StaticCurve(style.pen(style.VERTICAL, 1.0, 170)), 0, static=True)
         self.grid_horizontal = self.add(StaticCurve(style.pen(style.HORIZONTAL, 1.0, 170)), 0, static=True)
         self.critical = self.add(StaticCurve(style.pen(style.CRITICAL, 2.5)), 5, static=True)
@@ -33,7 +34,7 @@ class CodomainView(PlotView):
             "je2": style.pen(style.VERTICAL, 2.5),
         }
         self.pins = self.add(
-            pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(*style.PIN)), 15
+            pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen(style.INK), brush=pg.mkBrush(*style.PIN)), 15
         )
         self._lens_corner = (1, 0)  # top right, until F(p) is there
         self.lens_wanted = True

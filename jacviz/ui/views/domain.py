@@ -36,25 +36,28 @@ class DomainView(PlotView):
 
     def __init__(self, parent=None) -> None:
         super().__init__("domainView", parent)
+        self.name_for_screen_readers("domain view: the det J heatmap, the critical curve and the cursor")
         self.image = self.add(pg.ImageItem(axisOrder="row-major"), -10, static=True)
         self.colorbar = pg.ColorBarItem(
             values=(-1, 1), colorMap=style.det_colormap(), label=HEATMAP_LABELS["det"],
             interactive=False, width=14,
         )
         self.colorbar.setImageItem(self.image, insert_in=self.getPlotItem())
-        self.grid_vertical = self.add(StaticCurve(style.pen(style.VERTICAL, 1.0, 150)), 0, static=True)
-        self.grid_horizontal = self.add(StaticCurve(style.pen(style.HORIZONTAL, 1.0, 150)), 0, static=True)
-        self.critical = self.add(StaticCurve(style.pen(style.CRITICAL, 2.5)), 5, static=True)
+        # Drawn over the heatmap, whose colour maps are light where det J is small: the curves
+        # keep their light-background colours in either theme, so the critical curve shows.
+        ink = style.LIGHT
+        self.grid_vertical = self.add(StaticCurve(style.pen(ink["VERTICAL"], 1.0, 150)), 0, static=True)
+        self.grid_horizontal = self.add(StaticCurve(style.pen(ink["HORIZONTAL"], 1.0, 150)), 0, static=True)
+        self.critical = self.add(StaticCurve(style.pen(ink["CRITICAL"], 2.5)), 5, static=True)
         self.overlay = self.add(Overlay(), 11)
         self._pens = {
-            "circle": style.pen(style.TRUE_IMAGE, 2.0),
-            "e1": style.pen(style.HORIZONTAL, 2.5),
-            "e2": style.pen(style.VERTICAL, 2.5),
+            "circle": style.pen(ink["TRUE_IMAGE"], 2.0),
+            "e1": style.pen(ink["HORIZONTAL"], 2.5),
+            "e2": style.pen(ink["VERTICAL"], 2.5),
             "directions": style.pen(style.AXES, 1.5, style=Qt.PenStyle.DashLine),
         }
-        self.pins = self.add(
-            pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen("k"), brush=pg.mkBrush(*style.PIN)), 15
-        )
+        pins = pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen(ink["INK"]), brush=pg.mkBrush(*style.PIN))
+        self.pins = self.add(pins, 15)
         self.mode = "auto"
         self.scale = None  # the HeatmapScale drawn
         self._scene: Scene | None = None

@@ -29,7 +29,7 @@ class PreimageTool(Tool):
         self.worker.failed.connect(self._on_failed)
         self.markers = host.domain.add(
             pg.ScatterPlotItem(size=13, symbol="o", pen=pg.mkPen(style.PREIMAGE, width=2.5),
-                               brush=pg.mkBrush(255, 255, 255, 120)), 16
+                               brush=pg.mkBrush(*style.PAPER, 120)), 16
         )
         self.hover = host.codomain.add(
             pg.ScatterPlotItem(size=13, symbol="+", pen=pg.mkPen(style.PREIMAGE, width=2.5)), 16
