@@ -218,3 +218,32 @@ def test_look_at_the_window(qtbot, window, tmp_path):
     pt = window.domain.data_to_widget(1.0, 1.0)
     c = image.pixelColor(round(pt.x()), round(pt.y()))
     assert c.red() + c.green() + c.blue() < 200
+
+
+def test_the_tools_controls_have_names_and_their_panels_read_out(qtbot, window):
+    """Every control the two tools add, reachable with Tab, has a name; painted text is readable."""
+    from PySide6.QtGui import QAccessible
+
+    tool = _vector_field(qtbot, window, COMPETING, (-0.5, 3.5, -0.5, 2.5))
+    window.tool("newton").box.setChecked(True)
+    window.move_cursor(1.5, 0.3)
+    _wait(qtbot, window)
+    start = window.mapping_bar.edit
+    widget, nameless = start, []
+    for _ in range(300):
+        widget = widget.nextInFocusChain()
+        if widget is start:
+            break
+        if not (widget.isVisible() and widget.isEnabled() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus):
+            continue
+        if widget.objectName() == "qt_spinbox_lineedit":
+            continue
+        interface = QAccessible.queryAccessibleInterface(widget)
+        if not interface.text(QAccessible.Text.Name).strip():
+            nameless.append(f"{type(widget).__name__} {widget.objectName()}")
+    assert nameless == []
+    # the Newton panel paints its text; screen readers get it as the description
+    table = window.tool("newton").panel.table
+    interface = QAccessible.queryAccessibleInterface(table)
+    assert "|F(pₖ)|" in interface.text(QAccessible.Text.Description)
+    assert tool.panel.list.accessibleName()

@@ -54,6 +54,11 @@ class TraceDeterminantDiagram(QWidget):
         self.plot = pg.PlotWidget(background=style.BACKGROUND)
         self.plot.setObjectName("traceDetPlot")
         self.plot.setAccessibleName("trace–determinant diagram")
+        # read with the pointer, not the keyboard: Tab passes it by (the list beside it says
+        # the same in words); its viewport is named too, for the accessibility interface
+        self.plot.viewport().setAccessibleName("trace–determinant diagram")
+        self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.plot.viewport().setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.plot.setFixedHeight(230)
         item = self.plot.getPlotItem()
         item.hideButtons()
