@@ -288,7 +288,8 @@ def bench_window(moves: int, pans: int) -> dict:
         waiter = SignalWaiter(window.sceneDrawn)
         t0 = time.perf_counter()
         window.set_mode("basins")
-        _wait(window, tool)
+        if not waiter.wait(WAIT_S):
+            raise RuntimeError("the basins were never drawn")
         window.repaint()
         out["basins_mode"] = {"switch_ms": round((time.perf_counter() - t0) * 1000.0, 2),
                               "scene_worker_ms": round(window.scene.seconds * 1000.0, 2),
