@@ -346,7 +346,7 @@ def _codomain(b: _Builder, frame: PlotFrame, spec: FigureSpec, small: float) -> 
 
 
 def _lens(b: _Builder, frame: PlotFrame, spec: FigureSpec, small: float) -> None:
-    """F near F(p), magnified in the codomain's top-right corner, as the window's inset."""
+    """F near F(p), magnified in the codomain's corner farthest from F(p), as the window's inset."""
     t = b.theme
     lin = spec.linearization
     assert lin is not None
@@ -363,7 +363,13 @@ def _lens(b: _Builder, frame: PlotFrame, spec: FigureSpec, small: float) -> None
     side = min(side, fb.w - 12 * b.s, fb.h - 12 * b.s)
     if side < 40 * b.s:
         return
-    outer = Box(fb.right - side - 6 * b.s, fb.y + 6 * b.s, side, side)
+    # the corner farthest from F(p), so the inset never covers what it magnifies
+    px, py = frame.point(*fp)
+    right = not (math.isfinite(px) and px >= fb.x + fb.w / 2)
+    bottom = math.isfinite(py) and py < fb.y + fb.h / 2
+    left_edge = fb.right - side - 6 * b.s if right else fb.x + 6 * b.s
+    top_edge = fb.bottom - side - 6 * b.s if bottom else fb.y + 6 * b.s
+    outer = Box(left_edge, top_edge, side, side)
     b.fig.regions["lens_box"] = outer
     # opaque, as in the window: it covers what the codomain draws under it
     corners = np.array([[outer.x, outer.y], [outer.right, outer.y], [outer.right, outer.bottom],

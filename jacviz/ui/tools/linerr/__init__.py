@@ -1,4 +1,4 @@
-"""The linearization-error heatmap (Ctrl+4): where to trust the linear picture.
+"""The linearization-error heatmap (Ctrl+5): where to trust the linear picture.
 
 A heatmap mode of its own: max over directions u of ‖F(p + h·u) − F(p) − J(p)·h·u‖ / h for
 the current h (:func:`jacviz.core.lab.linerror.linearization_error_field`), sampled with the
