@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from jacviz.cli import arguments
+from jacviz.cli import arguments, dynamics
 from jacviz.core.numbers import json_matrix, json_number, json_vector
 
 NAME = "eval"
@@ -31,8 +31,9 @@ MAX_SIMPLIFY_SECONDS = 60.0
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(NAME, help=SUMMARY, description=f"{SUMMARY}.")
     p.add_argument("mapping", help="the mapping, e.g. 'x^2 - y^2, 2xy' or 'z^2', or a model.onnx file")
-    p.add_argument("--at", required=True, metavar="X,Y",
-                   help="the point, one number per variable, e.g. 1.5,-2 (0.5 for a curve, 1,2,3 in space)")
+    p.add_argument("--at", metavar="X,Y",
+                   help="the point, one number per variable, e.g. 1.5,-2 (0.5 for a curve, 1,2,3 in space); "
+                        "needed unless --equilibria or --newton is given")
     p.add_argument("--vars", metavar="A,B",
                    help="names of the variables (default x,y; one for a curve, three for a map of space)")
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
@@ -43,6 +44,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--vjp", metavar="G1,G2",
                    help="also print the vector-Jacobian product J(p)ᵀ·g (g: one number per component; "
                         "k numbers for a model of k outputs)")
+    dynamics.add_options(p)  # --equilibria --range X0,X1,Y0,Y1, --newton X,Y
     return p
 
 
@@ -56,6 +58,8 @@ def run_model(args: argparse.Namespace) -> int:
     from jacviz.core.network.report import eval_report
     from jacviz.core.pipeline.network import prepare_network
 
+    if args.at is None:
+        raise UsageError("--at X,Y is needed for a model (--equilibria and --newton are for typed mappings)")
     for option, value in (("--vars", args.vars), ("--param", args.param)):
         if value:
             raise UsageError(f"{option} does not apply to a model: its inputs are x, y and it has no "
@@ -78,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     from jacviz.core.language import parameter_values, parse
     from jacviz.core.pipeline.prepare import prepare
 
+    if args.at is None:
+        return dynamics.run(args)  # the equilibria or Newton's iterates without a point
     variables = arguments.variables(args.vars)
     parsed = parse(args.mapping, variables)  # bad text is reported before any process starts
     params = parameter_values(parsed.parameters, arguments.params(args.param))
@@ -120,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
             result["jvp"] = json_vector(jvp(compiled, point, tangent, params))
         if cotangent is not None:
             result["vjp"] = json_vector(vjp(compiled, point, cotangent, params))
+    if shape.is_planar:
+        result.update(dynamics.results(args, compiled, params))  # nothing unless asked for
     sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
     return 0
 
@@ -159,6 +167,7 @@ def _planar(compiled, point, params, prepared, formula, parse_notes) -> dict:
     if notes:
         result["notes"] = notes  # "u overflows at this point", "not differentiable here", ...
     return result
+
 
 
 def _any_shape(compiled, point, params, prepared, formula, parse_notes) -> dict:

@@ -4,7 +4,7 @@
 
     jacviz export MAPPING -o FILE [--size WxH] [--at X,Y] [--range X0,X1,Y0,Y1]
                   [--vars A,B] [--param NAME=VALUE ...] [--view both|domain|codomain]
-                  [--mode det|log|sign|linerr] [--h H] [--transparent] [--dpi N]
+                  [--mode det|log|sign|linerr|basins] [--h H] [--transparent] [--dpi N]
                   [--theme light|dark] [--no-readout] [--font-scale F] [--colormap vik|coolwarm]
     jacviz export MAPPING --morph FILE.gif [same options]   the identity morphing into F
     jacviz export MODEL.onnx -o FILE [same options]         a trained network (no --vars, --param)
@@ -50,9 +50,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--view", default="both", choices=("both", "domain", "codomain"),
                    help="the whole figure (default) or one view")
     p.add_argument("--mode", default="auto",
-                   choices=("auto", "det", "log", "sign", "linerr", "classes", "output"),
-                   help="heatmap mode (auto: the scale that shows det J best; det: linear; classes, output: "
-                        "a network's decision regions or its first output)")
+                   choices=("auto", "det", "log", "sign", "linerr", "basins", "classes", "output"),
+                   help="heatmap mode (auto: the scale that shows det J best; det: linear; basins: where "
+                        "Newton's method for F = 0 goes from each point; classes, output: a network's "
+                        "decision regions or its first output)")
     p.add_argument("--h", metavar="H", help="radius of the neighbourhood circle")
     p.add_argument("--transparent", action="store_true", help="nothing behind the plots (for slides)")
     p.add_argument("--dpi", metavar="N", help="physical size: pixels per inch written into the file")

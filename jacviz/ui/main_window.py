@@ -483,6 +483,8 @@ class MainWindow(QMainWindow):
         self.mapping_bar.edit.remember(preset.mapping)
         self.apply_mapping(preset.mapping, rect=preset.domain, ranges=preset.params, note=preset.note,
                            variables=None)
+        for tool in self.tools.values():
+            tool.preset_loaded(preset)  # e.g. a vector-field preset turns that reading on
 
     def apply_typed(self, text: str) -> int:
         """Apply a mapping typed in the bar, framed as a new user expects.

@@ -2,7 +2,8 @@
 
 Everything a person would miss after a restart lives here: the applied mapping and its
 variables, the text left in the mapping bar, the parameters with their slider ranges, both
-views' ranges, the cursor, h, the pins, the heatmap mode, the region and the vectors. The
+views' ranges, the cursor, h, the pins, the heatmap mode, the region, the vectors and the
+dynamics (vector field, trajectories, Newton). The
 views, the readout, the tools, the autosave and the session writer subscribe; none of them
 keeps a copy, and nobody calls "changed" by hand.
 
@@ -45,9 +46,19 @@ class Vectors:
     loss: str = ""
 
 
+@dataclass(frozen=True)
+class Dynamics:
+    """The vector field and Newton tools' state: F read as a vector field (with the starting
+    points of its trajectories), and Newton's method from the cursor."""
+
+    vector_field: bool = False
+    trajectories: tuple[Point, ...] = ()
+    newton: bool = False
+
+
 FIELDS = ("mapping", "variables", "draft", "params", "domain_range", "codomain_range",
           "codomain_follows", "cursor", "h", "pins", "heatmap_mode", "region", "vectors", "morph_t",
-          "network")
+          "network", "dynamics")
 
 
 def _same(a, b) -> bool:
@@ -74,6 +85,7 @@ class AppModel(QObject):
     vectorsChanged = Signal(object)
     morphTChanged = Signal(float)
     networkChanged = Signal(object)  # the shown model's source (a session's "model" dict) or None
+    dynamicsChanged = Signal(object)
     changed = Signal(str)  # the name of the field that changed
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -83,6 +95,7 @@ class AppModel(QObject):
             "codomain_range": None, "codomain_follows": True, "cursor": None, "h": DEFAULT_H, "pins": (),
             "heatmap_mode": "auto", "region": None, "vectors": Vectors(), "morph_t": 1.0,
             "network": None,
+            "dynamics": Dynamics(),
         }
         self._deferred: list[str] | None = None
         self._signals = {
@@ -92,6 +105,7 @@ class AppModel(QObject):
             "cursor": self.cursorChanged, "h": self.hChanged, "pins": self.pinsChanged,
             "heatmap_mode": self.heatmapModeChanged, "region": self.regionChanged,
             "vectors": self.vectorsChanged, "morph_t": self.morphTChanged, "network": self.networkChanged,
+            "dynamics": self.dynamicsChanged,
         }
 
     # -- the general mechanism
@@ -211,6 +225,10 @@ class AppModel(QObject):
     def morph_t(self) -> float:
         return float(self._values["morph_t"])  # type: ignore[arg-type]
 
+    @property
+    def dynamics(self) -> Dynamics:
+        return self._values["dynamics"]  # type: ignore[return-value]
+
     # -- setters that check their values
     def set_cursor(self, point: Point | None) -> None:
         if point is not None:
@@ -265,6 +283,9 @@ class AppModel(QObject):
     def set_vectors(self, **changes) -> None:
         self.set("vectors", replace(self.vectors, **changes))
 
+    def set_dynamics(self, **changes) -> None:
+        self.set("dynamics", replace(self.dynamics, **changes))
+
     def set_morph_t(self, t: float) -> None:
         t = float(t)
         if math.isfinite(t):
@@ -277,6 +298,11 @@ class AppModel(QObject):
         vectors = None
         if v.on or v.v is not None or v.g is not None or v.loss:
             vectors = {"on": v.on, "v": v.v, "g": v.g, "loss": v.loss}
+        d = self.dynamics
+        dynamics = None
+        if d != Dynamics():
+            dynamics = {"vector_field": d.vector_field, "trajectories": list(d.trajectories),
+                        "newton": d.newton}
         return Session(
             mapping=self.mapping,
             variables=self.variables,
@@ -292,6 +318,7 @@ class AppModel(QObject):
             region=self.region,
             vectors=vectors,
             model=dict(self.network) if self.network else None,
+            dynamics=dynamics,
         )
 
     def load_session(self, s: Session) -> None:
@@ -301,11 +328,16 @@ class AppModel(QObject):
             vec = s.vectors
             vectors = Vectors(bool(vec.get("on")), _point(vec.get("v")), _point(vec.get("g")),
                               str(vec.get("loss") or ""))
+        dynamics = Dynamics()
+        if s.dynamics:
+            dyn = s.dynamics
+            starts = tuple(p for p in (_point(q) for q in dyn.get("trajectories") or ()) if p is not None)
+            dynamics = Dynamics(bool(dyn.get("vector_field")), starts, bool(dyn.get("newton")))
         self.update(
             mapping=s.mapping, variables=s.variables, draft=s.draft or s.mapping, params=dict(s.params),
             domain_range=tuple(s.domain_range), codomain_range=s.codomain_range,
             codomain_follows=s.codomain_follows, cursor=s.cursor, h=s.h, pins=tuple(s.pins),
-            heatmap_mode=s.heatmap_mode, region=s.region, vectors=vectors,
+            heatmap_mode=s.heatmap_mode, region=s.region, vectors=vectors, dynamics=dynamics,
             network=dict(s.model) if s.model else None,
         )
 

@@ -141,6 +141,10 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
         from jacviz.core.lab.linerror import field_request
 
         fields = (field_request(h),)
+    elif mode == "basins":
+        from jacviz.core.lab.newton import field_request as basins_request
+
+        fields = (basins_request(),)
     elif mode in NETWORK_MODES:  # a trained network's decision regions or one output
         fields = tuple(r for r in network_fields(compiled) if r.mode == mode)  # type: ignore[arg-type]
     scene = sample_mapping_scene(compiled, (x0, x1, y0, y1), quality, values, fields=fields)

@@ -52,7 +52,7 @@ MIN_PIXELS = 16
 # The colour bar's caption: the quantity and its scale, then what 0 (and either side) means.
 SCALE_TITLES = {"det": "det J · linear scale", "log": "log₁₀|det J| · log scale", "sign": "sign of det J",
                 "linerr": "linearization error · linear scale", "classes": "class of the largest output",
-                "output": "output · linear scale"}
+                "output": "output · linear scale", "basins": "Newton basins · the root reached"}
 SCALE_NOTES = {
     "det": "0: F folds, area is crushed · above: orientation kept · below: reversed",
     "log": "0: area kept (|det J| = 1) · above: area grows · below: it shrinks",
@@ -60,6 +60,7 @@ SCALE_NOTES = {
     "linerr": "0: J(p) predicts F exactly · larger: the linear picture fails",
     "classes": "each colour is one class",
     "output": "0: the output changes sign",
+    "basins": "one colour per root · darker: more steps · grey: Newton does not converge",
 }
 LENS_EXTENT = 1.3
 
@@ -183,11 +184,12 @@ def _heatmap(b: _Builder, frame: PlotFrame, spec: FigureSpec, clip: str) -> tupl
     """The heatmap as one image at the sample resolution, cropped to what the frame shows."""
     scale = heatmap_scale(spec.scene, spec.mode)
     img, levels = scale.values, scale.levels
-    if spec.levels is not None:
+    categories = levels is None  # an RGBA image of categorical colours (the Newton basins), drawn as is
+    if spec.levels is not None and not categories:
         levels = (float(spec.levels[0]), float(spec.levels[1]))
-    cmap = scale_colormap(scale, spec.mode, spec.options.colormap)
+    cmap = None if categories else scale_colormap(scale, spec.mode, spec.options.colormap)
     img = np.asarray(img)
-    rows, cols = img.shape
+    rows, cols = img.shape[:2]
     sx0, sx1, sy0, sy1 = spec.scene.rect
     vx0, vx1, vy0, vy1 = frame.rect
     dx, dy = (sx1 - sx0) / cols, (sy1 - sy0) / rows
@@ -199,7 +201,8 @@ def _heatmap(b: _Builder, frame: PlotFrame, spec: FigureSpec, clip: str) -> tupl
     i1 = min(math.ceil((vy1 - sy0) / dy) + 1, rows)
     if j1 - j0 >= 1 and i1 - i0 >= 1:
         crop = img[i0:i1, j0:j1]
-        rgba = cmap.rgba(crop[::-1], levels)  # rows of the field run up, an image's down
+        # rows of the field run up, an image's down
+        rgba = crop[::-1] if cmap is None else cmap.rgba(crop[::-1], levels)
         left, top = frame.point(sx0 + j0 * dx, sy0 + i1 * dy)
         right, bottom = frame.point(sx0 + j1 * dx, sy0 + i0 * dy)
         box = Box(left, top, right - left, bottom - top)
@@ -210,6 +213,9 @@ def _heatmap(b: _Builder, frame: PlotFrame, spec: FigureSpec, clip: str) -> tupl
 def _colorbar(b: _Builder, box: Box, spec: FigureSpec, cmap, levels, tick_size: float,
               name_size: float, scale=None) -> None:
     t = b.theme
+    if levels is None:  # categorical colours (the Newton basins): no scale, only the caption
+        _caption(b, box.x + 0.8 * name_size, box, spec, name_size, scale)
+        return
     lo, hi = levels
     stops = tuple((float(s), tuple(int(c) for c in col))
                   for s, col in zip(cmap.stops, cmap.colors, strict=True))
@@ -229,6 +235,11 @@ def _colorbar(b: _Builder, box: Box, spec: FigureSpec, cmap, levels, tick_size: 
     b.lines(runs, b.stroke(t.foreground, 1.0), None)
     # the caption, read bottom to top: the scale's name, then what 0 means
     x = box.right + tick + 0.3 * tick_size + label_w + 0.5 * name_size + 0.8 * name_size
+    _caption(b, x, box, spec, name_size, scale)
+
+
+def _caption(b: _Builder, x: float, box: Box, spec: FigureSpec, name_size: float, scale) -> None:
+    t = b.theme
     title = scale.title if scale is not None else SCALE_TITLES[spec.mode]
     note = scale.note if scale is not None else SCALE_NOTES[spec.mode]
     b.text(x, box.centre[1], title, name_size, anchor="middle", rotation=90.0)
@@ -257,13 +268,15 @@ def _symlog_label(scale, t: float) -> str:
 def _colorbar_room(spec: FigureSpec, height: float, tick_size: float, name_size: float, s: float) -> float:
     """The width the colour bar, its labels and its caption take right of the domain frame."""
     scale = heatmap_scale(spec.scene, spec.mode)
+    note_size = 0.85 * name_size
+    lines = len(wrap(scale.note, note_size, height))
+    if scale.levels is None:  # categorical colours: the caption only (see _colorbar)
+        return 0.9 * name_size + 0.8 * name_size + 0.4 * name_size + lines * 1.2 * note_size + 0.3 * name_size
     levels = spec.levels or scale.levels
     ticks = _ticks(scale, levels[0], levels[1], height, max(4.0 * tick_size, 45 * s))
     logs = scale.kind in ("symlog", "log-one-sided")
     labels = [_symlog_label(scale, v) if logs else tick_label(v, ticks) for v in ticks]
     label_w = max((text_width(label, tick_size) for label in labels), default=tick_size)
-    note_size = 0.85 * name_size
-    lines = len(wrap(scale.note, note_size, height))
     return (0.9 * name_size + 14 * s + 4 * s + 0.3 * tick_size + label_w + 1.3 * name_size
             + 0.4 * name_size + lines * 1.2 * note_size + 0.3 * name_size)
 

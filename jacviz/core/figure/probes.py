@@ -27,7 +27,8 @@ from jacviz.core.pipeline.scene import heatmap_values, visible_images
 class Probe:
     """A pixel (column, row) and what must be seen there.
 
-    ``kind``: "heatmap" (``rgb`` is the map's colour for ``value``, det J there),
+    ``kind``: "heatmap" (``rgb`` is the map's colour for ``value``, det J there, or for
+    the Newton basins the colour of the root reached there),
     "critical" or "critical_image" (dark: the curve in the theme's colour), "lens" (the
     lens's background).
     """
@@ -53,6 +54,21 @@ def _field_at(field: np.ndarray, rect, x: float, y: float) -> tuple[float, float
     value = ((q[0, 0] * (1 - tx) + q[0, 1] * tx) * (1 - ty)
              + (q[1, 0] * (1 - tx) + q[1, 1] * tx) * ty)
     return float(value), float(np.ptp(q)) if np.isfinite(q).all() else math.inf
+
+
+def _colour_at(image: np.ndarray, rect, x: float, y: float) -> tuple[int, int, int] | None:
+    """The colour of a categorical RGBA field (the Newton basins) at (x, y), or None where the
+    cell and its 8 neighbours differ (an edge, where the renderers' smoothing may disagree)."""
+    rows, cols = image.shape[:2]
+    x0, x1, y0, y1 = rect
+    j = math.floor((x - x0) / (x1 - x0) * cols)
+    i = math.floor((y - y0) / (y1 - y0) * rows)
+    if not (1 <= j < cols - 1 and 1 <= i < rows - 1):
+        return None
+    block = image[i - 1:i + 2, j - 1:j + 2].reshape(-1, 4).astype(int)
+    if (block[:, 3] < 255).any() or np.ptp(block[:, :3], axis=0).max() > 16:
+        return None
+    return tuple(int(c) for c in image[i, j, :3])  # type: ignore[return-value]
 
 
 def _away(px: float, py: float, keep_out: list[tuple[float, float, float]]) -> bool:
@@ -81,7 +97,8 @@ def probes(spec: FigureSpec, fig: Figure, *, max_per_kind: int = 24) -> list[Pro
         crit = _drawn(domain, spec.scene.critical, step=3.0)
         crit_px = np.concatenate(crit) if crit else np.empty((0, 2))
         img, levels = heatmap_values(spec.scene, spec.mode)
-        if spec.levels is not None:
+        rgba_field = levels is None  # categorical colours (the Newton basins): the colour is the pixel's
+        if spec.levels is not None and not rgba_field:
             levels = spec.levels
         cmap = heatmap_colormap(spec.mode, spec.options.colormap)
         xs = _grid_midpoints(spec.scene.grid.vertical, 0)
@@ -98,6 +115,11 @@ def probes(spec: FigureSpec, fig: Figure, *, max_per_kind: int = 24) -> list[Pro
                 if crit_px.size and np.hypot(*(crit_px - (px, py)).T).min() < 8 * scale:
                     continue
                 at = domain.to_data(col + 0.5, row + 0.5)
+                if rgba_field:
+                    colour = _colour_at(np.asarray(img), spec.scene.rect, *at)
+                    if colour is not None:
+                        found.append(Probe(col, row, "heatmap", colour))
+                    continue
                 value, spread = _field_at(np.asarray(img), spec.scene.rect, *at)
                 rgb_corners = cmap.rgba(np.array([value - spread, value + spread]), levels)[:, :3].astype(int)
                 if not math.isfinite(value) or np.abs(np.diff(rgb_corners, axis=0)).max() > 16:

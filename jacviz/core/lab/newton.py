@@ -14,7 +14,8 @@ degenerate and the step is undefined.
 * :func:`newton_basins` runs the same iteration from every sample of an n×n grid at once
   (in blocks of rows, for the cache), merges the end points into roots and gives each
   sample the index of its root and the number of iterations it took: the Newton fractal.
-  :meth:`Basins.rgba` colours it.
+  :meth:`Basins.rgba` colours it, and :func:`field_request` makes it the heatmap mode
+  ``basins``.
 
 Both use the Newton step of :func:`jacviz.core.lab.preimages.newton_step` (the preimages'
 damped solver is built on it too), undamped here: the basins are those of Newton's method
@@ -389,6 +390,23 @@ def _assign_roots(ends: np.ndarray, done: np.ndarray, steps: np.ndarray, radius:
         roots.append((rx, ry))
         left = left[~near]
     return np.array(roots, dtype=float).reshape(-1, 2), index
+
+
+MODE = "basins"  # the heatmap mode (jacviz.core.sampling.heatmap.HEATMAP_MODES)
+
+
+def _basins_image(numeric, rect, n: int, params) -> np.ndarray:
+    return newton_basins(numeric, rect, n, params).rgba()
+
+
+def field_request(resolution: float = 1.0):
+    """The Newton basins as a heatmap field sampled with a scene: an RGBA image (one colour per root).
+
+    The window's Newton tool and ``jacviz export --mode basins`` both ask for it.
+    """
+    from jacviz.core.pipeline.scene import FieldRequest
+
+    return FieldRequest(MODE, _basins_image, (MODE,), resolution=float(resolution), rgba=True)
 
 
 def _json(x: float) -> float | None:

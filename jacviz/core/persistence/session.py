@@ -58,6 +58,7 @@ MAX_DRAFT_LENGTH = 20_000
 MAX_POLYGON_CORNERS = 1000
 MAX_PARAMETER_SIZE = 1e100  # a slider's span (max − min) must stay finite
 MAX_LOSS_LENGTH = 2000
+MAX_TRAJECTORIES = 100
 MAX_INT_DIGITS = 30  # longer integer literals are read as floats (and are then too large)
 
 DEFAULT_DOMAIN = (-2.0, 2.0, -2.0, 2.0)
@@ -65,7 +66,7 @@ DEFAULT_H = 0.1
 
 FIELDS = (
     "mapping", "variables", "params", "domain_range", "codomain_range", "codomain_follows",
-    "pins", "heatmap_mode", "h", "cursor", "draft", "region", "vectors", "model",
+    "pins", "heatmap_mode", "h", "cursor", "draft", "region", "vectors", "model", "dynamics",
 )
 
 
@@ -97,6 +98,7 @@ class Session:
     # A trained network shown instead of a typed mapping: {"path", "sha256", "preset",
     # "output"} (see _model); ``mapping`` is then the model's name, shown but never parsed.
     model: dict | None = None
+    dynamics: dict | None = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -408,6 +410,7 @@ def _from_dict(data: dict) -> Session:
         region=_region(data.get("region")),
         vectors=_vectors(data.get("vectors")),
         model=model,
+        dynamics=_dynamics(data.get("dynamics")),
         mapping=mapping,
         variables=variables,
         params=_params(data.get("params", {})),
@@ -492,6 +495,27 @@ def _vectors(value: Any) -> dict | None:
         raise SessionError(f"vectors.loss must be text of at most {MAX_LOSS_LENGTH} characters")
     _check_encodable(loss, "vectors.loss")
     return {"on": on, "v": v, "g": g, "loss": loss}
+
+
+def _dynamics(value: Any) -> dict | None:
+    """F read as a vector field, its trajectories' starting points, Newton on or off (jacviz 0.3)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise SessionError("dynamics must be an object {vector_field, trajectories, newton}, "
+                           f"not {_kind(value)}")
+    flags = {}
+    for name in ("vector_field", "newton"):
+        flag = value.get(name, False)
+        if not isinstance(flag, bool):
+            raise SessionError(f"dynamics.{name} must be true or false, not {_show(flag)}")
+        flags[name] = flag
+    starts = value.get("trajectories", [])
+    if not isinstance(starts, list) or len(starts) > MAX_TRAJECTORIES:
+        raise SessionError(f"dynamics.trajectories must be a list of at most {MAX_TRAJECTORIES} "
+                           "points [x, y]")
+    points = [_point(p, f"trajectory {i + 1}'s starting point") for i, p in enumerate(starts)]
+    return {"vector_field": flags["vector_field"], "trajectories": points, "newton": flags["newton"]}
 
 
 def _variables(value: Any) -> tuple[str, str] | None:
@@ -639,7 +663,7 @@ def _fix(name: str, value: Any) -> Any:
         return kept
     defaults = {"domain_range": DEFAULT_DOMAIN, "h": DEFAULT_H, "heatmap_mode": "auto",
                 "codomain_follows": True}
-    return defaults.get(name)  # the rest (codomain_range, cursor, region, vectors) become None
+    return defaults.get(name)  # the rest (codomain_range, cursor, region, vectors, dynamics) become None
 
 
 def _finite_point(p: Any) -> bool:

@@ -120,12 +120,20 @@ def _visible_limits(grid: GridLines, visible: Rect):
 
 
 def heatmap_scale(scene: Scene, mode: str) -> HeatmapScale:
-    """The image, its colour levels and its caption for a heatmap mode (see HEATMAP_MODES)."""
+    """The image, its colour levels and its caption for a heatmap mode (see HEATMAP_MODES).
+
+    A categorical field (``FieldRequest.rgba``, the Newton basins) is an (n, n, 4) uint8
+    image with its own colours: its levels are None (kind "categories"), and it is drawn
+    without a colour map.
+    """
     det, level = scene.det, scene.level
     if mode in scene.fields and mode in NETWORK_MODES:
         return _network_scale(scene, mode)
     if mode in scene.fields:
         values = scene.fields[mode]
+        if values.ndim == 3:
+            return HeatmapScale(values, None, CATEGORY_TITLES.get(mode, HEATMAP_NAMES.get(mode, mode)),
+                                SCALE_NOTES.get(mode, ""), "categories")
         title = f"{HEATMAP_NAMES.get(mode, mode)} · linear scale"
         return HeatmapScale(values, (0.0, robust_level(values)), title, SCALE_NOTES.get(mode, ""), "field")
     if mode == "auto":
@@ -163,7 +171,7 @@ def _network_scale(scene: Scene, mode: str) -> HeatmapScale:
     return HeatmapScale(values, (-m, m), f"output {index} · linear scale", SCALE_NOTES["output"])
 
 
-def heatmap_values(scene: Scene, mode: str) -> tuple[np.ndarray, tuple[float, float]]:
+def heatmap_values(scene: Scene, mode: str) -> tuple[np.ndarray, tuple[float, float] | None]:
     """The image and its colour levels for a heatmap mode (see :func:`heatmap_scale`)."""
     scale = heatmap_scale(scene, mode)
     return scale.values, scale.levels
@@ -176,7 +184,9 @@ SCALE_NOTES = {
     "linerr": "0: J(p) predicts F exactly · larger: the linear picture fails",
     "classes": "each colour is the class whose output is largest there; edges: decision boundaries",
     "output": "0: the output changes sign (for one logit, the decision boundary)",
+    "basins": "one colour per root · darker: more steps · grey: Newton does not converge",
 }
+CATEGORY_TITLES = {"basins": "Newton basins · the root reached"}  # categorical fields have no scale
 
 
 DEFAULT_QUALITY = Quality()
@@ -196,13 +206,16 @@ class FieldRequest:
     ``compute(numeric, rect, n, params)`` returns an (n, n) field laid out as det J's;
     ``key`` says what it depends on besides the mapping (e.g. ("linerr", h)), so a scene can
     tell whether its field is still current; ``resolution`` scales n (a costly field can
-    be sampled more coarsely).
+    be sampled more coarsely). With ``rgba``, ``compute`` returns an (n, n, 4) uint8
+    image of categorical colours instead (the Newton basins: one colour per root), kept
+    as it is and drawn without a colour map.
     """
 
     mode: str
     compute: Callable
     key: tuple
     resolution: float = 1.0
+    rgba: bool = False
 
 
 def sample_scene(compiled: NumericMapping, rect: Rect, quality: Quality = DEFAULT_QUALITY,
@@ -225,7 +238,8 @@ def sample_scene(compiled: NumericMapping, rect: Rect, quality: Quality = DEFAUL
     limits = _visible_limits(grid, visible)
     extra = {
         request.mode: np.asarray(
-            request.compute(compiled, rect, max(round(n * request.resolution), 16), params), dtype=np.float32
+            request.compute(compiled, rect, max(round(n * request.resolution), 16), params),
+            dtype=np.uint8 if request.rgba else np.float32,
         )
         for request in fields
     }

@@ -12,6 +12,10 @@ the default view, nearly all of it white) or when one sign fills the view:
 
 The choice is said in the colour bar's caption. A mode the user picks (det, log, sign, ...)
 is never overridden.
+
+``basins`` (Newton's method, supplied by the Newton tool) is categorical: each sample is
+coloured by the root its iteration reaches, so it arrives as an RGBA image and is drawn as
+is, with no colour map and no colour bar (see :class:`~jacviz.core.pipeline.scene.FieldRequest`).
 """
 
 from __future__ import annotations
@@ -22,15 +26,17 @@ import numpy as np
 
 # "classes" and "output" exist for trained networks (jacviz.core.pipeline.network): the
 # class of the largest output, and the value of one output, where det J may not exist.
-HEATMAP_MODES = ("auto", "det", "log", "sign", "linerr", "classes", "output")
+HEATMAP_MODES = ("auto", "det", "log", "sign", "linerr", "basins", "classes", "output")
 NETWORK_MODES = ("classes", "output")
 HEATMAP_LABELS = {
     "auto": "det J", "det": "det J", "log": "log₁₀|det J|", "sign": "sign of det J",
     "linerr": "linearization error ‖F(p+hu) − F(p) − J·hu‖/h",
+    "basins": "Newton basins: the root Newton's method reaches from each point",
     "classes": "class: the largest output", "output": "the chosen output Fᵢ",
 }
 HEATMAP_NAMES = {"auto": "det J, automatic scale", "det": "det J, linear scale",
                  "log": "log₁₀|det J|", "sign": "sign of det J", "linerr": "linearization error",
+                 "basins": "Newton basins",
                  "classes": "decision regions (networks)", "output": "one output Fᵢ (networks)"}
 
 AUTO_DECADES = 2.0  # |det J| spanning more than this many decades gets the symmetric-log scale
@@ -43,10 +49,10 @@ class HeatmapScale:
     """How a heatmap is coloured: the values to draw, their levels, and the caption's two lines."""
 
     values: np.ndarray
-    levels: tuple[float, float]
+    levels: tuple[float, float] | None  # None: an RGBA image of categorical colours (no colour map)
     title: str
     note: str
-    kind: str = "linear"  # linear, symlog, one-sided, log, sign, field
+    kind: str = "linear"  # linear, symlog, one-sided, log, sign, field, categories
     threshold: float = 0.0  # symlog: drawn value t = sign(d)·log10(1 + |d|/threshold)
 
     def value_at(self, t: float) -> float:

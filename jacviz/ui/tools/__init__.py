@@ -11,8 +11,11 @@ from jacviz.ui.tools.chain import ChainTool
 from jacviz.ui.tools.layers import LayersTool
 from jacviz.ui.tools.linerr import LinearizationErrorTool
 from jacviz.ui.tools.morph import MorphTool
+from jacviz.ui.tools.newton import NewtonTool
 from jacviz.ui.tools.preimages import PreimageTool
 from jacviz.ui.tools.region import RegionTool
+from jacviz.ui.tools.vectorfield import VectorFieldTool
 from jacviz.ui.tools.vectors import VectorsTool
 
 TOOLS = [RegionTool, VectorsTool, MorphTool, PreimageTool, ChainTool, LayersTool, LinearizationErrorTool]
+TOOLS += [VectorFieldTool, NewtonTool]

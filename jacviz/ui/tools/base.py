@@ -10,6 +10,9 @@ model and to the views' input signals. The window calls three hooks on every too
   at the cursor already computed, so a tool adds work only for what it draws;
 * :meth:`Tool.mapping_changed`: a new mapping, or new parameter values, is drawn.
 
+and :meth:`Tool.preset_loaded` when a preset is chosen (a preset may ask for F to be read
+as a vector field).
+
 A tool that adds a heatmap mode gives a :class:`~jacviz.core.pipeline.scene.FieldRequest`
 through :meth:`Tool.heatmap_fields`. Register a new tool with one line in
 :mod:`jacviz.ui.tools`.
@@ -59,6 +62,8 @@ class ToolHost(Protocol):
 
     def add_panel(self, widget) -> None: ...
 
+    def add_menu_action(self, menu: str, action) -> None: ...
+
     def add_shortcut(self, key: str, slot, name: str) -> None: ...
 
     def show_message(self, text: str, error: bool = False, timeout_ms: int = 0) -> None: ...
@@ -90,6 +95,9 @@ class Tool(QObject):
 
     def mapping_changed(self) -> None:
         """A new mapping or new parameter values are drawn; drop or recompute what depends on F."""
+
+    def preset_loaded(self, preset) -> None:
+        """A preset (:class:`~jacviz.core.persistence.presets.Preset`) is being shown."""
 
     def heatmap_fields(self, mode: str) -> list[FieldRequest]:
         """Extra heatmap fields this tool computes for ``mode`` (default: none)."""

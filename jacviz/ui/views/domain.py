@@ -88,9 +88,21 @@ class DomainView(PlotView):
             self.colorbar.setColorMap(style.scale_colormap(scale, self.mode))
         self.scale = scale
         drop_cache(self.image)
-        self.image.setImage(scale.values, autoLevels=False, levels=scale.levels)
+        if scale.levels is None:
+            # a categorical RGBA image (the Newton basins) is drawn in its own colours: no
+            # lookup table (the colour bar's would be applied to it) and no colour bar;
+            # the colour bar puts its table back when the mode changes (set_mode)
+            self.image.setLookupTable(None)
+            self.image.setImage(scale.values, autoLevels=False, levels=(0, 255))
+            self.colorbar.setVisible(False)
+        else:
+            self.colorbar.setVisible(True)
+            self.image.setImage(scale.values, autoLevels=False, levels=scale.levels)
         x0, x1, y0, y1 = scene.rect
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        if scale.levels is None:
+            self.scaleChanged.emit(scale.title, scale.note)
+            return
         self.colorbar.setLevels(scale.levels)
         self.colorbar.setLabel("left", scale.title)
         axis = self.colorbar.axis
