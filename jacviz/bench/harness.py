@@ -352,9 +352,10 @@ def interaction_section(s) -> tuple[dict, dict]:
     """The summaries of one mapping's interactions (:class:`jacviz.bench.interactions.Samples`)."""
     main: dict = {}
     detail: dict = {}
-    for key in ("slider_step", "slider_step_stall", "zoom_step", "zoom_stall", "zoom_roll", "zoom_roll_stall",
-                "morph_play_frame", "morph_play_stall", "morph_60_step", "morph_60_stall", "linerr_switch",
-                "linerr_cursor", "inflight_change", "inflight_stall", "inflight_burst_stall"):
+    for key in ("slider_step", "slider_step_stall", "zoom_step", "zoom_first_paint", "zoom_stall",
+                "zoom_roll", "zoom_roll_stall", "morph_play_frame", "morph_play_stall", "morph_60_step",
+                "morph_60_stall", "linerr_switch", "linerr_cursor", "inflight_change", "inflight_stall",
+                "inflight_burst_stall"):
         values = getattr(s, key)
         if values:
             main[key] = summary(values)

@@ -425,6 +425,7 @@ class Samples:
     slider_steps: int = 0
     slider_frames: int = 0
     zoom_step: list[float] = field(default_factory=list)  # settled: wheel -> painted
+    zoom_first_paint: list[float] = field(default_factory=list)  # wheel -> the old scene painted, zoomed
     zoom_stall: list[float] = field(default_factory=list)
     zoom_factor: list[float] = field(default_factory=list)  # visible width after / before (>= 1)
     zoom_roll: list[float] = field(default_factory=list)  # continuous: notch -> painted
@@ -492,8 +493,11 @@ def measure_zoom(window, plan: InteractionPlan, out: Samples) -> None:
             before = window.domain.visible_rect()
             waiter = SignalWaiter(window.sceneDrawn)
             stall.start()
+            count = probe.count
             t0 = time.perf_counter()
             _send(viewport, wheel_event(viewport, delta))
+            # the view repaints at once with the scene it has, zoomed (what the eye sees first)
+            first = probe.wait(count) if not waiter.fired else None
             ok = waiter.wait()
             # sceneDrawn comes when show_scene has asked for a repaint, which Qt does later
             # in the event loop: the paint to wait for is the next one
@@ -501,6 +505,8 @@ def measure_zoom(window, plan: InteractionPlan, out: Samples) -> None:
             stalled = stall.stop()
             if not ok or t1 is None:
                 raise RuntimeError("a wheel zoom step was never drawn")
+            if first is not None and first < t1:
+                out.zoom_first_paint.append(_ms(first - t0))
             after = window.domain.visible_rect()
             w0, w1 = before[1] - before[0], after[1] - after[0]
             out.zoom_step.append(_ms(t1 - t0))

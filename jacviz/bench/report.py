@@ -47,6 +47,7 @@ RATIO_ROWS = (
 )
 INTERACTION_ROWS = (  # (key, label, unit)
     ("zoom_step", "wheel zoom 10 % (wheel → resampled, painted)", "ms"),
+    ("zoom_first_paint", "  wheel → first paint (the old scene, zoomed)", "ms"),
     ("zoom_stall", "  longest GUI stall meanwhile", "ms"),
     ("zoom_roll", "wheel roll, 40 notches/s (notch → painted)", "ms"),
     ("zoom_roll_stall", "  longest GUI stall per roll", "ms"),
