@@ -31,6 +31,9 @@ OPERATIONS = ("cold_start_window", "cold_start_export", "mapping_change", "mappi
 BASELINE_OPERATIONS = ("cold_start_figure", "mapping_change", "cursor_move_full_redraw", "cursor_move_blit",
                        "pan_step", "numpy_det_512")
 SUMMARY_KEYS = ("median_ms", "p90_ms", "n")
+INTERACTION_OPERATIONS = ("zoom_step", "zoom_roll", "morph_play_frame", "morph_60_step", "linerr_switch",
+                          "linerr_cursor", "inflight_change", "inflight_stall")
+DISPLAYS = ("1280x720@1", "3840x2160@2")
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +112,52 @@ def test_every_number_is_finite_and_positive(bench):
     result, _table = bench
     numbers = list(_numbers(result))
     assert len(numbers) > 100
-    bad = [(path, value) for path, value in numbers if not (math.isfinite(value) and value > 0)]
+    # A GUI stall is the longest gap of a 1 ms timer less its period: on an idle GUI thread
+    # it can be exactly 0, so stalls (and their minimum) may be 0; nothing else may.
+    bad = [(path, value) for path, value in numbers
+           if not (math.isfinite(value) and (value > 0 or ("stall" in path and value == 0)))]
     assert not bad, bad
+
+
+@pytest.mark.slow
+def test_quick_run_reports_every_interaction(bench):
+    result, _table = bench
+    ours = result["interactions"][WORKLOAD]
+    for op in INTERACTION_OPERATIONS:
+        for key in SUMMARY_KEYS:
+            assert key in ours[op], (op, key)
+        assert ours[op]["p90_ms"] >= ours[op]["median_ms"] >= ours[op]["min_ms"]
+    for op in ("morph_play_fps", "morph_60_fps"):
+        assert ours[op]["median_fps"] > 0
+    slider = result["slider"]
+    assert slider["parameter"] == "a" and "sin" in slider["text"]
+    assert slider["slider_step"]["n"] >= 1 and slider["slider_fps"]["median_fps"] > 0
+    # every frame painted served at least one step, and no step served more than one
+    detail = result["slider_detail"]
+    assert 1 <= detail["slider_frames"] <= detail["slider_steps"]
+    assert "unpainted_steps" not in detail  # every step was served by a painted frame
+    # a wheel step is about 10 %
+    zoom = result["interactions_detail"][WORKLOAD]["zoom_factor"]["median"]
+    assert 1.05 < zoom < 1.15
+    floors = result["interactions_detail"][WORKLOAD]["floors"]
+    assert set(floors) >= {"view", "morph", "linerr"}
+    refine = result["slider_detail"]["floors"]["refinement"]
+    assert refine["128"]["samples_per_side"] < refine["default"]["samples_per_side"]
+
+
+@pytest.mark.slow
+def test_display_children_ran_at_their_size_and_ratio(bench):
+    result, _table = bench
+    display = result["display"][WORKLOAD]
+    assert set(display) == set(DISPLAYS)
+    assert display["1280x720@1"]["device_pixel_ratio"] == 1.0
+    assert display["3840x2160@2"]["device_pixel_ratio"] == 2.0
+    assert display["3840x2160@2"]["size_device"] == [3840.0, 2160.0]
+    assert display["3840x2160@2"]["size_logical"] == [1920.0, 1080.0]
+    for config in display.values():
+        # every move of both passes reached jacviz (a move off Qt's screen would not)
+        assert config["cursor_moves_delivered"] == 2 * config["cursor_move"]["n"]
+        assert config["pan_step"]["n"] >= 1
 
 
 @pytest.mark.slow
@@ -120,10 +167,17 @@ def test_targets_say_pass_or_miss(bench):
     ids = {t["id"] for t in targets}
     assert {"cursor_move.median", "cursor_move.p90", "pan_step.median", "mapping_change.median",
             "mapping_change_stall.median", "cold_start_window.median", "cold_start_export.vs_matplotlib",
-            "memory.window", "memory.export", "scaling.slope"} <= ids
+            "memory.window", "memory.export", "scaling.slope", "slider_step.median", "zoom_step.median",
+            "morph_play_fps.median", "linerr_cursor.median", "inflight_stall.median",
+            "display_cursor_1280.median", "display_cursor_4k.median", "display_pan_4k.median"} <= ids
     for target in targets:
         assert isinstance(target["passed"], bool)
-        assert target["workload"] == WORKLOAD
+        assert target["workload"] in (WORKLOAD, "slider")
+        if target["unit"] == "fps":
+            assert target["passed"] == (target["measured"] >= target["limit"])
+        else:
+            assert target["passed"] == (target["measured"] <= target["limit"]) or target["id"].endswith(
+                "vs_matplotlib")
 
 
 @pytest.mark.slow
@@ -134,6 +188,10 @@ def test_markdown_tables_render_from_the_json(bench):
     text = render(result, markdown=True)
     assert "| cursor move (event → Qt has painted it) |" in text
     assert "|---|" in text
+    assert "**Interactions, no settling" in text and "| slider drag, 60 Hz (step → painted heatmap) |" in text
+    assert "**Display sizes" in text and "square 3840×2160 @2" in text
+    assert "**Progressive refinement" in text
+    assert f"Qt {result['machine']['qt']}" in text
 
 
 # -- the baseline draws what jacviz draws: its hand-written formulas are jacviz's mappings
@@ -170,6 +228,28 @@ def test_baseline_derivation_matches_closed_forms(workload):
     np.testing.assert_allclose(funcs.det(x, y), workload.det(x, y), rtol=1e-8, atol=1e-10)
     for got, want in zip(funcs.jac(x, y), workload.jac(x, y), strict=True):
         np.testing.assert_allclose(got, np.broadcast_to(want, x.shape), rtol=1e-8, atol=1e-10)
+
+
+def test_interaction_selection():
+    from jacviz.bench.harness import select_interactions
+    from jacviz.bench.interactions import INTERACTIONS
+
+    assert select_interactions(None) == INTERACTIONS
+    assert select_interactions(["zoom,slider", "display"]) == ("slider", "zoom", "display")
+    assert select_interactions(["none"]) == ()
+    with pytest.raises(ValueError, match="unknown interaction"):
+        select_interactions(["drag"])
+
+
+def test_gap_recorder_longest_gap_ends_in_the_window():
+    from jacviz.bench.interactions import GapRecorder
+
+    gaps = GapRecorder.__new__(GapRecorder)  # no timer: only the arithmetic on recorded ticks
+    gaps.ticks = [0.000, 0.001, 0.002, 0.030, 0.031, 0.041]
+    assert gaps.longest() == pytest.approx(27.0)  # 28 ms less the 1 ms period
+    assert gaps.longest(0.031, 1.0) == pytest.approx(9.0)
+    assert gaps.longest(0.0, 0.0015) == pytest.approx(0.0)
+    assert gaps.longest(0.010, 0.020) == pytest.approx(27.0)  # a gap spanning the whole window counts
 
 
 def test_workload_selection():

@@ -4,6 +4,7 @@
 
     python -m jacviz.bench [--quick] [--repeat N] [--workload NAME ...] [--json PATH|-]
                            [--markdown] [--no-baseline] [--profile DIR] [--quiet]
+                           [--interaction NAME ...] [--interactions-only]
     python -m jacviz.bench --from-json PATH [--markdown]     # the tables of a saved result
 
 For each workload (:mod:`jacviz.bench.workloads`) it measures, offscreen, with a 1280×720
@@ -17,6 +18,13 @@ window at the app's default quality:
 * **heatmap resampling**: ``det_field`` at 256² … 2048² (ms and ms per million samples);
 
 and runs :mod:`jacviz.bench.mpl_baseline` (in its own processes) for the same workloads.
+Then the *interactions* (:mod:`jacviz.bench.interactions`), each from the input event to the
+painted frame with no settling between steps: dragging the parameter slider of
+``x + a sin(y), y + a sin(x)`` (with what a coarse 128² scene would cost), wheel zoom, morph
+playback, the linearization-error mode, a mapping change with work in flight; and the cursor
+and the pan at 1280×720 (ratio 1) and 3840×2160 (ratio 2) in their own processes
+(:mod:`jacviz.bench.display`). ``--interaction`` picks some of them; ``--interactions-only``
+skips everything else.
 Cold starts of jacviz's window, of ``jacviz export`` and of the baseline are interleaved
 round by round, so a noisy neighbour on a shared machine hurts all three alike.
 
@@ -44,6 +52,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from jacviz.bench import proc
+from jacviz.bench.interactions import INTERACTIONS, InteractionPlan
 from jacviz.bench.interactive import Plan, Samples
 from jacviz.bench.stats import loglog_slope, ratio, summary
 from jacviz.bench.workloads import Workload, select
@@ -53,6 +62,9 @@ WINDOW_SIZE = (1280, 720)
 SCALING_SIZES = (256, 512, 1024, 2048)
 COLD_TIMEOUT_S = 180.0
 BASELINE_TIMEOUT_S = 1800.0
+DISPLAY_TIMEOUT_S = 900.0
+# (window size in device pixels, QT_SCALE_FACTOR): a laptop's window, and a 4K screen at 200 %
+DISPLAYS = (((1280, 720), 1), ((3840, 2160), 2))
 
 
 @dataclass
@@ -69,6 +81,7 @@ class BenchPlan:
     fresh_changes: int = 7  # mapping changes after clearing sympy's cache
     scaling_repeats: int = 5
     scaling_sizes: tuple[int, ...] = SCALING_SIZES
+    interactions: InteractionPlan = field(default_factory=InteractionPlan)
 
     @classmethod
     def make(cls, quick: bool, repeat: int | None) -> BenchPlan:
@@ -79,7 +92,7 @@ class BenchPlan:
                 quick=True, cold_runs=n,
                 interactive=Plan(mapping_changes=2 * n, cursor_moves=40, pan_steps=3 * n, exports=1),
                 baseline_moves=10, baseline_blit_moves=30, baseline_pans=3 * n, baseline_changes=2 * n,
-                fresh_changes=n, scaling_repeats=1,
+                fresh_changes=n, scaling_repeats=1, interactions=InteractionPlan.make(True, repeat),
             )
         n = repeat or 7
         return cls(
@@ -88,6 +101,7 @@ class BenchPlan:
                              exports=max(3, n // 2)),
             baseline_moves=200, baseline_blit_moves=max(200, 30 * n), baseline_pans=4 * n,
             baseline_changes=2 * n, fresh_changes=n, scaling_repeats=max(3, n // 2 + 1),
+            interactions=InteractionPlan.make(False, repeat),
         )
 
 
@@ -293,6 +307,78 @@ def measure_scaling(workload: Workload, plan: BenchPlan) -> dict:
 
 
 # ---------------------------------------------------------------------------------------
+# The interactions
+
+
+def display_name(size: tuple[int, int], scale: int) -> str:
+    return f"{size[0]}x{size[1]}@{scale}"
+
+
+def run_display(workload: Workload, size: tuple[int, int], scale: int, plan: InteractionPlan,
+                folder: Path) -> dict:
+    """Cursor moves and pan steps at one window size and device pixel ratio, in a fresh process.
+
+    Qt's offscreen screen is 800×800 unless told otherwise, and a mouse move outside the
+    screen never reaches the window; the child gets a screen of the window's size.
+    """
+    width, height = size
+    screen = folder / f"screen-{width}x{height}.json"
+    screen.write_text(json.dumps({"screens": [{"name": "bench", "x": 0, "y": 0, "width": width,
+                                               "height": height, "logicalDpi": 96, "logicalBaseDpi": 96,
+                                               "dpr": 1}]}), encoding="utf-8")
+    env = {"QT_QPA_PLATFORM": f"offscreen:configfile={screen}", "QT_SCALE_FACTOR": str(scale)}
+    argv = [proc.python(), "-m", "jacviz.bench.display", "--workload", workload.name,
+            "--size", f"{width}x{height}", "--moves", str(plan.display_moves),
+            "--pans", str(plan.display_pans)]
+    run = proc.run_child(argv, expect_marker=True, timeout=DISPLAY_TIMEOUT_S, env=env)
+    r = run.report
+    out = {key: summary(r[key]) for key in ("cursor_move", "cursor_move_forced", "cursor_move_handler",
+                                            "cursor_move_paint", "pan_step", "pan_stall",
+                                            "paint_domain_unchanged", "grab_domain")}
+    out["device_pixel_ratio"] = float(r["device_pixel_ratio"])
+    out["size_device"] = [float(v) for v in r["size_device"]]
+    out["size_logical"] = [float(v) for v in r["size_logical"]]
+    out["domain_viewport_device"] = [float(v) for v in r["domain_viewport_device"]]
+    out["cursor_moves_delivered"] = int(r["cursor_moves_delivered"])
+    out["rss_mb"] = float(r["rss_mb"])
+    return out
+
+
+def _fps(values: list[float]) -> dict:
+    return summary(values, "fps")
+
+
+def interaction_section(s) -> tuple[dict, dict]:
+    """The summaries of one mapping's interactions (:class:`jacviz.bench.interactions.Samples`)."""
+    main: dict = {}
+    detail: dict = {}
+    for key in ("slider_step", "slider_step_stall", "zoom_step", "zoom_first_paint", "zoom_stall",
+                "zoom_roll", "zoom_roll_stall", "morph_play_frame", "morph_play_stall", "morph_60_step",
+                "morph_60_stall", "linerr_switch", "linerr_cursor", "inflight_change", "inflight_stall",
+                "inflight_burst_stall"):
+        values = getattr(s, key)
+        if values:
+            main[key] = summary(values)
+    for key in ("slider_fps", "morph_play_fps", "morph_60_fps"):
+        values = getattr(s, key)
+        if values:
+            main[key] = _fps(values)
+    if s.slider_stall:
+        main["slider_stall"] = summary(s.slider_stall)
+    if s.slider_handler:
+        detail["slider_handler"] = summary(s.slider_handler)
+    if s.zoom_factor:
+        detail["zoom_factor"] = {"median": round(float(sorted(s.zoom_factor)[len(s.zoom_factor) // 2]), 4)}
+    if s.slider_steps:
+        detail["slider_steps"] = s.slider_steps
+        detail["slider_frames"] = s.slider_frames
+    if s.unpainted_steps:
+        detail["unpainted_steps"] = s.unpainted_steps
+    detail["floors"] = s.floors
+    return main, detail
+
+
+# ---------------------------------------------------------------------------------------
 # Putting it together
 
 
@@ -358,8 +444,14 @@ def _phase_medians(phases: list[dict]) -> dict:
 
 
 def run_benchmark(workloads: list[Workload], plan: BenchPlan, *, baseline: bool = True,
-                  profile_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> dict:
-    """Run everything; the JSON-ready result (see the module's docstring)."""
+                  profile_dir: Path | None = None, progress: Callable[[str], None] | None = None,
+                  interactions: tuple[str, ...] = INTERACTIONS, interactions_only: bool = False) -> dict:
+    """Run everything; the JSON-ready result (see the module's docstring).
+
+    ``interactions`` names the interactions to measure (:data:`INTERACTIONS`); with
+    ``interactions_only`` the cold starts, the settled operations, the baseline and the
+    resampling scaling are skipped.
+    """
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     # jacviz keeps an autosave and recent files; the benchmark (and every child it starts) gets
     # its own empty folder, so it never touches the user's and never starts from their session
@@ -367,8 +459,9 @@ def run_benchmark(workloads: list[Workload], plan: BenchPlan, *, baseline: bool 
     previous_config = os.environ.get("JACVIZ_CONFIG_DIR")
     os.environ["JACVIZ_CONFIG_DIR"] = config
     try:
-        return _run(workloads, plan, baseline=baseline, profile_dir=profile_dir,
-                    progress=progress or Progress())
+        return _run(workloads, plan, baseline=baseline and not interactions_only, profile_dir=profile_dir,
+                    progress=progress or Progress(), interactions=tuple(interactions),
+                    interactions_only=interactions_only)
     finally:
         if previous_config is None:
             os.environ.pop("JACVIZ_CONFIG_DIR", None)
@@ -378,12 +471,13 @@ def run_benchmark(workloads: list[Workload], plan: BenchPlan, *, baseline: bool 
 
 
 def _run(workloads: list[Workload], plan: BenchPlan, *, baseline: bool, profile_dir: Path | None,
-         progress: Callable[[str], None]) -> dict:
+         progress: Callable[[str], None], interactions: tuple[str, ...], interactions_only: bool) -> dict:
     started = time.monotonic()
     result: dict = {
         "schema": SCHEMA,
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "mode": "quick" if plan.quick else "full",
+        "interactions_only": interactions_only,
         "machine": machine_info(),
         "methods": METHODS,
     }
@@ -404,6 +498,8 @@ def _run(workloads: list[Workload], plan: BenchPlan, *, baseline: bool, profile_
         "pan_steps": plan.interactive.pan_steps,
         "exports": plan.interactive.exports,
         "scaling_sizes": list(plan.scaling_sizes),
+        "interactions": list(interactions),
+        "displays": [display_name(size, scale) for size, scale in DISPLAYS],
     }
     result["workloads"] = {
         w.name: {"title": w.title, "text": w.text,
@@ -419,7 +515,7 @@ def _run(workloads: list[Workload], plan: BenchPlan, *, baseline: bool, profile_
     window = None
     with tempfile.TemporaryDirectory(prefix="jacviz-bench-") as tmp:
         folder = Path(tmp)
-        for workload in workloads:
+        for workload in workloads if not interactions_only else ():
             try:
                 cold = measure_cold(workload, plan.cold_runs, baseline, folder, progress)
                 if window is None:
@@ -468,18 +564,22 @@ def _run(workloads: list[Workload], plan: BenchPlan, *, baseline: bool, profile_
                 memory["matplotlib_interactive"][workload.name] = summary([data["process_rss_mb"]], "mb")
                 result.setdefault("baseline_versions", data.get("versions", {}))
         memory["bench_process_after_interactive_mb"] = round(_rss_mb(), 2)
+        window = _run_interactions(result, workloads, plan, interactions, window, folder, errors, progress)
         if profile_dir is not None and window is not None:
             from jacviz.bench.profiling import profile_all
 
             progress(f"profiling into {profile_dir}")
             done = [w for w in workloads if w.name in jv]
             result["profiles"] = profile_all(window, done, profile_dir, progress)
+            from jacviz.bench.paintprofile import profile_interactions
+
+            result["profiles"]["interactions"] = profile_interactions(window, profile_dir, progress)
         if window is not None:
             window.close()
             app.processEvents()
     scaling: dict = {}
     for workload in workloads:
-        if workload.name not in jv:
+        if workload.name not in jv or interactions_only:
             continue
         progress(f"{workload.name}: heatmap resampling scaling")
         try:
@@ -496,12 +596,68 @@ def _run(workloads: list[Workload], plan: BenchPlan, *, baseline: bool, profile_
     result["memory"] = memory
     result["scaling"] = scaling
     result["ratios"] = ratios(jv, base, memory)
-    result["targets"] = evaluate_targets(jv, base, memory, scaling)
+    result["targets"] = evaluate_targets(jv, base, memory, scaling) + evaluate_interaction_targets(result)
+    result["interaction_ratios"] = interaction_ratios(result)
     if errors:
         result["errors"] = errors
     result["machine"]["loadavg_end"] = _loadavg()
     result["seconds"] = round(time.monotonic() - started, 1)
     return result
+
+
+def _run_interactions(result: dict, workloads: list[Workload], plan: BenchPlan, selected: tuple[str, ...],
+                      window, folder: Path, errors: dict, progress: Callable[[str], None]):
+    """Measure the selected interactions into ``result``; the window (opened if needed)."""
+    from jacviz.bench import interactions as ia
+    from jacviz.bench import interactive
+    from jacviz.ui.app import make_application
+
+    app = make_application()
+    chosen = set(selected)
+    iplan = plan.interactions
+    result["interactions"] = {}
+    result["interactions_detail"] = {}
+    result["display"] = {}
+    in_window = chosen & {"slider", "zoom", "morph", "linerr", "inflight"}
+    if in_window and window is None and workloads:
+        progress("opening the window")
+        window = interactive.make_window(workloads[0])
+    if "slider" in chosen and window is not None:
+        try:
+            samples = ia.measure_slider_mapping(window, iplan, progress)
+            main, detail = interaction_section(samples)
+            result["slider"] = {"text": ia.SLIDER_TEXT, "parameter": ia.SLIDER_PARAMETER,
+                                "domain": "[{:.4g}, {:.4g}] × [{:.4g}, {:.4g}]".format(*ia.SLIDER_RECT),
+                                **main}
+            result["slider_detail"] = detail
+        except Exception as err:  # report it, keep the rest
+            errors["slider"] = f"{type(err).__name__}: {err}"
+            progress(f"slider: FAILED: {errors['slider']}")
+    for workload in workloads:
+        if in_window - {"slider"} and window is not None:
+            try:
+                samples = ia.measure_workload(window, workload, iplan, chosen, progress)
+                main, detail = interaction_section(samples)
+                result["interactions"][workload.name] = main
+                result["interactions_detail"][workload.name] = detail
+            except Exception as err:
+                errors[f"{workload.name} (interactions)"] = f"{type(err).__name__}: {err}"
+                progress(f"{workload.name}: interactions FAILED: {err}")
+                window.close()
+                app.processEvents()
+                window = interactive.make_window(workload)
+        if "display" in chosen:
+            result["display"][workload.name] = {}
+            for size, scale in DISPLAYS:
+                name = display_name(size, scale)
+                progress(f"{workload.name}: cursor and pan at {size[0]}×{size[1]}, ratio {scale} (a child)")
+                try:
+                    result["display"][workload.name][name] = run_display(workload, size, scale, iplan, folder)
+                except Exception as err:
+                    errors[f"{workload.name} (display {name})"] = f"{type(err).__name__}: {err}"
+    for key in ("interactions", "interactions_detail", "display"):
+        result[key] = {k: v for k, v in result[key].items() if v}
+    return window
 
 
 def ratios(jv: dict, base: dict, memory: dict) -> dict:
@@ -597,6 +753,145 @@ def evaluate_targets(jv: dict, base: dict, memory: dict, scaling: dict) -> list[
     return out
 
 
+@dataclass(frozen=True)
+class InteractionTarget:
+    """A target of an interaction: ``where`` says the section ("interactions", "slider",
+    "display:<name>"), ``op`` the operation, ``statistic`` median or p90 (of ms or fps)."""
+
+    id: str
+    text: str
+    where: str
+    op: str
+    statistic: str
+    unit: str
+    limit: float
+    at_least: bool = False  # frames per second: the measurement must reach the limit
+
+
+FRAME_MS, FRAME_P90_MS, CURSOR_MS, STALL_MS, FPS = 16.0, 25.0, 3.0, 16.0, 60.0
+_T = InteractionTarget
+INTERACTION_TARGETS = (
+    _T("slider_step.median", "slider drag, step → painted, median", "slider", "slider_step",
+                      "median", "ms", FRAME_MS),
+    _T("slider_step.p90", "slider drag, step → painted, p90", "slider", "slider_step", "p90", "ms",
+                      FRAME_P90_MS),
+    _T("slider_step_stall.p90", "slider drag, GUI stall per step, p90", "slider",
+                      "slider_step_stall", "p90", "ms", STALL_MS),
+    _T("zoom_step.median", "wheel zoom 10 %, median", "interactions", "zoom_step", "median", "ms",
+                      FRAME_MS),
+    _T("zoom_step.p90", "wheel zoom 10 %, p90", "interactions", "zoom_step", "p90", "ms",
+                      FRAME_P90_MS),
+    _T("zoom_roll.median", "wheel roll, notch → painted, median", "interactions", "zoom_roll",
+                      "median", "ms", FRAME_MS),
+    _T("zoom_roll.p90", "wheel roll, notch → painted, p90", "interactions", "zoom_roll", "p90",
+                      "ms", FRAME_P90_MS),
+    _T("morph_play_fps.median", "morph playback (▶), frames per second", "interactions",
+                      "morph_play_fps", "median", "fps", FPS, at_least=True),
+    _T("morph_60_fps.median", "morph stepped at 60 Hz, frames per second", "interactions",
+                      "morph_60_fps", "median", "fps", FPS, at_least=True),
+    _T("morph_60_step.p90", "morph stepped at 60 Hz, step → painted, p90", "interactions",
+                      "morph_60_step", "p90", "ms", FRAME_P90_MS),
+    _T("linerr_cursor.median", "cursor move, linearization-error mode, median", "interactions",
+                      "linerr_cursor", "median", "ms", CURSOR_MS),
+    _T("inflight_change.median", "mapping change with work in flight, median", "interactions",
+                      "inflight_change", "median", "ms", 60.0),
+    _T("inflight_stall.median", "GUI stall, mapping change in flight, median", "interactions",
+                      "inflight_stall", "median", "ms", STALL_MS),
+    _T("display_cursor_1280.median", "cursor move 1280×720 ratio 1, median", "display:1280x720@1",
+                      "cursor_move", "median", "ms", CURSOR_MS),
+    _T("display_pan_1280.median", "pan step 1280×720 ratio 1, median", "display:1280x720@1",
+                      "pan_step", "median", "ms", FRAME_MS),
+    _T("display_cursor_4k.median", "cursor move 3840×2160 ratio 2, median", "display:3840x2160@2",
+                      "cursor_move", "median", "ms", FRAME_MS),
+    _T("display_cursor_4k.p90", "cursor move 3840×2160 ratio 2, p90", "display:3840x2160@2",
+                      "cursor_move", "p90", "ms", FRAME_P90_MS),
+    _T("display_pan_4k.median", "pan step 3840×2160 ratio 2, median", "display:3840x2160@2",
+                      "pan_step", "median", "ms", FRAME_MS),
+    _T("display_pan_4k.p90", "pan step 3840×2160 ratio 2, p90", "display:3840x2160@2",
+                      "pan_step", "p90", "ms", FRAME_P90_MS),
+)
+
+
+def _interaction_stats(result: dict, where: str) -> dict[str, dict]:
+    """workload (or the slider's mapping) -> its operations, for a target's section."""
+    if where == "slider":
+        return {"slider": result["slider"]} if "slider" in result else {}
+    if where.startswith("display:"):
+        name = where.split(":", 1)[1]
+        return {w: d[name] for w, d in result.get("display", {}).items() if name in d}
+    return result.get(where, {})
+
+
+def evaluate_interaction_targets(result: dict) -> list[dict]:
+    """Each interaction target for each workload measured (pass or miss, as :func:`evaluate_targets`)."""
+    out = []
+    for target in INTERACTION_TARGETS:
+        for name, ops in _interaction_stats(result, target.where).items():
+            stats = ops.get(target.op)
+            if not stats:
+                continue
+            measured = stats[f"{target.statistic}_{target.unit}"]
+            passed = measured >= target.limit if target.at_least else measured <= target.limit
+            out.append({
+                "id": target.id, "target": target.text, "workload": name, "statistic": target.statistic,
+                "unit": target.unit, "limit": target.limit, "measured": round(measured, 4),
+                "factor": round(measured / target.limit, 3), "passed": bool(passed),
+            })
+    return out
+
+
+RATIO_OPS = ("zoom_step", "zoom_roll", "morph_play_frame", "morph_60_step", "linerr_switch",
+             "linerr_cursor", "inflight_change", "display_cursor_1280", "display_cursor_4k",
+             "display_pan_1280", "display_pan_4k")
+
+
+def interaction_ratios(result: dict) -> dict:
+    """Each interaction's median over a cursor move's (same workload; 1280×720 in its own process
+    when the settled cursor move was not measured), and matplotlib's median over jacviz's for
+    the operation the baseline also does (above 1: jacviz is faster)."""
+    out: dict = {}
+    base = result.get("baseline", {}).get("workloads", {})
+    versus = {"zoom_step": "pan_step", "zoom_roll": "pan_step", "inflight_change": "mapping_change",
+              "linerr_cursor": "cursor_move_blit", "display_cursor_1280": "cursor_move_blit",
+              "display_cursor_4k": "cursor_move_blit", "display_pan_1280": "pan_step",
+              "display_pan_4k": "pan_step"}
+    names = set(result.get("interactions", {})) | set(result.get("display", {}))
+    for name in sorted(names):
+        ops = dict(result.get("interactions", {}).get(name, {}))
+        display = result.get("display", {}).get(name, {})
+        for short, key in (("1280", "1280x720@1"), ("4k", "3840x2160@2")):
+            if key in display:
+                ops[f"display_cursor_{short}"] = display[key]["cursor_move"]
+                ops[f"display_pan_{short}"] = display[key]["pan_step"]
+        cursor = result.get("jacviz", {}).get(name, {}).get("cursor_move") or ops.get("display_cursor_1280")
+        row: dict = {}
+        for op in RATIO_OPS:
+            stats = ops.get(op)
+            if not stats:
+                continue
+            if cursor:
+                value = ratio(stats["median_ms"], cursor["median_ms"])
+                if value is not None:
+                    row[f"{op}_vs_cursor"] = value
+            theirs = base.get(name, {}).get(versus.get(op, ""))
+            if theirs:
+                value = ratio(theirs["median_ms"], stats["median_ms"])
+                if value is not None:
+                    row[f"{op}_vs_matplotlib"] = value
+        if row:
+            out[name] = row
+    slider = result.get("slider", {})
+    if "slider_step" in slider:
+        cursor = next((d["1280x720@1"]["cursor_move"] for d in result.get("display", {}).values()
+                       if "1280x720@1" in d), None)
+        cursor = cursor or next((j["cursor_move"] for j in result.get("jacviz", {}).values()), None)
+        if cursor:
+            value = ratio(slider["slider_step"]["median_ms"], cursor["median_ms"])
+            if value is not None:
+                out["slider"] = {"slider_step_vs_cursor": value}
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 # The command
 
@@ -615,9 +910,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-baseline", action="store_true", help="skip the matplotlib baseline")
     p.add_argument("--profile", metavar="DIR", help="also profile each operation (cProfile) into DIR")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--interaction", action="append", metavar="NAME",
+                   help="only this interaction (repeatable, or comma-separated): "
+                        f"{', '.join(INTERACTIONS)}; 'none' for none (default: all)")
+    p.add_argument("--interactions-only", action="store_true",
+                   help="measure only the interactions (no cold starts, baseline or scaling)")
     p.add_argument("--from-json", metavar="PATH",
                    help="do not measure: print the tables of a result saved with --json")
     return p
+
+
+def select_interactions(names: list[str] | None) -> tuple[str, ...]:
+    """The interactions named (comma-separated allowed; 'none' for none), in canonical order; all if none."""
+    if not names:
+        return INTERACTIONS
+    wanted = [n.strip() for item in names for n in item.split(",") if n.strip()]
+    if wanted == ["none"]:
+        return ()
+    unknown = [n for n in wanted if n not in INTERACTIONS]
+    if unknown:
+        choices = ", ".join(INTERACTIONS)
+        raise ValueError(f"unknown interaction {unknown[0]!r} (choose from {choices}, or none)")
+    return tuple(n for n in INTERACTIONS if n in wanted)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -633,12 +947,14 @@ def main(argv: list[str] | None = None) -> int:
         _parser().error("--repeat must be at least 1")
     try:
         workloads = select(args.workload)
+        chosen = select_interactions(args.interaction)
     except ValueError as err:
         _parser().error(str(err))
     plan = BenchPlan.make(args.quick, args.repeat)
     progress = Progress(args.quiet)
     result = run_benchmark(workloads, plan, baseline=not args.no_baseline,
-                           profile_dir=Path(args.profile) if args.profile else None, progress=progress)
+                           profile_dir=Path(args.profile) if args.profile else None, progress=progress,
+                           interactions=chosen, interactions_only=args.interactions_only)
     text = json.dumps(result, indent=2, ensure_ascii=False)
     if args.json and args.json != "-":
         Path(args.json).write_text(text + "\n", encoding="utf-8")  # before rendering can fail

@@ -350,17 +350,46 @@ def measure_cursor_moves(window, plan: Plan, out: Samples) -> None:
         cursor = window.cursor
         if cursor is not None and abs(cursor[0] - x) <= tolerance and abs(cursor[1] - y) <= tolerance:
             delivered += 1
-    for x, y, point in reversed(path):
+    times, natural = natural_cursor_moves(window, len(path), path=list(reversed(path)), tolerance=tolerance)
+    out.cursor_move += times
+    out.cursor_moves_delivered = delivered + natural
+    settle(window)
+
+
+def natural_cursor_moves(window, count: int, *, path=None, tolerance: float | None = None,
+                         warm_up: int = 10) -> tuple[list[float], int]:
+    """``count`` real mouse moves over the domain view, each timed until Qt has painted what it changed.
+
+    ``QTest.mouseMove`` to the domain viewport, then the event loop, in which Qt paints the
+    dirty regions as the running app does. Returns the times (ms) and how many moves reached
+    jacviz (the cursor landed where the move went). ``path`` defaults to :func:`cursor_path`.
+    """
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    viewport = window.domain.viewport()
+    path = path if path is not None else cursor_path(window, count)
+    if tolerance is None:
+        x0, x1, y0, y1 = window.domain.visible_rect()
+        tolerance = 3.0 * max((x1 - x0) / max(viewport.width(), 1), (y1 - y0) / max(viewport.height(), 1))
+    last = 0.0
+    for _x, _y, point in path[:warm_up]:  # enter the view and warm up; not timed
+        _spaced(app, last)
+        last = time.perf_counter()
+        QTest.mouseMove(viewport, point)
+    times: list[float] = []
+    delivered = 0
+    for x, y, point in path:
         _spaced(app, last)
         t0 = last = time.perf_counter()
         QTest.mouseMove(viewport, point)
         app.processEvents()  # Qt paints the dirty regions, as the running app would
-        out.cursor_move.append(_ms(time.perf_counter() - t0))
+        times.append(_ms(time.perf_counter() - t0))
         cursor = window.cursor
         if cursor is not None and abs(cursor[0] - x) <= tolerance and abs(cursor[1] - y) <= tolerance:
             delivered += 1
-    out.cursor_moves_delivered = delivered
-    settle(window)
+    return times, delivered
 
 
 def measure_pan_steps(window, plan: Plan, out: Samples) -> None:

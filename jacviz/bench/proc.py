@@ -98,8 +98,10 @@ def _wait(pid: int, deadline: float, hwm: _HwmSampler) -> int:
 
 
 def run_child(argv: list[str], *, timeout: float = 120.0, expect_marker: bool = False,
-              cwd: str | Path | None = None) -> ChildRun:
+              cwd: str | Path | None = None, env: dict[str, str] | None = None) -> ChildRun:
     """Start ``argv``, time it from Popen, optionally wait for its marker line, reap it.
+
+    ``env`` adds to (or overrides) :func:`child_env`, e.g. ``QT_SCALE_FACTOR``.
 
     The parent does nothing but wait on the child's stdout (a selector, no busy loop), so it
     takes no CPU from the child on a machine with few cores.
@@ -107,7 +109,7 @@ def run_child(argv: list[str], *, timeout: float = 120.0, expect_marker: bool = 
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
-                                env=child_env(), cwd=cwd)
+                                env={**child_env(), **(env or {})}, cwd=cwd)
         deadline = time.monotonic() + timeout
         hwm = _HwmSampler(proc.pid)
         marker_s: float | None = None

@@ -45,6 +45,50 @@ RATIO_ROWS = (
     ("cold_start_window_vs_figure", "cold: jacviz window vs mpl figure"),
     ("peak_memory_cold_figure_vs_export", "peak memory: mpl cold vs export"),
 )
+INTERACTION_ROWS = (  # (key, label, unit)
+    ("zoom_step", "wheel zoom 10 % (wheel → resampled, painted)", "ms"),
+    ("zoom_first_paint", "  wheel → first paint (the old scene, zoomed)", "ms"),
+    ("zoom_stall", "  longest GUI stall meanwhile", "ms"),
+    ("zoom_roll", "wheel roll, 40 notches/s (notch → painted)", "ms"),
+    ("zoom_roll_stall", "  longest GUI stall per roll", "ms"),
+    ("morph_play_frame", "morph ▶ (t step → painted)", "ms"),
+    ("morph_play_fps", "  frames painted per second", "fps"),
+    ("morph_play_stall", "  longest GUI stall per play", "ms"),
+    ("morph_60_step", "morph stepped at 60 Hz (step → painted)", "ms"),
+    ("morph_60_fps", "  frames painted per second", "fps"),
+    ("morph_60_stall", "  longest GUI stall per run", "ms"),
+    ("linerr_switch", "linearization-error mode on (→ painted)", "ms"),
+    ("linerr_cursor", "cursor move in that mode", "ms"),
+    ("inflight_change", "mapping change after pans + moves (Enter → painted)", "ms"),
+    ("inflight_stall", "  longest GUI stall, Enter → painted", "ms"),
+    ("inflight_burst_stall", "  longest GUI stall, pans + moves + change", "ms"),
+)
+SLIDER_ROWS = (
+    ("slider_step", "slider drag, 60 Hz (step → painted heatmap)", "ms"),
+    ("slider_step_stall", "  longest GUI stall after each step", "ms"),
+    ("slider_stall", "  longest GUI stall per drag", "ms"),
+    ("slider_fps", "  frames painted per second", "fps"),
+)
+DISPLAY_ROWS = (
+    ("cursor_move", "cursor move (event → Qt has painted it)"),
+    ("cursor_move_forced", "cursor move, every widget repainted in full"),
+    ("cursor_move_handler", "  of which: event + readout + overlay (floor: no paint)"),
+    ("cursor_move_paint", "  of which: the full repaints"),
+    ("paint_domain_unchanged", "floor: repaint of the unchanged domain view"),
+    ("grab_domain", "floor: QWidget.grab() of the domain view"),
+    ("pan_step", "pan step 1 % (→ resampled, painted)"),
+    ("pan_stall", "  longest GUI stall meanwhile"),
+)
+FLOOR_ROWS = (
+    ("sample_scene", "sample_scene, with the margin (worker, numpy)"),
+    ("scene_paths", "scene_paths (worker, QPainterPaths)"),
+    ("show_scene", "show_scene of both views (GUI thread)"),
+    ("first_paint", "first paint of the new scene (Qt)"),
+    ("repaint_unchanged", "repaint of the unchanged scene (Qt)"),
+    ("grab_domain", "QWidget.grab() of the domain view"),
+    ("worker_total", "= worker total"),
+    ("gui_total", "= GUI thread total"),
+)
 MEMORY_ROWS = (
     ("jacviz_window_cold", "jacviz window, cold start"),
     ("jacviz_export_cold", "jacviz export"),
@@ -113,6 +157,97 @@ def _ops_table(title: str, rows: Sequence[tuple[str, str]], data: dict, names: l
     return table
 
 
+_OPS = {"slider_step": "slider step", "zoom_step": "wheel zoom step", "zoom_roll": "wheel roll notch",
+        "morph_play_frame": "morph ▶ frame", "morph_60_step": "morph 60 Hz step",
+        "linerr_switch": "linerr mode on", "linerr_cursor": "cursor move, linerr mode",
+        "inflight_change": "mapping change in flight", "display_cursor_1280": "cursor 1280×720 @1",
+        "display_cursor_4k": "cursor 3840×2160 @2", "display_pan_1280": "pan 1280×720 @1",
+        "display_pan_4k": "pan 3840×2160 @2"}
+_VERSUS = {"zoom_step": "mpl pan step", "zoom_roll": "mpl pan step", "inflight_change": "mpl mapping change",
+           "linerr_cursor": "mpl blit cursor", "display_cursor_1280": "mpl blit cursor",
+           "display_cursor_4k": "mpl blit cursor", "display_pan_1280": "mpl pan step",
+           "display_pan_4k": "mpl pan step"}
+RATIO_LABELS = {**{f"{k}_vs_cursor": f"{v} / cursor move" for k, v in _OPS.items()},
+                **{f"{k}_vs_matplotlib": f"{_VERSUS[k]} / {v}" for k, v in _OPS.items() if k in _VERSUS}}
+
+
+def _unit_table(title: str, rows, data: dict, names: list[str]) -> Table:
+    table = Table(title, ["", *names])
+    for key, label, unit in rows:
+        cells = [cell(data.get(n, {}).get(key), unit) for n in names]
+        if any(c != "—" for c in cells):
+            table.add(label + (" (fps)" if unit == "fps" and not label.endswith("second") else ""), *cells)
+    return table
+
+
+def interaction_tables(result: dict) -> list[Table]:
+    """The interactions' tables: per workload, the slider drag, the displays, floors, refinement, ratios."""
+    tables: list[Table] = []
+    inter = result.get("interactions", {})
+    names = [n for n in result["workloads"] if n in inter]
+    if names:
+        tables.append(_unit_table("Interactions, no settling (median / p90, ms; fps where said)",
+                                  INTERACTION_ROWS, inter, names))
+    slider = result.get("slider")
+    if slider:
+        title = f"Slider drag: {slider['text']}, parameter {slider['parameter']} (median / p90)"
+        tables.append(_unit_table(title, SLIDER_ROWS, {"x + a sin y": slider}, ["x + a sin y"]))
+    display = result.get("display", {})
+    dnames = [n for n in result["workloads"] if n in display]
+    if dnames:
+        configs = result["settings"].get("displays", [])
+        header = [f"{n} {c.replace('x', '×').replace('@', ' @')}" for n in dnames for c in configs]
+        table = Table("Display sizes (own process; window size in device pixels @ device pixel ratio)",
+                      ["", *header])
+        for key, label in DISPLAY_ROWS:
+            cells = [cell(display[n].get(c, {}).get(key)) for n in dnames for c in configs]
+            if any(c != "—" for c in cells):
+                table.add(label, *cells)
+        tables.append(table)
+    detail = result.get("interactions_detail", {})
+    floors = {}
+    for name in names:
+        for kind, values in detail.get(name, {}).get("floors", {}).items():
+            floors[f"{name} {kind}"] = values
+    for kind, values in result.get("slider_detail", {}).get("floors", {}).items():
+        if kind == "slider":
+            floors["x + a sin y (a = 1.7)"] = values
+    if floors:
+        table = Table("Floors: the parts of one resample + redraw, called directly (median ms)",
+                      ["", *floors])
+        for key, label in FLOOR_ROWS:
+            table.add(label, *[fmt(v.get(key)) for v in floors.values()])
+        table.add("samples per side (with the margin)", *[str(v.get("samples_per_side", "—"))
+                                                          for v in floors.values()])
+        tables.append(table)
+    refine = result.get("slider_detail", {}).get("floors", {}).get("refinement")
+    if refine:
+        header = [f"{q['quality'][0]}², {q['quality'][1]} lines × {q['quality'][2]}" for q in refine.values()]
+        table = Table("Progressive refinement on x + a sin y: one step's parts at each quality (median ms)",
+                      ["", *header])
+        for key, label in FLOOR_ROWS:
+            table.add(label, *[fmt(v.get(key)) for v in refine.values()])
+        totals = [v["worker_total"] + v["gui_total"] for v in refine.values()]
+        table.add("worker + GUI, one frame", *[fmt(t) for t in totals])
+        tables.append(table)
+    ir = result.get("interaction_ratios", {})
+    if ir:
+        present = {k for row in ir.values() for k in row}
+        order = [f"{op}_vs_{what}" for what in ("cursor", "matplotlib")
+                 for op in ("slider_step", "zoom_step", "zoom_roll", "morph_play_frame", "morph_60_step",
+                            "linerr_switch", "linerr_cursor", "inflight_change", "display_cursor_1280",
+                            "display_cursor_4k", "display_pan_1280", "display_pan_4k")]
+        keys = [k for k in order if k in present]
+        rnames = [n for n in [*result["workloads"], "slider"] if n in ir]
+        table = Table("Interactions: × a cursor move (jacviz / cursor, medians), and matplotlib / jacviz "
+                      "(above 1: jacviz is faster)", ["", *rnames])
+        for key in keys:
+            cells = [f"{ir[n][key]:.2f}×" if key in ir[n] else "—" for n in rnames]
+            table.add(RATIO_LABELS.get(key, key), *cells)
+        tables.append(table)
+    return tables
+
+
 def render(result: dict, markdown: bool = False) -> str:
     """Every table of a benchmark result."""
     m = result["machine"]
@@ -120,7 +255,7 @@ def render(result: dict, markdown: bool = False) -> str:
     settings = result["settings"]
     q = settings["quality"]
     head = (f"jacviz benchmark ({result['mode']}) · {m['cpu_count']} CPUs ({m['cpu_model']}) · "
-            f"Python {m['python']} · numpy {m['numpy']} · PySide6 {m['PySide6']} · "
+            f"Python {m['python']} · numpy {m['numpy']} · PySide6 {m['PySide6']} (Qt {m.get('qt', '?')}) · "
             f"pyqtgraph {m['pyqtgraph']} · matplotlib {m['matplotlib']} · jacviz {m['jacviz']} ({m['git']})")
     sub = (f"window {settings['window'][0]}×{settings['window'][1]}, offscreen; heatmap {q['heatmap']}², "
            f"{q['lines']} grid lines × {q['samples']} samples; cells are median / p90 in ms; "
@@ -167,11 +302,13 @@ def render(result: dict, markdown: bool = False) -> str:
                               f"[{fmt(s[str(k)]['numpy_floor_ms'])}]" for k in sizes],
                          f"{scaling[n]['loglog_slope_from_512']:.2f}")
         tables.append(sc_table)
+    tables += interaction_tables(result)
     tg_table = Table("Targets", ["target", "workload", "measured", "limit", "result"])
     for t in result["targets"]:
         unit = f" {t['unit']}" if t["unit"] else ""
         verdict = "pass" if t["passed"] else "MISS"
-        tg_table.add(t["target"], t["workload"], f"{fmt(t['measured'])}{unit}", f"{fmt(t['limit'])}{unit}",
+        limit = f"≥ {fmt(t['limit'])}" if t["unit"] == "fps" else fmt(t["limit"])
+        tg_table.add(t["target"], t["workload"], f"{fmt(t['measured'])}{unit}", f"{limit}{unit}",
                      f"{verdict} ({t['factor']:.2f}× limit)")
     tables.append(tg_table)
     passed = sum(1 for t in result["targets"] if t["passed"])
