@@ -17,6 +17,9 @@ def _qt_message(mode, context, message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
+_COLLECTOR = None  # the GUI thread's garbage collector, made with the application
+
+
 def make_application(argv: list[str] | None = None):
     """The QApplication (created once), with jacviz's name and icon."""
     import pyqtgraph as pg
@@ -32,12 +35,31 @@ def make_application(argv: list[str] | None = None):
     app.setOrganizationName("jacviz")
     app.setDesktopFileName("jacviz")
     pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
+    from PySide6.QtGui import QPixmapCache
+
+    # Each static layer of the views (heatmap, grids, critical curves) is cached as a pixmap of
+    # its view's size. Qt's default 10 MB cache holds them all only at 1280×720; on a larger or
+    # high-DPI window they evicted each other and were redrawn on every cursor move (11–22 ms
+    # instead of 2–3 ms, python -m jacviz.bench). 256 MB is an upper bound, not an allocation.
+    QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), 256 * 1024))  # in KB
     from jacviz.ui import style
 
     # The plots follow the desktop: dark colours on a dark palette (JACVIZ_THEME=light or
     # dark overrides it, for a user who wants the other, and for the tests).
     wanted = os.environ.get("JACVIZ_THEME", "").strip().lower()
     style.use_theme(wanted == "dark" if wanted in ("dark", "light") else style.is_dark_palette(app.palette()))
+    global _COLLECTOR
+    if _COLLECTOR is None:
+        # Python's cyclic garbage collector runs in whichever thread allocates when a threshold
+        # is crossed. When that is a sampling thread and the garbage holds Qt objects (a closed
+        # window's items), their C++ destructors run there: Qt takes its connection lock, then
+        # shiboken waits for the GIL that the GUI thread holds while it waits for that lock, and
+        # the process hangs (seen in the test suite, py-spy shows both threads). pyqtgraph's
+        # GarbageCollector turns automatic collection off and collects on a timer of the GUI
+        # thread instead, which is where Qt objects must die.
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _COLLECTOR = GarbageCollector(interval=1.0)
     if not app.property("jacvizShutdown"):
         # Background threads and sympy processes are stopped and joined before Qt and the
         # interpreter go away (see jacviz.ui.background).

@@ -82,6 +82,14 @@ class LatestWorker(QObject):
                 self._wake.notify()
             return self._generation
 
+    def cancel(self) -> int:
+        """Drop the request not yet started; the running one's result will be older than the
+        generation returned, so a receiver that compares can ignore it."""
+        with self._lock:
+            self._generation += 1
+            self._pending = None
+            return self._generation
+
     def is_idle(self) -> bool:
         with self._lock:
             return self._pending is None and not self._busy

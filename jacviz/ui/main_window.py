@@ -79,10 +79,11 @@ SIMPLIFY_TIMEOUT = 8.0
 # Scenes are sampled this fraction of the view's size beyond each side (at the view's own
 # density), so that panning by up to that much shows samples already there.
 PAN_MARGIN = 0.25
-# While a parameter moves, scenes are sampled this coarsely (about 16× fewer heatmap samples
-# than the default, and no margin), so dragging a slider redraws at display rate; the full
-# scene follows REFINE_AFTER_MS after the last step.
-MOVING_QUALITY = Quality(heatmap=128, lines=41, samples=200)
+# While a parameter moves (a slider dragged, the morph playing, the wheel turning), scenes are
+# sampled this coarsely: 16× fewer heatmap samples, half the grid lines and a quarter of their
+# samples (stroking the grid is most of a new scene's paint), and no margin. The full scene
+# follows REFINE_AFTER_MS after the last step.
+MOVING_QUALITY = Quality(heatmap=128, lines=21, samples=100)
 REFINE_AFTER_MS = 150
 
 
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.scene = None
         self._scene_key = None
         self._drawn_sample = 0
+        self._sample_floor = 0  # results of this generation or older are for what was replaced
         self.home_rect = DEFAULT_RECT
         self._pending: dict[int, _Job] = {}
         self._simplify_holder: list = []
@@ -441,10 +443,17 @@ class MainWindow(QMainWindow):
         """The tool registered under ``name`` (see :mod:`jacviz.ui.tools`)."""
         return self.tools[name]
 
-    def redraw(self) -> None:
-        """What the views draw changed (a tool's transform or field): resample and redraw the cursor."""
+    def redraw(self, moving: bool = False) -> None:
+        """What the views draw changed (a tool's transform or field): resample and redraw the cursor.
+
+        ``moving``: the change is one step of many (a morph playing, a slider dragged), so a
+        coarse scene is drawn at once and the full one when the steps rest.
+        """
         self._update_overlay()
-        self.request_resample()
+        if moving:
+            self._resample_moving()
+        else:
+            self.request_resample()
         for tool in self.tools.values():
             tool.mapping_changed()
 
@@ -542,6 +551,7 @@ class MainWindow(QMainWindow):
             sample_rect = self.domain.fitted_rect(rect) if rect is not None else self.domain.visible_rect()
             rect = tuple(rect) if rect is not None else None
         job = _Job(text, variables, rect, dict(ranges or {}), note, session, on_applied, on_failed)
+        self._drop_pending_draws()
         starting = {name: spec.value for name, spec in job.ranges.items()}
         generation = self.compiler.submit(
             _compile_job, text, variables, dict(strict_params or {}), starting, self.model.param_values(),
@@ -562,11 +572,20 @@ class MainWindow(QMainWindow):
         sample_rect = self.domain.fitted_rect(rect) if rect is not None else self.domain.visible_rect()
         job = _Job(text, None, tuple(rect) if rect is not None else None, {}, note, session, on_applied,
                    on_failed, kind="model")
+        self._drop_pending_draws()
         generation = self.compiler.submit(job_function, *args, sample_rect, self.quality,
                                           list(self.tools.values()))
         self._pending = {generation: job}
         self.show_message(f"Opening {text}…")
         return generation
+
+    def _drop_pending_draws(self) -> None:
+        """A new mapping is coming: resamples and images of the old one would only be drawn to be
+        replaced (and stall the GUI thread while the new one arrives), so they are dropped. If the
+        new mapping fails, :meth:`_on_compile_failed` asks for the old one's scene again."""
+        self._sample_floor = self.sampler.cancel()
+        self.imager.cancel()
+        self._refine_timer.stop()
 
     def set_mode(self, mode: str) -> None:
         self.model.set_heatmap_mode(mode)
@@ -694,7 +713,7 @@ class MainWindow(QMainWindow):
                 if job.rect is not None:
                     m.update(codomain_follows=True, codomain_range=None)
         if job.rect is not None:
-            with QSignalBlocker(self.domain.viewbox):
+            with QSignalBlocker(self.domain):  # not its viewbox: the axes must follow the new range
                 self.domain.show_rect(job.rect)
             self._view_touched = False
         self.codomain.follow = m.codomain_follows
@@ -740,6 +759,7 @@ class MainWindow(QMainWindow):
         if job is not None and job.session is None and job.kind == "mapping":
             self.mapping_bar.show_error(error)
         self.show_message(f"{error} — the previous mapping stays drawn", error=True)
+        self.request_resample()  # what was dropped while the new mapping was on its way
         if job is not None and callable(job.on_failed):
             job.on_failed(str(error))
         self.mappingFailed.emit(str(error))
@@ -793,7 +813,7 @@ class MainWindow(QMainWindow):
     def _on_sampled(self, generation: int, result) -> None:
         compiled, scene, paths, key = result
         current = self._prepared.compiled if self._prepared is not None else None
-        if generation <= self._drawn_sample or compiled is not current:
+        if generation <= max(self._drawn_sample, self._sample_floor) or compiled is not current:
             return
         self._drawn_sample = generation
         self._scene_key = key
@@ -833,10 +853,13 @@ class MainWindow(QMainWindow):
         if self._scene_key is not None and self._scene_key != self._key():
             # Progressive refinement: while the values keep moving (a slider dragged), a
             # coarse scene follows each step at display rate; the full one once they rest.
-            self.request_resample(coarse=True)
-            self._refine_timer.start()
+            self._resample_moving()
             for tool in self.tools.values():
                 tool.mapping_changed()
+
+    def _resample_moving(self) -> None:
+        self.request_resample(coarse=True)
+        self._refine_timer.start()
 
     @guarded
     def _refine(self) -> None:
@@ -862,7 +885,13 @@ class MainWindow(QMainWindow):
     def _on_model_domain(self, rect) -> None:
         if tuple(rect) != self.domain.visible_rect():
             self.domain.show_rect(rect)
-        self.request_resample()
+        scene = self.scene
+        width = rect[1] - rect[0]
+        zoomed = scene is not None and abs(width - (scene.visible[1] - scene.visible[0])) > 1e-9 * width
+        if zoomed and self._scene_key is not None and self._scene_key == self._key():
+            self._resample_moving()  # a wheel roll: coarse scenes while it turns, the full one at rest
+        else:
+            self.request_resample()
 
     @guarded
     def _on_model_follows(self, follows: bool) -> None:
@@ -879,7 +908,7 @@ class MainWindow(QMainWindow):
         follows = self.model.codomain_follows
         if not follows and rect is not None and tuple(rect) != self.codomain.visible_rect():
             self.codomain.follow = False
-            with QSignalBlocker(self.codomain.viewbox):
+            with QSignalBlocker(self.codomain):
                 self.codomain.show_rect(rect)
 
     @guarded

@@ -286,3 +286,56 @@ def test_a_moving_parameter_draws_coarse_scenes_then_the_full_one(window, qtbot)
 
     assert float(window.scene.det[n // 2, n // 2]) == pytest.approx(1 - a * a * math.cos(xs) * math.cos(ys),
                                                                      abs=1e-4)
+
+
+def test_the_axes_follow_a_preset_s_domain(window, qtbot):
+    """A new domain shown from the program (a preset) moves the axes' ticks too, not only the view."""
+    from uihelpers import APPLY_TIMEOUT_MS, wait_idle
+
+    preset = next(p for p in window.presets if p.name == "Damped pendulum")
+    with qtbot.waitSignal(window.mappingApplied, timeout=APPLY_TIMEOUT_MS):
+        window.load_preset(preset)
+    wait_idle(qtbot, window)
+    x0, x1, y0, y1 = window.domain.visible_rect()
+    assert x1 - x0 >= 14 - 1e-6  # the pendulum's -7 .. 7, not the default preset's -4 .. 4
+    item = window.domain.getPlotItem()
+    assert item.getAxis("bottom").range == pytest.approx([x0, x1])
+    assert item.getAxis("left").range == pytest.approx([y0, y1])
+
+
+def test_a_zoom_draws_a_coarse_scene_then_the_full_one(window, qtbot):
+    from uihelpers import wait_idle
+
+    from jacviz.ui.main_window import MOVING_QUALITY
+
+    wait_idle(qtbot, window)
+    window._refine_timer.setInterval(600_000)  # the wheel "rests" only when this test says so
+    x0, x1, y0, y1 = window.domain.visible_rect()
+    cx, cy, w, h = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * 0.45, (y1 - y0) * 0.45
+    window.model.set("domain_range", (cx - w, cx + w, cy - h, cy + h))  # zoomed in by 10 %
+    qtbot.waitUntil(lambda: window.sampler.is_idle() and window.scene.samples == MOVING_QUALITY.heatmap)
+    assert not window.scene.covers(window.domain.visible_rect(), window.quality)
+    window._refine_timer.setInterval(10)
+    window._refine_timer.start()
+    wait_idle(qtbot, window)
+    assert window.scene.covers(window.domain.visible_rect(), window.quality)
+
+
+def test_a_mapping_that_fails_brings_back_the_scene_its_arrival_dropped(window, qtbot):
+    """Typing a mapping drops the old one's pending resample; if the new one fails, the old one
+    is resampled for the view the user moved to, so nothing stays stale."""
+    from uihelpers import APPLY_TIMEOUT_MS, wait_idle
+
+    wait_idle(qtbot, window)
+    x0, x1, y0, y1 = window.domain.visible_rect()
+    shift = 0.6 * (x1 - x0)  # beyond the scene's margin: a resample is needed
+    window.domain.show_rect((x0 + shift, x1 + shift, y0, y1))
+    # a session whose mapping fails: no error appears under the mapping bar, so no layout change
+    # resamples by accident
+    from dataclasses import replace
+
+    broken = replace(window.current_session(), mapping="x +* y, y", domain_range=window.domain.visible_rect())
+    with qtbot.waitSignal(window.mappingFailed, timeout=APPLY_TIMEOUT_MS):
+        window.apply_session(broken)
+    wait_idle(qtbot, window)
+    assert window.scene.covers(window.domain.visible_rect(), window.quality)

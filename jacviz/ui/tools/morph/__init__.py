@@ -14,7 +14,7 @@ from jacviz.ui.guard import guarded
 from jacviz.ui.tools.base import Tool
 
 STEPS = 1000
-FRAME_MS = 40
+FRAME_MS = 16  # about 60 frames per second; each frame draws a coarse scene (MainWindow.redraw)
 SECONDS = 2.5
 
 
@@ -79,7 +79,7 @@ class MorphTool(Tool):
         self.label.setText(f"{t:.2f}")
         with QSignalBlocker(self.slider):
             self.slider.setValue(round(t * STEPS))
-        self.host.redraw()
+        self.host.redraw(moving=True)
 
     @guarded
     def _on_slider(self, pos: int) -> None:
