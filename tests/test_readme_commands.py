@@ -52,7 +52,8 @@ def test_the_readme_shows_commands_of_every_kind():
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_readme_command_works(command, tmp_path):
-    words = shlex.split(command)
+    # shipped files are found where they are shipped
+    words = [str(ROOT / w) if w.startswith("resources/") else w for w in shlex.split(command)]
     for i, word in enumerate(words):  # files the command writes go to a folder of the test's own
         if words[i - 1] in ("-o", "--output", "--morph") and "/" in word:
             (tmp_path / word).parent.mkdir(parents=True, exist_ok=True)
@@ -80,9 +81,18 @@ def test_the_readme_eval_example_prints_what_it_shows(tmp_path):
 
 
 def test_the_readme_region_example_gives_the_area_of_the_unit_disc():
-    command = next(c for c in COMMANDS if c.startswith("jacviz region"))
+    command = next(c for c in COMMANDS if c.startswith("jacviz region") and "--rect 0,1,0,6.28" in c)
     assert "π" in README.split(command, 1)[1][:80]  # the README says what it gives
     done = subprocess.run([sys.executable, "-m", "jacviz", *shlex.split(command)[1:]], capture_output=True,
                           text=True, timeout=120)
     out = json.loads(done.stdout)
     assert out["integral_abs_det"] == pytest.approx(3.14159265, rel=1e-7)
+
+
+def test_the_readme_ball_gives_four_thirds_pi():
+    command = next(c for c in COMMANDS if c.startswith("jacviz region") and "--box" in c)
+    assert "4π/3" in README.split(command, 1)[1][:40]
+    done = subprocess.run([sys.executable, "-m", "jacviz", *shlex.split(command)[1:]], capture_output=True,
+                          text=True, timeout=120)
+    out = json.loads(done.stdout)
+    assert out["integral_abs_det"] == pytest.approx(4 * 3.14159265358979 / 3, rel=1e-6)

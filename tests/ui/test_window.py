@@ -339,3 +339,18 @@ def test_a_mapping_that_fails_brings_back_the_scene_its_arrival_dropped(window, 
         window.apply_session(broken)
     wait_idle(qtbot, window)
     assert window.scene.covers(window.domain.visible_rect(), window.quality)
+
+
+def test_the_heatmap_shortcuts_in_help_and_readme_match_the_modes(window):
+    """Ctrl+1 … Ctrl+N are numbered from the list of modes; help and the README must say so."""
+    from pathlib import Path
+
+    from jacviz.core.sampling.heatmap import HEATMAP_MODES
+    from jacviz.ui.panels.help import SHORTCUTS
+
+    n = len(HEATMAP_MODES)
+    assert [a.shortcut().toString() for a in window.mode_actions.values()] == [f"Ctrl+{i}" for i in
+                                                                                 range(1, n + 1)]
+    assert any(keys == f"Ctrl+1 … Ctrl+{n}" for keys, _ in SHORTCUTS)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"`Ctrl+1` … `Ctrl+{n}`" in readme

@@ -21,7 +21,11 @@ SHORTCUTS = [
     ("Space", "play the morph from the identity to F"),
     ("Ctrl+E / Ctrl+Shift+C", "export an image / copy it to the clipboard"),
     ("Ctrl+S, Ctrl+Shift+S, Ctrl+O", "save, save as, open a session"),
-    ("Ctrl+1, 2, 3, 4", "heatmap: det J, log₁₀|det J|, sign, linearization error"),
+    ("D", "read F as a vector field: arrows, streamlines, equilibria"),
+    ("Ctrl+click", "a trajectory of the vector field from that point"),
+    ("Ctrl+1 … Ctrl+8", "heatmap: automatic scale, det J, log₁₀|det J|, sign, linearization error, "
+                        "Newton basins, a network's classes, one output"),
+    ("Ctrl+Shift+O", "open a trained network (.onnx)"),
     ("F1", "this help"),
     ("Ctrl+Q", "quit"),
 ]
@@ -92,7 +96,7 @@ see ∇L and ∇(L∘F) = Jᵀ∇L.</li>
 (t = 1). Watch where folds are born.</li>
 <li><b>Preimages</b>: point anywhere on the right, and every point on the left that F sends
 there is circled.</li>
-<li><b>Linearization error</b> (Ctrl+4): where the dashed ellipse is a good prediction, and
+<li><b>Linearization error</b> (Ctrl+5): where the dashed ellipse is a good prediction, and
 where it is not.</li>
 </ul>
 

@@ -9,7 +9,7 @@ that target and the next F(pₖ₊₁) is what the linearization missed. The pan
 iterates with |F| and their correct digits, and says where J is singular (on the critical
 curve, where the step is undefined).
 
-The tool also supplies the heatmap mode ``basins`` (Ctrl+5): each sample coloured by the root
+The tool also supplies the heatmap mode ``basins`` (Ctrl+6): each sample coloured by the root
 its iteration reaches, darker the more steps it took, grey where it does not converge,
 computed vectorised with the scene on the worker thread
 (:func:`jacviz.core.lab.newton.field_request`). Whether the tool is on is the model's
@@ -57,7 +57,7 @@ class NewtonTool(Tool):
         self.box = QCheckBox("Newton")
         self.box.setObjectName("newtonTool")
         self.box.setToolTip("Newton's method from the cursor: the iterates on the left, F(pₖ) and each "
-                            "step's target 0 on the right (the basins heatmap is Ctrl+5)")
+                            "step's target 0 on the right (the basins heatmap is Ctrl+6)")
         self.box.setAccessibleName("Newton's method from the cursor")
         host.add_control(self.box)
         self.panel = NewtonPanel()
