@@ -49,7 +49,7 @@ from jacviz.core.errors import JacvizError
 from jacviz.core.figure.build import image_names
 from jacviz.core.lab.pointinfo import point_info
 from jacviz.core.language import choose_parameter_values
-from jacviz.core.persistence.presets import ParameterRange, Preset, load_presets
+from jacviz.core.persistence.presets import ParameterRange, Preset, load_presets, ranges_for
 from jacviz.core.pipeline.network import sample_mapping_scene
 from jacviz.core.pipeline.prepare import prepare
 from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, sample_scene
@@ -690,13 +690,7 @@ class MainWindow(QMainWindow):
             if why and not job.note:
                 job.note = f"Applied: {prepared.text} — {why}"
         self._prepared = prepared
-        ranges = {}
-        current = self.model.params
-        for name in prepared.parameters:
-            value = values[name]
-            spec = job.ranges.get(name) or current.get(name) or ParameterRange(value, min(-5.0, value),
-                                                                               max(5.0, value))
-            ranges[name] = ParameterRange(value, min(spec.minimum, value), max(spec.maximum, value))
+        ranges = ranges_for(prepared.parameters, values, job.ranges, self.model.params)
         m = self.model
         self._scene_key = None  # nothing drawn is current until the new scene is
         with m.batch():

@@ -791,3 +791,14 @@ def test_two_running_instances_keep_their_own_autosaves(config):
     finally:
         other.communicate("\n", timeout=60)
     assert settings.orphaned_autosaves() == [theirs]  # it quit: now it can be restored
+
+
+def test_ranges_for_takes_the_first_given_range_and_always_reaches_the_value():
+    from jacviz.core.persistence.presets import ParameterRange, ranges_for
+
+    preset = {"a": ParameterRange(1.0, 0.0, 2.0)}
+    screen = {"a": ParameterRange(1.0, -9.0, 9.0), "b": ParameterRange(0.5, -1.0, 1.0)}
+    got = ranges_for(("a", "b", "c"), {"a": 3.0, "b": 0.25, "c": 7.0}, preset, screen)
+    assert got["a"] == ParameterRange(3.0, 0.0, 3.0)  # the preset's range, stretched to reach 3
+    assert got["b"] == ParameterRange(0.25, -1.0, 1.0)  # only the screen has b
+    assert got["c"] == ParameterRange(7.0, -5.0, 7.0)  # nobody has c: -5 .. 5, reaching 7

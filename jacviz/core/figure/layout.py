@@ -40,6 +40,7 @@ from jacviz.core.figure.primitives import (
 from jacviz.core.figure.spec import VIEWS, FigureSpec
 from jacviz.core.figure.theme import THEME_BY_NAME, Theme
 from jacviz.core.pipeline.scene import heatmap_scale, visible_images
+from jacviz.core.sampling.framing import fit_aspect
 
 # The size a figure is designed at (scale 1): the window's views at its default size.
 REFERENCE = {("both", True): (1280.0, 640.0), ("both", False): (960.0, 520.0),
@@ -76,17 +77,6 @@ def default_size(view: str, readout: bool = True) -> tuple[int, int]:
 def _aspect(rect) -> float:
     x0, x1, y0, y1 = rect
     return (x1 - x0) / (y1 - y0)
-
-
-def expand_to(rect, aspect: float):
-    """``rect`` grown about its centre along one axis to width/height = ``aspect``."""
-    x0, x1, y0, y1 = rect
-    w, h = x1 - x0, y1 - y0
-    if w / h < aspect:
-        grow = (aspect * h - w) / 2
-        return (x0 - grow, x1 + grow, y0, y1)
-    grow = (w / aspect - h) / 2
-    return (x0, x1, y0 - grow, y1 + grow)
 
 
 class _Builder:
@@ -588,7 +578,7 @@ def layout_figure(spec: FigureSpec, view: str = "both", size: tuple[int, int] | 
                 widths["codomain"] = min(remaining, max(_aspect(codomain_rect) * frame_h, widths["domain"]))
             else:
                 widths["codomain"] = avail_w
-            rects["codomain"] = expand_to(codomain_rect, widths["codomain"] / frame_h)
+            rects["codomain"] = fit_aspect(codomain_rect, widths["codomain"] / frame_h)
     group = sum(room[n][0] + widths[n] + room[n][2] for n in cells) + gap
     x = margin + max((right_edge - margin) - group, 0.0) / 2
     y = top + (plot_h - frame_h) / 2

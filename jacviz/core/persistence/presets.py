@@ -34,6 +34,21 @@ class ParameterRange:
     maximum: float = 5.0
 
 
+def ranges_for(names, values: dict[str, float], *given: dict) -> dict[str, ParameterRange]:
+    """The slider range of each parameter in ``names`` at its chosen value in ``values``.
+
+    The first of the ``given`` dicts (a preset's ranges, then the ranges on screen) that has
+    a parameter decides its range, else −5 … 5; the range always reaches the value.
+    """
+    ranges = {}
+    for name in names:
+        value = values[name]
+        spec = next((g[name] for g in given if g.get(name) is not None), None)
+        spec = spec or ParameterRange(value, min(-5.0, value), max(5.0, value))
+        ranges[name] = ParameterRange(value, min(spec.minimum, value), max(spec.maximum, value))
+    return ranges
+
+
 # How a preset asks F to be read: "mapping" (the two linked views) or "vector field"
 # (the phase plane of (x', y') = F(x, y)).
 VIEWS = ("mapping", "vector field")

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayo
 from jacviz.core.errors import JacvizError
 from jacviz.core.figure.build import number
 from jacviz.core.lab import shapes as core
-from jacviz.core.persistence.presets import ParameterRange
+from jacviz.core.persistence.presets import ranges_for
 from jacviz.core.sampling.contours import critical_segments
 from jacviz.ui import style
 from jacviz.ui.panels.readout import mono_label
@@ -507,13 +507,7 @@ def show_shape(window, prepared, values: dict[str, float], job) -> None:
     last map of the plane (hidden) and ``window.prepared`` stays that one, so the lab tools,
     which are planar, never see this mapping.
     """
-    ranges = {}
-    current = window.model.params
-    for name in prepared.parameters:
-        value = values[name]
-        spec = job.ranges.get(name) or current.get(name) or ParameterRange(value, min(-5.0, value),
-                                                                           max(5.0, value))
-        ranges[name] = ParameterRange(value, min(spec.minimum, value), max(spec.maximum, value))
+    ranges = ranges_for(prepared.parameters, values, job.ranges, window.model.params)
     preset = next((p for p in window.presets if p.mapping == prepared.text), None)
     rect = job.rect or (preset.domain if preset is not None else window.home_rect)
     third = preset.third if preset is not None else None
