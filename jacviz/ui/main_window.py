@@ -918,7 +918,7 @@ class MainWindow(QMainWindow):
 
     @guarded
     def _on_lens_box(self, on: bool) -> None:
-        self.codomain.set_lens_visible(on)
+        self.codomain.set_lens_visible(on and self.lens_box.isEnabled())
         self._update_overlay()
 
     @guarded

@@ -301,7 +301,8 @@ class NetworkSupport(QObject):
         self._forced = net is not None and not net.square
         for widget in (self.output_label, self.output_box):
             widget.setVisible(net is not None)
-        # no image plane, so no lens to magnify it
+        # no image plane, so no lens to magnify it (and no checkbox that would bring one back)
+        window.lens_box.setEnabled(net is None or net.square)
         window.codomain.set_lens_visible(window.lens_box.isChecked() and (net is None or net.square))
         if net is None:
             self.arrows.setData([], [])
