@@ -97,26 +97,33 @@ def test_real_mouse_over_the_domain_changes_the_readout(xserver, tmp_path):
             time.sleep(0.2)
         assert wid, "the window never showed the mapping in its title"
         wid = wid.splitlines()[0]
-        time.sleep(1.0)  # first paint
         geo = dict(
             line.split("=") for line in _xdotool(env, "getwindowgeometry", "--shell", wid).splitlines()
         )
         x, y, w, h = (int(geo[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
         assert w >= 800 and h >= 500
-
-        def shot_after_moving_to(px: int, py: int, name: str) -> np.ndarray:
-            _xdotool(env, "mousemove", "--sync", str(px), str(py))
-            time.sleep(0.8)
-            return _screenshot(env, tmp_path / name)
-
-        first = shot_after_moving_to(x + int(0.12 * w), y + int(0.55 * h), "a.png")
-        second = shot_after_moving_to(x + int(0.25 * w), y + int(0.35 * h), "b.png")
-        assert app.poll() is None, "jacviz died while the mouse moved"
         readout = (slice(y + int(0.15 * h), y + int(0.6 * h)), slice(x + int(0.75 * w), x + w))
-        changed = np.any(first[readout] != second[readout], axis=2).sum()
-        assert changed > 200, f"only {changed} readout pixels changed"
-        # and the picture is a real window, not a blank screen
-        assert first[y : y + h, x : x + w].std() > 20
+
+        def shot_when(done, name: str) -> np.ndarray:
+            """Screenshots until ``done(picture)`` holds (no fixed wait for a paint), or fail."""
+            deadline = time.monotonic() + 30
+            while True:
+                picture = _screenshot(env, tmp_path / name)
+                if done(picture):
+                    return picture
+                assert app.poll() is None, "jacviz died while the mouse moved"
+                assert time.monotonic() < deadline, f"the screen never showed what {name} waits for"
+
+        def readout_changed(before: np.ndarray):
+            return lambda now: np.any(before[readout] != now[readout], axis=2).sum() > 200
+
+        # the first paint: a real window, not a blank screen
+        shown = shot_when(lambda now: now[y : y + h, x : x + w].std() > 20, "shown.png")
+        _xdotool(env, "mousemove", "--sync", str(x + int(0.12 * w)), str(y + int(0.55 * h)))
+        first = shot_when(readout_changed(shown), "a.png")
+        _xdotool(env, "mousemove", "--sync", str(x + int(0.25 * w)), str(y + int(0.35 * h)))
+        shot_when(readout_changed(first), "b.png")  # the readout follows the real pointer again
+        assert app.poll() is None, "jacviz died while the mouse moved"
     finally:
         app.terminate()
         try:
