@@ -86,3 +86,13 @@ def test_eval_as_a_process_prints_one_line_and_nothing_else():
     out = subprocess.run([sys.executable, "-W", "error", "-m", "jacviz", "eval", "1/x, y", "--at", "0,1",
                           "--simplify-timeout", "0"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stderr == "" and len(out.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [["eval", "x, y", "--at", "1,1", "--h", "1e300"],
+                                  ["eval", "x, y", "--at", "1,1", "--hel"],
+                                  ["export", "z^2", "-o", "a.png", "--si", "10x10"]])
+def test_options_are_never_abbreviated(args, capsys):
+    # a prefix of --help printed the help with status 0; a prefix of --size silently meant it
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("jacviz: error: unrecognized arguments: ") and len(err.splitlines()) == 1

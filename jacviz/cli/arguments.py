@@ -20,7 +20,15 @@ MAX_SHOWN = 60  # characters of a user's value quoted back in a message
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse, but errors become a UsageError (one line, exit status 2) instead of exiting."""
+    """argparse, but errors become a UsageError (one line, exit status 2) instead of exiting.
+
+    Options are never abbreviated: with argparse's prefix matching, ``jacviz eval --h 1e300``
+    (an option of export, not of eval) was read as ``--help`` and printed help with status 0.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
         raise UsageError(message)
