@@ -139,7 +139,7 @@ def gradient_descent(compiled: NumericMapping, params: Params, p0, eta: float = 
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.6g}"
+    return f"{v:.6g}".replace("-", "−")  # the minus sign the readout writes
 
 
 def _steps(k: int) -> str:
@@ -153,8 +153,9 @@ def _message(points: np.ndarray, values: np.ndarray, eta: float, status: str, up
     if status == "diverged":
         how = ("overflowed" if not np.isfinite(points[-1]).all()
                else f"left the box |x|, |y| ≤ {bound:.3g}")
-        return (f"diverged after {_steps(k)}: the iterate {how}; η = {_fmt(eta)} is too large "
-                "for this f (try a smaller η)")
+        last = "" if not np.isfinite(points[-1]).all() else f" at {where}"
+        return (f"diverged after {_steps(k)}: the iterate {how}{last}; η = {_fmt(eta)} is too "
+                "large for this f (try a smaller η)")
     if status == "undefined":
         return f"stopped after {_steps(k)}: f or ∇f is undefined at {where}"
     if status == "converged":
