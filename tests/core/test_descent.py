@@ -34,7 +34,7 @@ def test_the_step_budget_is_kept_and_said():
     path = gradient_descent(compiled(PARABOLOID), {}, (1.0, -2.0), eta=0.1, steps=5)
     assert path.status == "max steps" and path.steps == 5
     assert path.end == pytest.approx((0.8**5, -2 * 0.8**5), rel=1e-14)
-    assert path.message.startswith("stopped after 5 steps at (0.32768, -0.65536), f = ")
+    assert path.message.startswith("stopped after 5 steps at (0.32768, −0.65536), f = ")
 
 
 def test_on_rosenbrock_a_small_step_lowers_f_at_every_step():
@@ -68,7 +68,7 @@ def test_where_f_is_undefined_the_run_stops_there():
     path = gradient_descent(compiled("log(x) + y^2"), {}, (0.05, 1.0), eta=0.1)
     assert path.status == "undefined" and path.steps == 1
     assert path.end == pytest.approx((0.05 - 0.1 / 0.05, 0.8))
-    assert "undefined at (-1.95, 0.8)" in path.message
+    assert "undefined at (−1.95, 0.8)" in path.message
     assert len(path.finite_points()) == 1
 
 
