@@ -885,6 +885,7 @@ class ShapesPane(QWidget):
         lo, hi = self.third
         self.slider.setValue(round((min(max(value, lo), hi) - lo) / (hi - lo) * SLIDER_STEPS))
 
+    @guarded
     def _on_params(self, _params) -> None:
         if self.prepared is None or self.window_ is None:
             return
