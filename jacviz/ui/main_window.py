@@ -1127,6 +1127,7 @@ class MainWindow(QMainWindow):
             worker.close()
         for tool in self.tools.values():
             tool.close()
+        self.shapes.close_workers()
         for job in self._simplify_holder:
             job.cancel()
         super().closeEvent(event)

@@ -23,6 +23,7 @@ SHORTCUTS = [
     ("Ctrl+S, Ctrl+Shift+S, Ctrl+O", "save, save as, open a session"),
     ("D", "read F as a vector field: arrows, streamlines, equilibria"),
     ("Ctrl+click", "a trajectory of the vector field from that point"),
+    ("Shift- or Ctrl-click", "on a scalar field: gradient descent p ← p − η∇f from that point"),
     ("Ctrl+1 … Ctrl+8", "heatmap: automatic scale, det J, log₁₀|det J|, sign, linearization error, "
                         "Newton basins, a network's classes, one output"),
     ("Ctrl+Shift+O", "open a trained network (.onnx)"),

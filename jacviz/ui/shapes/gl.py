@@ -71,6 +71,7 @@ class Scene3D:
         self.widget.setBackgroundColor("w")
         self._items: list = []
         self._marks: list = []
+        self._path: list = []  # the descent path: kept while the cursor moves
 
     # -- helpers
     def _add(self, item, mark: bool = False) -> None:
@@ -78,9 +79,39 @@ class Scene3D:
         (self._marks if mark else self._items).append(item)
 
     def clear(self) -> None:
-        for item in self._items + self._marks:
+        for item in self._items + self._marks + self._path:
             self.widget.removeItem(item)
-        self._items, self._marks = [], []
+        self._items, self._marks, self._path = [], [], []
+
+    def clear_path(self) -> None:
+        for item in self._path:
+            self.widget.removeItem(item)
+        self._path = []
+
+    def path(self, points: np.ndarray, color=(0.9, 0.1, 0.2, 1.0), width: float = 2.5,
+             size: float = 6.0) -> None:
+        """A polyline with a dot at each of ``points`` (k, 3), replacing the previous path.
+
+        Drawn without the depth test, after everything else: the path lies on the graph, and
+        half of it would otherwise be hidden in the (translucent) surface it runs along.
+        """
+        from OpenGL import GL
+
+        self.clear_path()
+        pts = np.asarray(points, dtype=float).reshape(-1, 3)
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        if len(pts) == 0:
+            return
+        on_top = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True,
+                  "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)}
+        items = [self.gl.GLScatterPlotItem(pos=pts, color=color, size=size, pxMode=True, glOptions=on_top)]
+        if len(pts) > 1:
+            items.insert(0, self.gl.GLLinePlotItem(pos=pts, color=color, width=width, mode="line_strip",
+                                                   antialias=True, glOptions=on_top))
+        for item in items:
+            item.setDepthValue(10)  # painted after the graph and the cursor's marks
+            self.widget.addItem(item)
+            self._path.append(item)
 
     def clear_marks(self) -> None:
         for item in self._marks:

@@ -20,23 +20,50 @@ away again for a map of the plane (:meth:`ShapesPane.leave`). What it draws, per
 The readout below shows J (m×n) and the numbers of the shape (:func:`readout_text`). The
 numbers come from :mod:`jacviz.core.lab.shapes`; the model's parameters drive the pane like
 the planar views. The 3D view exists only where OpenGL does (:mod:`jacviz.ui.shapes.gl`).
+
+Below the readout, what the lab tools do for these shapes (the tools themselves are planar):
+
+* a scalar field's **descent path**: Shift- or Ctrl-click the heatmap and gradient descent
+  p ← p − η∇f runs from there (:mod:`jacviz.core.lab.descent`, η in a spin box), drawn as
+  dots on a polyline in the heatmap and on the graph; a plain click or a new mapping clears it;
+* a scalar field's **directional derivative** ∇f·v = J(p)·v along the vectors tool's v (the
+  model's ``vectors.v``), which a "direction v" field here sets too;
+* a surface's **area** ∬_R √det(JᵀJ) dA over the visible domain (or a typed rectangle), next
+  to the area of the mapped mesh (:func:`jacviz.core.lab.shapes.surface_area`, computed in
+  the background: the cubature can take half a second).
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
-from jacviz.core.errors import JacvizError
+from jacviz.core.errors import JacvizError, UsageError
 from jacviz.core.figure.build import number
+from jacviz.core.lab import descent
 from jacviz.core.lab import shapes as core
 from jacviz.core.persistence.presets import ranges_for
 from jacviz.core.sampling.contours import critical_segments
+from jacviz.core.sampling.geometry import check_rect
 from jacviz.ui import style
+from jacviz.ui.background import LatestWorker
+from jacviz.ui.guard import guarded
 from jacviz.ui.panels.readout import mono_label
 from jacviz.ui.shapes.gl import Scene3D, gl_available, message_label
 
@@ -44,6 +71,8 @@ SAMPLES = 192  # heatmap samples per side
 GRID_LINES = 13  # grid lines per family on a surface or a slice
 MESH = 48  # vertices per side of a 3D mesh
 SLIDER_STEPS = 200
+DESCENT_STEPS = 200  # the descent path's step budget
+PATH_COLOR = (220, 20, 60)  # crimson: clear on viridis' purple and on its yellow
 
 
 def _vec(values) -> str:
@@ -56,8 +85,12 @@ def _matrix(jac: np.ndarray) -> list[str]:
     return ["[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells]
 
 
-def readout_text(info: core.ShapeInfo, variables: tuple[str, ...]) -> str:
-    """The readout's lines for one point: p, F(p), J with its shape, and the shape's numbers."""
+def readout_text(info: core.ShapeInfo, variables: tuple[str, ...], direction=None) -> str:
+    """The readout's lines for one point: p, F(p), J with its shape, and the shape's numbers.
+
+    For a scalar field ``direction`` is the vectors tool's v (or None): the readout gives the
+    directional derivative J(p)·v = ∇f·v, and ∇f·v/|v| along its unit vector.
+    """
     m, n = info.shape
     lines = [f"p = ({', '.join(variables)}) = {_vec(info.point)}",
              f"F(p) = {_vec(info.value)}" if m > 1 else f"f(p) = {number(info.value[0])}",
@@ -67,6 +100,16 @@ def readout_text(info: core.ShapeInfo, variables: tuple[str, ...]) -> str:
         lines.append(f"|∇f| = {number(info.slope)}")
         ascent = _vec(info.ascent) if info.ascent is not None else "none (∇f = 0)"
         lines.append(f"steepest ascent: {ascent}")
+        if direction is not None:
+            v = np.asarray(direction, dtype=float)
+            with np.errstate(all="ignore"):
+                dv = float(np.dot(info.gradient, v))
+                size = float(np.hypot(*v))
+            lines.append(f"∇f·v = J(p)·v = {number(dv)} for v = {_vec(v)}")
+            if size > 0:
+                lines.append(f"  per unit length along v: {number(dv / size)}")
+        else:
+            lines.append("∇f·v: type a direction v below (or set v with the vectors tool)")
     if info.speed is not None:
         lines.append(f"speed |J| = {number(info.speed)}")
     if info.area_element is not None:
@@ -76,6 +119,64 @@ def readout_text(info: core.ShapeInfo, variables: tuple[str, ...]) -> str:
         lines.append(f"det J = {number(info.det)}")
     lines.append("singular values: " + ", ".join(number(s) for s in info.singular_values))
     lines.extend(info.notes)
+    return "\n".join(lines)
+
+
+def parse_direction(text: str) -> tuple[float, float] | None:
+    """"3, 4" (or "(3, 4)", "3 4") as v = (3.0, 4.0); empty text is None; raises UsageError.
+
+    Plain numbers only: the text is data, never evaluated.
+    """
+    parts = [p for p in re.split(r"[\s,;]+", text.strip().strip("()[]").strip()) if p]
+    if not parts:
+        return None
+    try:
+        values = tuple(float(p.replace("−", "-")) for p in parts)
+    except ValueError:
+        raise UsageError(f"the direction v needs two numbers such as 3, 4 (got '{text.strip()}')") from None
+    if len(values) != 2 or not all(math.isfinite(c) for c in values):
+        raise UsageError(f"the direction v needs two finite numbers such as 3, 4 (got '{text.strip()}')")
+    return values  # type: ignore[return-value]
+
+
+_PI_TERM = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)?)\s*\*?\s*(?:pi|π)\s*(?:/\s*(\d+\.?\d*))?$")
+
+
+def _rect_number(text: str) -> float:
+    """A number, or a multiple of π written as π, 2pi, pi/2, -3π/4 (never evaluated)."""
+    t = text.strip().replace("−", "-")
+    match = _PI_TERM.match(t)
+    if match:
+        k = match.group(1)
+        factor = -1.0 if k == "-" else 1.0 if k in ("", "+") else float(k)
+        return factor * math.pi / (float(match.group(2)) if match.group(2) else 1.0)
+    return float(t)
+
+
+def parse_rect(text: str) -> tuple[float, float, float, float]:
+    """"u0, u1, v0, v1" (numbers or multiples of π) as a checked rectangle; raises UsageError."""
+    parts = [p for p in text.split(",") if p.strip()]
+    try:
+        values = tuple(_rect_number(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4:
+        raise UsageError(f"the region needs four numbers u0, u1, v0, v1 such as 0, 2π, 0, π "
+                         f"(got '{text.strip()}')")
+    return check_rect(values, "the region")  # type: ignore[return-value]
+
+
+def _region_text(rect) -> str:
+    x0, x1, y0, y1 = rect
+    return f"[{number(x0)}, {number(x1)}] × [{number(y0)}, {number(y1)}]"
+
+
+def surface_area_text(report: core.SurfaceReport) -> str:
+    """The surface area's lines: the integral with its error, the mapped mesh's area, the region."""
+    lines = [f"∬ √det(JᵀJ) dA = {report.surface_area:.10g} ± {report.error_estimate:.2g}"
+             + ("" if report.converged else " (not converged: the estimate is rough)"),
+             f"mapped mesh ({report.mesh_cells}² cells): {report.mesh_area:.10g}",
+             f"over {_region_text(report.rect)}, of area {number(report.domain_area)}"]
     return "\n".join(lines)
 
 
@@ -117,6 +218,15 @@ class ShapesPane(QWidget):
         self.info: core.ShapeInfo | None = None
         self.field: core.DomainField | None = None
         self.curve: core.CurveSamples | None = None
+        self.path: descent.DescentPath | None = None  # the descent path shown, if any
+        self.path_start: tuple[float, float] | None = None
+        self._z_scale = 1.0  # the 3D graph's height scale (see _graph_scale)
+        self._direction: tuple[float, float] | None = None  # v, where there is no model to keep it
+        self.area: core.SurfaceReport | None = None
+        self._area_worker: LatestWorker | None = None
+        self._area_prepared = None  # the mapping the pending surface area is for
+        self._area_rect: tuple[float, float, float, float] | None = None  # the visible domain, exact
+        self._area_typed = False  # True once the region's text was typed over
 
         self.domain = pg.PlotWidget(self)
         self.domain.setObjectName("shapeDomain")
@@ -132,12 +242,17 @@ class ShapesPane(QWidget):
         self.gradient = pg.PlotCurveItem(pen=style.pen((0, 120, 40), 2.4), connect="pairs")
         self.marker = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen("w"))
         self.t_line = pg.InfiniteLine(angle=90, pen=style.pen((200, 0, 0), 1.5))
+        self.path_line = pg.PlotCurveItem(pen=style.pen(PATH_COLOR, 2.0))
+        self.path_dots = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(*PATH_COLOR),
+                                            pen=pg.mkPen("w", width=0.8))
         self.labels: list[pg.TextItem] = []
         for item in (self.contours, self.grid, self.arrows, self.speed_curve, self.level, self.gradient,
-                     self.marker):
+                     self.path_line, self.path_dots, self.marker):
             self.domain.addItem(item, ignoreBounds=True)
         self.domain.addItem(self.t_line, ignoreBounds=True)
         self.domain.scene().sigMouseMoved.connect(self._on_mouse)
+        self.domain.scene().sigMouseClicked.connect(self._on_click)
+        self.domain.getPlotItem().vb.sigRangeChanged.connect(self._on_range)
 
         self.plane = pg.PlotWidget(self)  # the plane curve's own view
         self.plane.setObjectName("shapePlaneCurve")
@@ -164,6 +279,9 @@ class ShapesPane(QWidget):
         self.title = QLabel("", self)
         self.title.setObjectName("shapeTitle")
         self.title.setWordWrap(True)
+        self.descent_box = self._descent_controls()
+        self.direction_box = self._direction_controls()
+        self.area_box = self._area_controls()
 
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -182,6 +300,8 @@ class ShapesPane(QWidget):
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(self.title)
         side_layout.addWidget(self.readout)
+        for box in (self.direction_box, self.descent_box, self.area_box):
+            side_layout.addWidget(box)
         side_layout.addStretch(1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(left)
@@ -193,6 +313,84 @@ class ShapesPane(QWidget):
         layout.addWidget(self.splitter)
         if window is not None and hasattr(window, "model"):
             window.model.paramsChanged.connect(self._on_params)
+            window.model.vectorsChanged.connect(self._on_vectors)
+
+    # -- the controls under the readout
+    def _descent_controls(self) -> QWidget:
+        box = QWidget(self)
+        box.setObjectName("descentControls")
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 6, 0, 0)
+        row = QHBoxLayout()
+        label = QLabel("descent step η", box)
+        self.eta_spin = QDoubleSpinBox(box)
+        self.eta_spin.setObjectName("descentRate")
+        self.eta_spin.setAccessibleName("gradient descent step size η")
+        self.eta_spin.setToolTip("The step size η of gradient descent p ← p − η∇f (Shift- or Ctrl-click "
+                                 "the heatmap to run it)")
+        self.eta_spin.setDecimals(4)
+        self.eta_spin.setRange(descent.MIN_ETA, descent.MAX_ETA)
+        self.eta_spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.eta_spin.setValue(descent.DEFAULT_ETA)
+        self.eta_spin.setKeyboardTracking(False)  # typing "0.05" runs once, not for "0" and "0.0"
+        self.eta_spin.valueChanged.connect(self._on_eta)
+        label.setBuddy(self.eta_spin)
+        row.addWidget(label)
+        row.addWidget(self.eta_spin, 1)
+        layout.addLayout(row)
+        self.descent_label = QLabel("Shift- or Ctrl-click the heatmap: gradient descent p ← p − η∇f from "
+                                    "there. A plain click clears it.", box)
+        self.descent_label.setObjectName("descentResult")
+        self.descent_label.setWordWrap(True)
+        self.descent_label.setAccessibleName("descent path")
+        layout.addWidget(self.descent_label)
+        return box
+
+    def _direction_controls(self) -> QWidget:
+        box = QWidget(self)
+        box.setObjectName("directionControls")
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 6, 0, 0)
+        label = QLabel("direction v =", box)
+        self.direction_edit = QLineEdit(box)
+        self.direction_edit.setObjectName("directionEdit")
+        self.direction_edit.setAccessibleName("direction v for the directional derivative")
+        self.direction_edit.setPlaceholderText("a, b")
+        self.direction_edit.setToolTip("The vector v of ∇f·v = J(p)·v, e.g. 3, 4; it is the vectors tool's "
+                                       "v too. Empty clears it.")
+        self.direction_edit.editingFinished.connect(self._on_direction_typed)
+        label.setBuddy(self.direction_edit)
+        row.addWidget(label)
+        row.addWidget(self.direction_edit, 1)
+        return box
+
+    def _area_controls(self) -> QWidget:
+        box = QWidget(self)
+        box.setObjectName("surfaceAreaControls")
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 6, 0, 0)
+        heading = QLabel("surface area over the region u0, u1, v0, v1:", box)
+        layout.addWidget(heading)
+        row = QHBoxLayout()
+        self.area_rect_edit = QLineEdit(box)
+        heading.setBuddy(self.area_rect_edit)
+        self.area_rect_edit.setObjectName("surfaceAreaRect")
+        self.area_rect_edit.setAccessibleName("region u0, u1, v0, v1 of the surface area")
+        self.area_rect_edit.setToolTip("The rectangle of parameters u0, u1, v0, v1 (numbers, or multiples "
+                                       "of π such as 2π); it follows the visible domain until you type")
+        self.area_rect_edit.textEdited.connect(self._on_area_rect_typed)
+        self.area_rect_edit.returnPressed.connect(self.compute_surface_area)
+        self.area_button = QPushButton("Surface area", box)
+        self.area_button.setObjectName("surfaceAreaButton")
+        self.area_button.setToolTip("∬ √det(JᵀJ) dA over the region, next to the area of the mapped mesh")
+        self.area_button.clicked.connect(self.compute_surface_area)
+        row.addWidget(self.area_rect_edit, 1)
+        row.addWidget(self.area_button)
+        layout.addLayout(row)
+        self.area_label = mono_label("surfaceAreaResult")
+        self.area_label.setAccessibleName("surface area")
+        layout.addWidget(self.area_label)
+        return box
 
     # -- what is shown
     @property
@@ -226,7 +424,14 @@ class ShapesPane(QWidget):
         right_3d = self.scene3d.widget if self.scene3d else self.no_gl
         right_3d.setVisible(not (n == 1 and m == 2))
         self.title.setText(prepared.label)
+        self._show_direction()
+        self.descent_box.setVisible(m == 1)
+        self.direction_box.setVisible(m == 1)
+        self.area_box.setVisible((m, n) == (3, 2))
+        self.clear_path()
+        self._reset_area()
         self.redraw()
+        self._fill_area_rect()
         if n == 1:
             self.move_cursor(x0 + 0.37 * (x1 - x0))
         else:
@@ -263,6 +468,8 @@ class ShapesPane(QWidget):
             self.title.setText(f"{self.prepared.label}: {err}")
         if self.scene3d is not None:
             self._draw_3d(compiled, m, n)
+        if self.path is not None:
+            self._draw_path()  # the 3D scene was cleared, and the graph's height scale may differ
 
     def _draw_field(self, compiled, m: int, n: int) -> None:
         rect = self.rect
@@ -382,7 +589,7 @@ class ShapesPane(QWidget):
         self.cursor = tuple(float(c) for c in coords)
         info = core.shape_info(compiled, self.cursor, self.params)
         self.info = info
-        self.readout.setText(readout_text(info, self.prepared.variables))
+        self.readout.setText(readout_text(info, self.prepared.variables, self.direction if m == 1 else None))
         self.readout.setAccessibleDescription(self.readout.text())
         self._draw_cursor(info, m, n)
 
@@ -461,6 +668,196 @@ class ShapesPane(QWidget):
             scene.lines(true, color=(0, 0, 0, 1), width=2, mark=True, strip=True)
             scene.lines(p + h * circle @ jac.T, color=(0.9, 0.2, 0.5, 1), width=1.5, mark=True, strip=True)
 
+    # -- the descent path
+    def descend_from(self, x: float, y: float, announce: bool = True) -> descent.DescentPath:
+        """Run gradient descent from (x, y) with the pane's η and draw it (a scalar field only)."""
+        if self.prepared is None or self.prepared.compiled.shape != (1, 2):
+            raise UsageError("gradient descent needs a scalar field f(x, y)")
+        path = descent.gradient_descent(self.prepared.compiled, self.params, (x, y), self.eta_spin.value(),
+                                        DESCENT_STEPS)
+        self.path, self.path_start = path, (float(x), float(y))
+        self._draw_path()
+        text = (f"Gradient descent from ({number(x)}, {number(y)}) with η = {number(path.eta)}: "
+                f"{path.message}")
+        self.descent_label.setText(text)
+        self.descent_label.setAccessibleDescription(text)
+        if announce:
+            self._announce(text, error=path.status in ("diverged", "undefined"))
+        return path
+
+    def clear_path(self) -> None:
+        """Take the descent path away (a plain click, a new mapping)."""
+        self.path = self.path_start = None
+        self.path_line.setData([], [])
+        self.path_dots.setData([], [])
+        if self.scene3d is not None:
+            self.scene3d.clear_path()
+
+    def _draw_path(self) -> None:
+        path = self.path
+        assert path is not None
+        ok = np.isfinite(path.points).all(axis=1) & np.isfinite(path.values)
+        pts, values = path.points[ok], path.values[ok]
+        self.path_line.setData(pts[:, 0], pts[:, 1])
+        sizes = np.full(len(pts), 6.0)
+        sizes[:1] = 10.0  # the start is the bigger dot
+        self.path_dots.setData(pts[:, 0], pts[:, 1], size=sizes)
+        if self.scene3d is not None:
+            # on the graph as it is drawn: z = f·(the graph's height scale), a little above it
+            x0, x1, y0, y1 = self.rect
+            lift = 0.01 * max(x1 - x0, y1 - y0)
+            self.scene3d.path(np.column_stack([pts, values * self._z_scale + lift]),
+                              color=(*(c / 255 for c in PATH_COLOR), 1.0))
+
+    def graph_points(self) -> np.ndarray:
+        """The descent path's finite iterates as the 3D graph shows them: (x, y, f·height scale)."""
+        if self.path is None:
+            return np.empty((0, 3))
+        ok = np.isfinite(self.path.points).all(axis=1) & np.isfinite(self.path.values)
+        return np.column_stack([self.path.points[ok], self.path.values[ok] * self._z_scale])
+
+    @guarded
+    def _on_click(self, event) -> None:
+        if self.prepared is None or self.prepared.compiled.shape != (1, 2):
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return  # the right button is the view's menu
+        vb = self.domain.getPlotItem().vb
+        pos = event.scenePos()
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        point = vb.mapSceneToView(pos)
+        if event.modifiers() & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier):
+            event.accept()
+            self.descend_from(point.x(), point.y())
+        elif self.path is not None:
+            self.clear_path()
+            self.descent_label.setText("Descent path cleared. Shift- or Ctrl-click the heatmap to run "
+                                       "gradient descent again.")
+
+    @guarded
+    def _on_eta(self, _value: float) -> None:
+        if self.path_start is not None and self.prepared is not None:
+            self.descend_from(*self.path_start)
+
+    # -- the direction v
+    @property
+    def direction(self) -> tuple[float, float] | None:
+        """The vectors tool's v (the model's ``vectors.v``), or the pane's own without a model."""
+        if self.window_ is not None and hasattr(self.window_, "model"):
+            return self.window_.model.vectors.v
+        return self._direction
+
+    def set_direction(self, v: tuple[float, float] | None) -> None:
+        """Set v (as the vectors tool would); the readout shows ∇f·v."""
+        v = None if v is None else (float(v[0]), float(v[1]))
+        if self.window_ is not None and hasattr(self.window_, "model"):
+            self.window_.model.set_vectors(v=v)  # comes back through _on_vectors
+        else:
+            self._direction = v
+            self._show_direction()
+
+    @guarded
+    def _on_direction_typed(self) -> None:
+        try:
+            v = parse_direction(self.direction_edit.text())
+        except UsageError:
+            self._show_direction(force=True)  # put the current v back
+            raise
+        self.set_direction(v)
+
+    @guarded
+    def _on_vectors(self, _vectors) -> None:
+        self._show_direction()
+
+    def _show_direction(self, force: bool = False) -> None:
+        v = self.direction
+        text = "" if v is None else f"{v[0]:.6g}, {v[1]:.6g}"
+        if self.direction_edit.text() != text and (force or not self.direction_edit.hasFocus()):
+            self.direction_edit.blockSignals(True)
+            self.direction_edit.setText(text)
+            self.direction_edit.blockSignals(False)
+        if self.prepared is not None and self.cursor is not None and self.prepared.compiled.shape[0] == 1:
+            self.move_cursor(*self.cursor)
+
+    # -- the surface area
+    def _reset_area(self) -> None:
+        if self._area_worker is not None:
+            self._area_worker.cancel()
+        self.area = None
+        self._area_prepared = None
+        self._area_typed = False
+        self.area_label.setText("")
+        self.area_button.setEnabled(True)
+
+    def _fill_area_rect(self) -> None:
+        """Show the visible domain as the region, unless the user typed one."""
+        if self.prepared is None or self.prepared.compiled.shape != (3, 2) or self._area_typed:
+            return
+        (x0, x1), (y0, y1) = self.domain.getPlotItem().vb.viewRange()
+        self._area_rect = (float(x0), float(x1), float(y0), float(y1))
+        self.area_rect_edit.setText(", ".join(f"{v:.10g}" for v in self._area_rect))
+
+    @guarded
+    def _on_range(self, *_args) -> None:
+        self._fill_area_rect()
+
+    @guarded
+    def _on_area_rect_typed(self, _text: str) -> None:
+        self._area_typed = True
+
+    def area_region(self) -> tuple[float, float, float, float]:
+        """The region of the surface area: the rectangle typed, or else the visible domain."""
+        if self._area_typed or self._area_rect is None:
+            return parse_rect(self.area_rect_edit.text())
+        return check_rect(self._area_rect, "the visible domain")
+
+    @guarded
+    def compute_surface_area(self, *_args) -> None:
+        """∬ √det(JᵀJ) dA over :meth:`area_region`, in the background; the label shows it."""
+        if self.prepared is None or self.prepared.compiled.shape != (3, 2):
+            return
+        rect = self.area_region()
+        if self._area_worker is None:
+            self._area_worker = LatestWorker("surface-area", self)
+            self._area_worker.finished.connect(self._on_area_done)
+            self._area_worker.failed.connect(self._on_area_failed)
+        self._area_prepared = self.prepared
+        self.area = None
+        self.area_label.setText(f"computing ∬ √det(JᵀJ) dA over {_region_text(rect)} …")
+        self._area_worker.submit(core.surface_area, self.prepared.compiled, rect, dict(self.params))
+
+    def _area_current(self, generation: int) -> bool:
+        worker = self._area_worker
+        return (worker is not None and generation == worker.generation and self.prepared is not None
+                and self._area_prepared is self.prepared)
+
+    @guarded
+    def _on_area_done(self, generation: int, report: core.SurfaceReport) -> None:
+        if not self._area_current(generation):
+            return
+        self.area = report
+        text = surface_area_text(report)
+        self.area_label.setText(text)
+        self.area_label.setAccessibleDescription(text)
+        self._announce(f"Surface area over {_region_text(report.rect)}: {report.surface_area:.10g}")
+
+    @guarded
+    def _on_area_failed(self, generation: int, error: JacvizError) -> None:
+        if self._area_current(generation):
+            self.area_label.setText(f"⚠ {error}")
+            self._announce(str(error), error=True)
+
+    def close_workers(self) -> None:
+        """Stop the surface area's thread (the window calls it when it closes)."""
+        if self._area_worker is not None:
+            self._area_worker.close()
+
+    def _announce(self, text: str, error: bool = False) -> None:
+        show = getattr(self.window_, "show_message", None)
+        if callable(show):
+            show(text, error=error, timeout_ms=0)
+
     # -- input
     def _on_mouse(self, pos) -> None:
         vb = self.domain.getPlotItem().vb
@@ -488,6 +885,7 @@ class ShapesPane(QWidget):
         lo, hi = self.third
         self.slider.setValue(round((min(max(value, lo), hi) - lo) / (hi - lo) * SLIDER_STEPS))
 
+    @guarded
     def _on_params(self, _params) -> None:
         if self.prepared is None or self.window_ is None:
             return
@@ -495,9 +893,17 @@ class ShapesPane(QWidget):
         if values == self.params:
             return
         self.params = values
+        start, self.path = self.path_start, None  # f changed: the path is run again below
+        if self._area_prepared is not None:  # a surface area shown or pending is for the old F
+            if self._area_worker is not None:
+                self._area_worker.cancel()
+            self.area, self._area_prepared = None, None
+            self.area_label.setText("The parameters changed: press Surface area again.")
         self.redraw()
         if self.cursor is not None:
             self.move_cursor(*self.cursor)
+        if start is not None:
+            self.descend_from(*start, announce=False)
 
 
 def show_shape(window, prepared, values: dict[str, float], job) -> None:
