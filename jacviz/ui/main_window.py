@@ -413,6 +413,18 @@ class MainWindow(QMainWindow):
     def add_control(self, widget) -> None:
         self._tool_controls.addWidget(widget)
 
+    def set_planar_controls(self, enabled: bool) -> None:
+        """Grey out the controls row (heatmap mode, h, lens, the tools' buttons) while the shapes
+        pane shows a mapping that is not a map of the plane: none of them acts on it."""
+        def walk(layout):
+            for i in range(layout.count()):
+                item = layout.itemAt(i)
+                if item.widget() is not None:
+                    item.widget().setEnabled(enabled)
+                elif item.layout() is not None:
+                    walk(item.layout())
+        walk(self._controls)
+
     def add_panel(self, widget) -> None:
         self._side_layout.insertWidget(self._side_layout.count() - 1, widget)
         widget.installEventFilter(self)  # when a tool's panel opens, the formulas fold away
@@ -684,6 +696,7 @@ class MainWindow(QMainWindow):
         if self.shapes.prepared is not None:
             self.shapes.leave()
             self.splitter.show()
+            self.set_planar_controls(True)
         if framed is not None:  # a typed mapping on a view the user had not moved: its own domain
             job.rect, why = framed
             self.home_rect = job.rect

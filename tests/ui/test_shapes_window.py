@@ -116,7 +116,27 @@ def test_contour_lines_and_gradient_arrows_are_drawn(qtbot, window):
     assert np.min(np.abs(radii[:, None] - np.sqrt(levels)[None, :]), axis=1).max() < 0.03
     ax, _ay = pane.arrows.getData()
     assert len(ax) >= 6 * 100  # shafts and barbs of a 15 × 15 field, minus any undefined
-    assert len(pane.labels) == len(levels)  # each contour line is labelled with its value
+    # the labels sit on their own line (radius √level), away from the frame and from each other
+    assert len(pane.labels) >= len(levels) // 2
+    x0, x1, y0, y1 = pane.rect
+    spots = []
+    for label in pane.labels:
+        level = float(label.textItem.toPlainText())
+        px, py = label.pos().x(), label.pos().y()
+        assert math.hypot(px, py) == pytest.approx(math.sqrt(level), abs=0.03)
+        assert x0 + 0.07 * (x1 - x0) < px < x1 - 0.07 * (x1 - x0)
+        assert y0 + 0.07 * (y1 - y0) < py < y1 - 0.07 * (y1 - y0)
+        spots.append(((px - x0) / (x1 - x0), (py - y0) / (y1 - y0)))
+    gaps = [math.dist(a, b) for i, a in enumerate(spots) for b in spots[i + 1:]]
+    assert min(gaps) > 0.12
+
+
+def test_rosenbrock_labels_do_not_pile_up_on_the_edge(qtbot, window):
+    # its lines leave the view on the right, where the old rule put every label
+    pane = load(qtbot, window, "Rosenbrock's valley")
+    x0, x1, _y0, _y1 = pane.rect
+    xs = [label.pos().x() for label in pane.labels]
+    assert len(xs) >= 4 and max(xs) < x1 - 0.07 * (x1 - x0)
 
 
 def test_curve_readout_gives_the_speed(qtbot, window):
@@ -186,8 +206,10 @@ def test_x_y_z_typed_is_a_map_of_space_and_a_planar_mapping_brings_the_views_bac
     apply(qtbot, window, "x + y z, y, z")
     assert window.shapes.isVisible() and window.shapes.shape == (3, 3)
     assert "map of space" in window.status_label.text()
+    assert not window.mode_box.isEnabled() and not window.lens_box.isEnabled()  # planar controls
     apply(qtbot, window, "x^2 - y^2, 2xy")
     assert not window.shapes.isVisible() and window.splitter.isVisible()
+    assert window.mode_box.isEnabled() and window.lens_box.isEnabled() and window.h_box.isEnabled()
     assert window.prepared.text == "x^2 - y^2, 2xy"
     assert window.readout.labels["det"].text() != ""
 

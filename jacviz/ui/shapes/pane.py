@@ -202,6 +202,38 @@ def _speed_colors(speed: np.ndarray) -> np.ndarray:
     return cmap.map(np.nan_to_num(t), mode="float")
 
 
+def label_positions(levels, contours, rect, margin: float = 0.08, spacing: float = 0.09):
+    """Where the contour labels go: one point per level, away from the frame and from each other.
+
+    Each candidate is a point of the level's segments inside the rectangle shrunk by ``margin``
+    (a fraction of each side), so no label sits on the view's edge where clipped lines end; the
+    levels take, in turn, their point farthest from the labels already placed, and a level whose
+    best point is closer than ``spacing`` (a fraction of the diagonal) to another label gets none.
+    Distances are measured in units of the rectangle's sides, so a tall domain spreads the same.
+    """
+    x0, x1, y0, y1 = rect
+    w, h = (x1 - x0) or 1.0, (y1 - y0) or 1.0
+    placed: list[np.ndarray] = []
+    out = []
+    for level, seg in zip(levels, contours, strict=True):
+        if not len(seg):
+            continue
+        unit = (np.asarray(seg, float) - (x0, y0)) / (w, h)
+        inside = unit[np.all((unit >= margin) & (unit <= 1 - margin), axis=1)]
+        if not len(inside):
+            continue
+        if placed:
+            gap = np.min(np.linalg.norm(inside[:, None, :] - np.array(placed)[None], axis=2), axis=1)
+            best = int(np.argmax(gap))
+            if gap[best] < spacing * np.sqrt(2):
+                continue
+        else:
+            best = int(np.argmax(inside[:, 0] + inside[:, 1]))  # the first towards the upper right
+        placed.append(inside[best])
+        out.append((level, (x0 + inside[best][0] * w, y0 + inside[best][1] * h)))
+    return out
+
+
 class ShapesPane(QWidget):
     """The views, readout and slider for a mapping that is not a map of the plane."""
 
@@ -491,12 +523,11 @@ class ShapesPane(QWidget):
         if field.contours:
             segs = np.concatenate([c for c in field.contours if len(c)] or [np.empty((0, 2))])
             self.contours.setData(segs[:, 0], segs[:, 1], connect="pairs")
-            for level, seg in zip(field.levels, field.contours, strict=True):
-                if len(seg) and m == 1:
-                    # on each line, its point farthest towards the upper right: the labels spread
-                    # along a diagonal instead of piling up where marching squares begins
-                    label = pg.TextItem(number(level), color=(40, 40, 40), anchor=(0.5, 0.5))
-                    label.setPos(*seg[np.argmax(seg[:, 0] + seg[:, 1])])
+            if m == 1:
+                for level, (px, py) in label_positions(field.levels, field.contours, rect):
+                    label = pg.TextItem(number(level), color=(30, 30, 30), anchor=(0.5, 0.5),
+                                        fill=(255, 255, 255, 150))
+                    label.setPos(px, py)
                     self.domain.addItem(label, ignoreBounds=True)
                     self.labels.append(label)
         if field.arrows is not None:
@@ -923,6 +954,7 @@ def show_shape(window, prepared, values: dict[str, float], job) -> None:
         m.set("draft", window.mapping_bar.text())
     window.mapping_bar.show_error(None)
     window.splitter.hide()
+    window.set_planar_controls(False)
     window.shapes.show()
     window.shapes.show_mapping(prepared, dict(values), rect, third)
     window.status_label.setText(f"{prepared.label} · compiled in {prepared.seconds * 1000:.0f} ms")
