@@ -5,7 +5,14 @@ import math
 import pytest
 from corehelpers import compiled
 
-from jacviz.core.sampling.framing import DEFAULT_DOMAIN, POLAR_DOMAIN, fit_aspect, is_polar, natural_domain
+from jacviz.core.sampling.framing import (
+    DEFAULT_DOMAIN,
+    POLAR_DOMAIN,
+    fit_aspect,
+    is_polar,
+    natural_domain,
+    shape_domain,
+)
 
 
 @pytest.mark.parametrize("variables", [("r", "t"), ("r", "theta"), ("rho", "phi"), ("r", "θ")])
@@ -58,3 +65,18 @@ def test_fit_aspect_keeps_the_rect_inside_and_takes_the_aspect(aspect):
 @pytest.mark.parametrize("aspect", [None, 0.0, -1.0, math.inf, math.nan])
 def test_fit_aspect_without_a_usable_aspect_is_the_rect(aspect):
     assert fit_aspect((0, 2, -1, 1), aspect) == (0.0, 2.0, -1.0, 1.0)
+
+
+@pytest.mark.parametrize("variables, rect, third", [
+    (("r", "t", "p"), (0.0, 2.0, -math.pi, math.pi), (0.0, math.pi)),  # spherical: p is the polar angle
+    (("r", "theta", "phi"), (0.0, 2.0, -math.pi, math.pi), (0.0, math.pi)),
+    (("r", "t", "z"), (0.0, 2.0, -math.pi, math.pi), (-2.0, 2.0)),  # cylindrical
+    (("u", "t"), (-2.0, 2.0, -math.pi, math.pi), None),  # an angle alone still turns once
+])
+def test_a_typed_shape_with_polar_names_frames_itself(variables, rect, third):
+    assert shape_domain(variables) == (rect, third)
+
+
+@pytest.mark.parametrize("variables", [("x", "y"), ("u", "v"), ("x", "y", "z"), ("x", "y", "p"), ("t",)])
+def test_other_names_keep_the_default_domain(variables):
+    assert shape_domain(variables) is None

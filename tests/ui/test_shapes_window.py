@@ -202,6 +202,18 @@ def test_a_map_of_space_shows_det_j_on_a_slice_with_a_slider(qtbot, window):
     np.testing.assert_allclose(image, rs[None, :] ** 2 * np.sin(ps)[:, None], rtol=1e-10, atol=1e-12)
 
 
+def test_typed_spherical_coordinates_frame_themselves_on_a_slice_where_det_j_lives(qtbot, window):
+    apply(qtbot, window, "(r, t, p) -> r sin(p) cos(t), r sin(p) sin(t), r cos(p)")
+    pane = window.shapes
+    assert pane.rect == pytest.approx((0.0, 2.0, -math.pi, math.pi))  # r ≥ 0, t over one turn
+    assert pane.third == pytest.approx((0.0, math.pi))
+    assert pane.slice_value == pytest.approx(math.pi / 2, abs=0.02)  # not the axis p = 0
+    mouse_move(pane, 1.5, 0.7)
+    r, _t, p = pane.info.point
+    # in the order (r, t, p) the orientation flips: det J = −r² sin p
+    assert pane.info.det == pytest.approx(-(r**2) * math.sin(p), rel=1e-12) and abs(pane.info.det) > 2.0
+
+
 def test_x_y_z_typed_is_a_map_of_space_and_a_planar_mapping_brings_the_views_back(qtbot, window):
     apply(qtbot, window, "x + y z, y, z")
     assert window.shapes.isVisible() and window.shapes.shape == (3, 3)

@@ -40,6 +40,31 @@ def is_polar(variables: tuple[str, ...]) -> bool:
     return len(variables) == 2 and variables[0] in RADIUS_NAMES and variables[1] in ANGLE_NAMES
 
 
+def shape_domain(variables: tuple[str, ...]) -> tuple[Rect, tuple[float, float] | None] | None:
+    """The domain of a typed curve, surface or map of space with polar-like variables, or None.
+
+    The same rule as for the plane, per variable: a radius over [0, 2], the first angle over
+    [−π, π] and a second angle (spherical coordinates' polar angle; ``p`` counts as one after a
+    radius and an angle) over [0, π]. Returns the first two variables' rectangle and the third
+    variable's range (None for two variables); None when no variable is polar-like.
+    """
+    ranges = []
+    angles = 0
+    for i, name in enumerate(variables):
+        if name in RADIUS_NAMES:
+            ranges.append((0.0, 2.0))
+        elif name in ANGLE_NAMES or (name == "p" and i == 2 and angles == 1 and variables[0] in RADIUS_NAMES):
+            ranges.append((-math.pi, math.pi) if angles == 0 else (0.0, math.pi))
+            angles += 1
+        else:
+            ranges.append(None)
+    if not any(ranges) or len(variables) not in (2, 3) or not (variables[0] in RADIUS_NAMES or angles):
+        return None
+    filled = [r if r is not None else DEFAULT_DOMAIN[:2] for r in ranges]
+    rect = (*filled[0], *filled[1])
+    return rect, (tuple(filled[2]) if len(filled) == 3 else None)
+
+
 def natural_domain(numeric: NumericMapping, variables: tuple[str, ...], params: Params = None,
                    default: Rect = DEFAULT_DOMAIN) -> tuple[Rect, str]:
     """The domain to show a new mapping on, and a few words on why (for the status bar).

@@ -60,6 +60,7 @@ from jacviz.core.lab import descent
 from jacviz.core.lab import shapes as core
 from jacviz.core.persistence.presets import ranges_for
 from jacviz.core.sampling.contours import critical_segments
+from jacviz.core.sampling.framing import shape_domain
 from jacviz.core.sampling.geometry import check_rect
 from jacviz.ui import style
 from jacviz.ui.background import LatestWorker
@@ -442,8 +443,9 @@ class ShapesPane(QWidget):
         m, n = prepared.compiled.shape
         x0, x1, y0, y1 = self.rect
         self.third = tuple(third) if third is not None else (y0, y1)  # type: ignore[assignment]
-        self.slice_value = float(np.clip(0.0, *self.third)) if self.third[0] <= 0 <= self.third[1] \
-            else (self.third[0] + self.third[1]) / 2
+        # the middle of the third variable's range: spherical coordinates' polar angle over
+        # [0, π] is then π/2, not the axis p = 0 where det J = r² sin p vanishes everywhere
+        self.slice_value = (self.third[0] + self.third[1]) / 2
         space = (m, n) == (3, 3)
         for w in (self.slider, self.slider_label):
             w.setVisible(space)
@@ -948,6 +950,9 @@ def show_shape(window, prepared, values: dict[str, float], job) -> None:
     preset = next((p for p in window.presets if p.mapping == prepared.text), None)
     rect = job.rect or (preset.domain if preset is not None else window.home_rect)
     third = preset.third if preset is not None else None
+    framed = shape_domain(prepared.variables) if preset is None and job.rect is None else None
+    if framed is not None:  # polar-like names: r ≥ 0, the angles over one turn (and half a turn)
+        rect, third = framed
     m = window.model
     with m.batch():
         m.update(mapping=prepared.text, variables=job.variables, params=ranges)
