@@ -7,18 +7,14 @@ The 3D path is checked under Xvfb with Mesa in a separate process (skipped witho
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import shutil
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from uihelpers import APPLY_TIMEOUT_MS, apply, wait_idle
+from uihelpers import APPLY_TIMEOUT_MS, apply, run_gl_script, wait_idle
 
 from jacviz.core.persistence.presets import load_presets
 
@@ -288,16 +284,7 @@ XVFB_SCRIPT = textwrap.dedent("""
 @pytest.mark.xvfb
 @pytest.mark.skipif(not shutil.which("xvfb-run"), reason="needs Xvfb (apt-get install xvfb libgl1-mesa-dri)")
 def test_the_descent_path_lies_on_the_3d_graph_under_xvfb(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
-    env.update(QT_QPA_PLATFORM="xcb", LIBGL_ALWAYS_SOFTWARE="1", JACVIZ_CONFIG_DIR=str(tmp_path))
-    res = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", sys.executable, "-c", XVFB_SCRIPT],
-                         capture_output=True, text=True, timeout=180, env=env)
-    if res.returncode != 0 and "xcb" in res.stderr and "could not" in res.stderr.lower():
-        pytest.skip(f"Qt's xcb platform cannot start here: {res.stderr.strip().splitlines()[-1]}")
-    assert res.returncode == 0, res.stderr
-    data = json.loads(res.stdout)
-    if not data["gl"]:
-        pytest.skip("no OpenGL context under Xvfb (is libgl1-mesa-dri installed?)")
+    data = run_gl_script(XVFB_SCRIPT, tmp_path)
     assert data["path_items"] == ["GLLinePlotItem", "GLScatterPlotItem"]
     pos = np.array(data["pos"])
     k = np.arange(len(pos))

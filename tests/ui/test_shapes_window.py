@@ -6,7 +6,6 @@ itself is tested under Xvfb with Mesa in a separate process (skipped when Xvfb i
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
@@ -18,7 +17,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QLabel
-from uihelpers import APPLY_TIMEOUT_MS, apply, wait_idle
+from uihelpers import APPLY_TIMEOUT_MS, apply, run_gl_script, wait_idle
 
 from jacviz.core.persistence.presets import load_presets
 
@@ -312,16 +311,7 @@ XVFB_SCRIPT = textwrap.dedent("""
 @pytest.mark.xvfb
 @pytest.mark.skipif(not shutil.which("xvfb-run"), reason="needs Xvfb (apt-get install xvfb libgl1-mesa-dri)")
 def test_the_3d_view_renders_under_xvfb_with_mesa(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
-    env.update(QT_QPA_PLATFORM="xcb", LIBGL_ALWAYS_SOFTWARE="1", JACVIZ_CONFIG_DIR=str(tmp_path))
-    res = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", sys.executable, "-c", XVFB_SCRIPT],
-                         capture_output=True, text=True, timeout=180, env=env)
-    if res.returncode != 0 and "xcb" in res.stderr and "could not" in res.stderr.lower():
-        pytest.skip(f"Qt's xcb platform cannot start here: {res.stderr.strip().splitlines()[-1]}")
-    assert res.returncode == 0, res.stderr
-    data = json.loads(res.stdout)
-    if not data["gl"]:
-        pytest.skip("no OpenGL context under Xvfb (is libgl1-mesa-dri installed?)")
+    data = run_gl_script(XVFB_SCRIPT, tmp_path)
     for text in ("x^2 + y^2", "(u, v) -> cos(u) sin(v), sin(u) sin(v), cos(v)"):
         shot = data[text]
         assert shot["size"][0] > 100 and shot["items"] >= 2
