@@ -28,8 +28,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
 
 from jacviz.core.errors import JacvizError
 from jacviz.core.figure.build import number
@@ -37,8 +37,11 @@ from jacviz.core.lab import shapes as core
 from jacviz.core.persistence.presets import ranges_for
 from jacviz.core.sampling.contours import critical_segments
 from jacviz.ui import style
+from jacviz.ui.guard import guarded
+from jacviz.ui.items.static_curve import drop_cache
 from jacviz.ui.panels.readout import mono_label
 from jacviz.ui.shapes.gl import Scene3D, gl_available, message_label
+from jacviz.ui.views.base import consume_hover
 
 SAMPLES = 192  # heatmap samples per side
 GRID_LINES = 13  # grid lines per family on a surface or a slice
@@ -137,6 +140,17 @@ class ShapesPane(QWidget):
                      self.marker):
             self.domain.addItem(item, ignoreBounds=True)
         self.domain.addItem(self.t_line, ignoreBounds=True)
+        # What is drawn once per mapping is cached as pixmaps (as the planar views' static layers,
+        # jacviz.ui.views.base): a cursor move repaints most of the view, since the level line
+        # spans it, and re-stroking the contours and arrows cost ~8 ms a move (jacviz.bench.shapes).
+        self.static_items = (self.heat, self.contours, self.grid, self.arrows, self.speed_curve)
+        for item in self.static_items:
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # Plain moves straight from the viewport, as in the planar views (jacviz.ui.views.base):
+        # pyqtgraph's sigMouseMoved drops a move within 10 ms of the last and never delivers the
+        # final one, and its hover search cost ~1 ms a move. Moves with a button held (a pan)
+        # still go through pyqtgraph, and its signal.
+        self.domain.viewport().installEventFilter(self)
         self.domain.scene().sigMouseMoved.connect(self._on_mouse)
 
         self.plane = pg.PlotWidget(self)  # the plane curve's own view
@@ -261,6 +275,8 @@ class ShapesPane(QWidget):
                 self._draw_field(compiled, m, n)
         except JacvizError as err:
             self.title.setText(f"{self.prepared.label}: {err}")
+        for item in self.static_items:
+            drop_cache(item)  # new content: never the old pixmap, shifted (see drop_cache)
         if self.scene3d is not None:
             self._draw_3d(compiled, m, n)
 
@@ -462,6 +478,13 @@ class ShapesPane(QWidget):
             scene.lines(p + h * circle @ jac.T, color=(0.9, 0.2, 0.5, 1), width=1.5, mark=True, strip=True)
 
     # -- input
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.MouseMove and obj is self.domain.viewport() and consume_hover(event):
+            self._on_mouse(self.domain.mapToScene(event.position().toPoint()))
+            return True
+        return super().eventFilter(obj, event)
+
+    @guarded
     def _on_mouse(self, pos) -> None:
         vb = self.domain.getPlotItem().vb
         if self.prepared is None or not vb.sceneBoundingRect().contains(pos):
