@@ -358,12 +358,18 @@ def measure_orbit(window, steps: int) -> dict[str, list[float]]:
     return {"orbit": swapped, "orbit_glfinish": finished, "draw_3d": draw}
 
 
+def _domain_text(rect) -> str:
+    """A domain as text (the JSON's numbers are all positive measurements, counts or settings)."""
+    x0, x1, y0, y1 = rect
+    return f"[{x0:g}, {x1:g}] × [{y0:g}, {y1:g}]"
+
+
 def measure_case(window, case: Case, plan: ShapesPlan, gl: bool, progress: Callable[[str], None]) -> dict:
     """Every row of one case (summaries in ms)."""
     open_case(window, case)
     pane = window.shapes
     m, n = pane.shape
-    row: dict = {"label": case.label, "text": case.text, "domain": [round(v, 4) for v in case.rect],
+    row: dict = {"label": case.label, "text": case.text, "domain": _domain_text(case.rect),
                  "shape": [m, n], "variables": list(pane.prepared.variables)}
     if case.slice_at is not None:
         row["slice"] = round(pane.slice_value, 4)
@@ -495,7 +501,7 @@ def _run_part(plan: ShapesPlan, cases, progress: Callable[[str], None]) -> dict:
         window.files.autosave_enabled = False
         window.close()
         app.processEvents()
-    reference = {"text": REFERENCE_TEXT, "domain": list(REFERENCE_RECT),
+    reference = {"text": REFERENCE_TEXT, "domain": _domain_text(REFERENCE_RECT),
                  "cursor_move": summary(cur_a + cur_b), "pan_step": summary(pan_a + pan_b),
                  "cursor_moves_delivered": del_a + del_b}
     part["reference"] = reference
