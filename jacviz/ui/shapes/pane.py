@@ -306,6 +306,8 @@ class ShapesPane(QWidget):
                     # along a diagonal instead of piling up where marching squares begins
                     label = pg.TextItem(number(level), color=(40, 40, 40), anchor=(0.5, 0.5))
                     label.setPos(*seg[np.argmax(seg[:, 0] + seg[:, 1])])
+                    # its text is laid out and drawn once, not at every cursor move under the level line
+                    label.textItem.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
                     self.domain.addItem(label, ignoreBounds=True)
                     self.labels.append(label)
         if field.arrows is not None:
