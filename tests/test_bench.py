@@ -266,3 +266,116 @@ def test_summary_and_slope():
     assert s["median_ms"] <= s["p90_ms"] <= s["max_ms"]
     assert stats.loglog_slope([1, 4, 16], [2.0, 8.0, 32.0]) == pytest.approx(1.0)
     assert stats.ratio(10.0, 0.0) is None
+
+
+# -- python -m jacviz.bench.shapes: the shapes pane next to the 2 → 2 reference
+
+SHAPE_CASES = ("paraboloid", "rosenbrock", "sphere", "spherical")
+
+
+@pytest.fixture(scope="module")
+def shapes_bench(tmp_path_factory) -> tuple[dict, str]:
+    """One quick run of the shapes benchmark: offscreen here, and the GL part under Xvfb where it exists."""
+    out = tmp_path_factory.mktemp("shapes") / "shapes.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    command = [sys.executable, "-m", "jacviz.bench.shapes", "--quick", "--json", str(out), "--quiet"]
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=SMOKE_TIMEOUT_S)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(out.read_text(encoding="utf-8")), proc.stdout
+
+
+def _check_summary(stats: dict) -> None:
+    for key in SUMMARY_KEYS:
+        assert key in stats, key
+    assert stats["p90_ms"] >= stats["median_ms"] >= stats["min_ms"] > 0
+
+
+@pytest.mark.slow
+def test_shapes_bench_reports_every_row_offscreen(shapes_bench):
+    from jacviz.bench.shapes import NEEDS_GL
+
+    result, table = shapes_bench
+    assert result["schema"] == "jacviz-bench-shapes/1" and result["mode"] == "quick"
+    part = result["parts"]["offscreen"]
+    assert part["platform"] == "offscreen" and part["gl"] is False
+    assert part["window"] == [1280, 720]
+    _check_summary(part["reference"]["cursor_move"])
+    _check_summary(part["reference"]["pan_step"])
+    assert list(part["shapes"]) == list(SHAPE_CASES)
+    moves = result["settings"]["cursor_moves"]
+    for name, row in part["shapes"].items():
+        _check_summary(row["cursor_move"])
+        _check_summary(row["cursor_handler"])
+        assert row["cursor_moves_delivered"] == moves, name  # every move reached the pane
+        assert row["ratios"]["cursor_move_vs_reference_cursor_move"] > 0
+        assert row["orbit"] == {"unavailable": NEEDS_GL}  # no GL offscreen, and the row says so
+    assert part["shapes"]["paraboloid"]["shape"] == [1, 2] and part["shapes"]["sphere"]["shape"] == [3, 2]
+    for name in ("paraboloid", "rosenbrock"):
+        _check_summary(part["shapes"][name]["pan_step"])
+        _check_summary(part["shapes"][name]["pan_resample"])
+    _check_summary(part["shapes"]["spherical"]["slice_step"])
+    assert part["shapes"]["spherical"]["slice"] == pytest.approx(1.2, abs=0.02)
+    ids = {t["id"] for t in result["targets"]}
+    assert {f"offscreen.{n}.cursor_move.median" for n in SHAPE_CASES} <= ids
+    assert {"offscreen.paraboloid.pan_step.median", "offscreen.rosenbrock.pan_step.median"} <= ids
+    assert {f"gl.{n}.orbit.median" for n in SHAPE_CASES} <= ids  # measured, or "needs GL"
+    for target in result["targets"]:
+        if target["passed"] is None:
+            assert target["note"].startswith(NEEDS_GL)
+        else:
+            assert target["passed"] == (target["measured_ms"] <= target["limit_ms"])
+    assert "needs GL (run under Xvfb)" in table and "Targets" in table
+
+
+@pytest.mark.slow
+def test_shapes_bench_numbers_are_finite_and_positive(shapes_bench):
+    result, _table = shapes_bench
+    numbers = list(_numbers(result["parts"]))
+    assert len(numbers) > 100
+    bad = [(path, value) for path, value in numbers if not (math.isfinite(value) and value > 0)]
+    assert not bad, bad
+
+
+@pytest.mark.slow
+@pytest.mark.xvfb
+def test_shapes_bench_orbits_the_3d_view_under_xvfb(shapes_bench):
+    result, _table = shapes_bench
+    part = result["parts"]["gl"]
+    if "shapes" not in part or not part["gl"]:
+        pytest.skip(f"no GL part here: {part.get('unavailable', 'no OpenGL context under X11')}")
+    assert part["platform"] == "xcb"
+    _check_summary(part["window_repaint_with_3d"])
+    for name in SHAPE_CASES:
+        row = part["shapes"][name]
+        for key in ("cursor_move", "orbit", "orbit_glfinish", "draw_3d"):
+            _check_summary(row[key])
+        assert row["orbit_glfinish"]["median_ms"] >= row["orbit"]["median_ms"]  # each waits longer
+    ids = {t["id"] for t in result["targets"] if t["passed"] is not None}
+    assert {f"gl.{n}.orbit.median" for n in SHAPE_CASES} <= ids
+
+
+@pytest.mark.slow
+def test_shapes_bench_renders_markdown_from_its_json(shapes_bench):
+    from jacviz.bench.shapes import render
+
+    result, _table = shapes_bench
+    text = render(result, markdown=True)
+    assert "| cursor move (event → Qt has painted it) |" in text and "|---|" in text
+    assert "**Targets (medians)**" in text and "reference tanh(x + 2y), tanh(x - y)" in text
+
+
+def test_help_lists_every_sub_benchmark_and_each_is_a_command():
+    import importlib
+
+    from jacviz.bench.harness import SUB_BENCHMARKS, _parser
+
+    text = _parser().format_help()
+    for name, _what in SUB_BENCHMARKS:
+        assert f"python -m jacviz.bench.{name}" in text
+        module = importlib.import_module(f"jacviz.bench.{name}")
+        assert callable(module.main)
+    assert {name for name, _ in SUB_BENCHMARKS} >= {"networks", "dynamics", "shapes"}
+    with pytest.raises(SystemExit) as exit_info:
+        importlib.import_module("jacviz.bench.shapes").main(["--repeat", "0"])
+    assert exit_info.value.code == 2  # argparse's usage error, before any window is made

@@ -33,6 +33,9 @@ table to stderr) and a table (``--markdown`` for a Markdown one). Every number i
 is a positive measurement, count or setting; the workloads' domains are given as text.
 Nothing here judges speed except the *targets* section, which reports pass or miss next
 to each target and never fails the command.
+
+The other benchmarks are commands of their own, each printing its table (see
+:data:`SUB_BENCHMARKS`; ``--help`` lists them).
 """
 
 from __future__ import annotations
@@ -65,6 +68,12 @@ BASELINE_TIMEOUT_S = 1800.0
 DISPLAY_TIMEOUT_S = 900.0
 # (window size in device pixels, QT_SCALE_FACTOR): a laptop's window, and a 4K screen at 200 %
 DISPLAYS = (((1280, 720), 1), ((3840, 2160), 2))
+SUB_BENCHMARKS = (  # (module, what it measures): each is ``python -m jacviz.bench.<module> [--json PATH]``
+    ("networks", "trained networks: fields, the layer report, onnxruntime's finite differences"),
+    ("dynamics", "vector fields and Newton's method: phase portraits, basins, the window's cursor"),
+    ("shapes", "scalar fields, surfaces and maps of space: cursor, pan, slice, orbiting the 3D view "
+               "(under Xvfb when there is no display)"),
+)
 
 
 @dataclass
@@ -897,8 +906,11 @@ def interaction_ratios(result: dict) -> dict:
 
 
 def _parser() -> argparse.ArgumentParser:
+    epilog = "other benchmarks, each its own command:\n" + "\n".join(
+        f"  python -m jacviz.bench.{name:<9} {what}" for name, what in SUB_BENCHMARKS)
     p = argparse.ArgumentParser(prog="python -m jacviz.bench",
-                                description="Benchmark jacviz offscreen, next to a matplotlib script.")
+                                description="Benchmark jacviz offscreen, next to a matplotlib script.",
+                                epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="few repetitions: a smoke test, not a measurement")
     p.add_argument("--repeat", type=int, metavar="N",
                    help="cold starts per workload (default 7; other counts scale with it)")

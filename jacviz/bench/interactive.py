@@ -357,18 +357,33 @@ def measure_cursor_moves(window, plan: Plan, out: Samples) -> None:
 
 
 def natural_cursor_moves(window, count: int, *, path=None, tolerance: float | None = None,
-                         warm_up: int = 10) -> tuple[list[float], int]:
+                         warm_up: int = 10, viewport=None,
+                         cursor: Callable[[], tuple | None] | None = None,
+                         probe=None) -> tuple[list[float], int]:
     """``count`` real mouse moves over the domain view, each timed until Qt has painted what it changed.
 
     ``QTest.mouseMove`` to the domain viewport, then the event loop, in which Qt paints the
     dirty regions as the running app does. Returns the times (ms) and how many moves reached
     jacviz (the cursor landed where the move went). ``path`` defaults to :func:`cursor_path`.
+
+    ``viewport`` and ``cursor`` (a function giving the cursor's data coordinates) default to
+    the planar domain view and ``window.cursor``; the shapes pane's view passes its own (then
+    ``path`` and ``tolerance`` must be given, see :mod:`jacviz.bench.shapes`).
+
+    With a ``probe`` (a :class:`jacviz.bench.interactions.PaintProbe` on the view), each move
+    is timed until the probe has seen the view paint, not to the end of one event-loop pass:
+    on X11, a window that composes an OpenGL widget paints on Qt's next update request, which
+    one pass may not reach.
     """
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
-    viewport = window.domain.viewport()
+    if viewport is None:
+        viewport = window.domain.viewport()
+    if cursor is None:
+        def cursor():
+            return window.cursor
     path = path if path is not None else cursor_path(window, count)
     if tolerance is None:
         x0, x1, y0, y1 = window.domain.visible_rect()
@@ -382,12 +397,16 @@ def natural_cursor_moves(window, count: int, *, path=None, tolerance: float | No
     delivered = 0
     for x, y, point in path:
         _spaced(app, last)
+        since = probe.count if probe is not None else 0
         t0 = last = time.perf_counter()
         QTest.mouseMove(viewport, point)
-        app.processEvents()  # Qt paints the dirty regions, as the running app would
+        if probe is None:
+            app.processEvents()  # Qt paints the dirty regions, as the running app would
+        elif probe.wait(since) is None:
+            raise RuntimeError("a cursor move was never painted")
         times.append(_ms(time.perf_counter() - t0))
-        cursor = window.cursor
-        if cursor is not None and abs(cursor[0] - x) <= tolerance and abs(cursor[1] - y) <= tolerance:
+        at = cursor()
+        if at is not None and abs(at[0] - x) <= tolerance and abs(at[1] - y) <= tolerance:
             delivered += 1
     return times, delivered
 

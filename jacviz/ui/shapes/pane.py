@@ -40,10 +40,11 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDoubleSpinBox,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -65,8 +66,10 @@ from jacviz.core.sampling.geometry import check_rect
 from jacviz.ui import style
 from jacviz.ui.background import LatestWorker
 from jacviz.ui.guard import guarded
+from jacviz.ui.items.static_curve import drop_cache
 from jacviz.ui.panels.readout import mono_label
 from jacviz.ui.shapes.gl import Scene3D, gl_available, message_label
+from jacviz.ui.views.base import consume_hover
 
 SAMPLES = 192  # heatmap samples per side
 GRID_LINES = 13  # grid lines per family on a surface or a slice
@@ -283,6 +286,17 @@ class ShapesPane(QWidget):
                      self.path_line, self.path_dots, self.marker):
             self.domain.addItem(item, ignoreBounds=True)
         self.domain.addItem(self.t_line, ignoreBounds=True)
+        # What is drawn once per mapping is cached as pixmaps (as the planar views' static layers,
+        # jacviz.ui.views.base): a cursor move repaints most of the view, since the level line
+        # spans it, and re-stroking the contours and arrows cost ~8 ms a move (jacviz.bench.shapes).
+        self.static_items = (self.heat, self.contours, self.grid, self.arrows, self.speed_curve)
+        for item in self.static_items:
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # Plain moves straight from the viewport, as in the planar views (jacviz.ui.views.base):
+        # pyqtgraph's sigMouseMoved drops a move within 10 ms of the last and never delivers the
+        # final one, and its hover search cost ~1 ms a move. Moves with a button held (a pan)
+        # still go through pyqtgraph, and its signal.
+        self.domain.viewport().installEventFilter(self)
         self.domain.scene().sigMouseMoved.connect(self._on_mouse)
         self.domain.scene().sigMouseClicked.connect(self._on_click)
         self.domain.getPlotItem().vb.sigRangeChanged.connect(self._on_range)
@@ -500,6 +514,8 @@ class ShapesPane(QWidget):
                 self._draw_field(compiled, m, n)
         except JacvizError as err:
             self.title.setText(f"{self.prepared.label}: {err}")
+        for item in self.static_items:
+            drop_cache(item)  # new content: never the old pixmap, shifted (see drop_cache)
         if self.scene3d is not None:
             self._draw_3d(compiled, m, n)
         if self.path is not None:
@@ -530,6 +546,8 @@ class ShapesPane(QWidget):
                     label = pg.TextItem(number(level), color=(30, 30, 30), anchor=(0.5, 0.5),
                                         fill=(255, 255, 255, 150))
                     label.setPos(px, py)
+                    # its text is laid out and drawn once, not at every cursor move under the level line
+                    label.textItem.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
                     self.domain.addItem(label, ignoreBounds=True)
                     self.labels.append(label)
         if field.arrows is not None:
@@ -892,6 +910,13 @@ class ShapesPane(QWidget):
             show(text, error=error, timeout_ms=0)
 
     # -- input
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.MouseMove and obj is self.domain.viewport() and consume_hover(event):
+            self._on_mouse(self.domain.mapToScene(event.position().toPoint()))
+            return True
+        return super().eventFilter(obj, event)
+
+    @guarded
     def _on_mouse(self, pos) -> None:
         vb = self.domain.getPlotItem().vb
         if self.prepared is None or not vb.sceneBoundingRect().contains(pos):
