@@ -379,3 +379,28 @@ def test_the_3d_view_renders_under_xvfb_with_mesa(tmp_path):
         assert shot["size"][0] > 100 and shot["items"] >= 2
         # the graph (or the sphere) covers a good part of the frame; the rest is the white background
         assert 0.05 < shot["painted"] < 0.98, shot
+
+
+def test_a_pan_beyond_the_samples_resamples_the_visible_domain(qtbot, window):
+    pane = load(qtbot, window, "Paraboloid")
+    x0, x1, y0, y1 = pane.rect
+    vb = pane.domain.getPlotItem().vb
+    vb.setRange(xRange=(x0 + 3.0, x1 + 3.0), yRange=(y0, y1), padding=0)  # panned right, off the samples
+    qtbot.waitUntil(lambda: pane.rect[1] > x1 + 2.5, timeout=APPLY_TIMEOUT_MS)
+    (vx0, vx1), (vy0, vy1) = vb.viewRange()
+    assert pane.rect == pytest.approx((vx0, vx1, vy0, vy1))
+    # the new samples are f = x² + y² at the new cell centres
+    n = pane.heat.image.shape[0]
+    rx0, rx1, ry0, ry1 = pane.rect
+    xs = rx0 + (np.arange(n) + 0.5) * (rx1 - rx0) / n
+    ys = ry0 + (np.arange(n) + 0.5) * (ry1 - ry0) / n
+    np.testing.assert_allclose(pane.heat.image, xs[None, :] ** 2 + ys[:, None] ** 2, rtol=1e-9)
+
+
+def test_a_small_pan_inside_the_samples_keeps_them():
+    from jacviz.ui.shapes.pane import needs_resample
+
+    assert not needs_resample((-2, 2, -2, 2), (-1.97, 2.03, -2, 2))  # within 2 % slack
+    assert needs_resample((-2, 2, -2, 2), (-1.5, 2.5, -2, 2))  # off the samples
+    assert needs_resample((-2, 2, -2, 2), (-0.5, 0.5, -0.5, 0.5))  # zoomed 4× in
+    assert not needs_resample((-2, 2, -2, 2), (-1.5, 1.5, -1.5, 1.5))

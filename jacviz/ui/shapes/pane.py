@@ -40,7 +40,7 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDoubleSpinBox,
@@ -72,6 +72,7 @@ from jacviz.ui.shapes.gl import Scene3D, gl_available, message_label
 from jacviz.ui.views.base import consume_hover
 
 SAMPLES = 192  # heatmap samples per side
+RESAMPLE_AFTER_MS = 150  # a pan or zoom resamples once the view has rested this long
 GRID_LINES = 13  # grid lines per family on a surface or a slice
 MESH = 48  # vertices per side of a 3D mesh
 SLIDER_STEPS = 200
@@ -238,6 +239,17 @@ def label_positions(levels, contours, rect, margin: float = 0.08, spacing: float
     return out
 
 
+def needs_resample(sampled, visible, slack: float = 0.02, zoom: float = 2.0) -> bool:
+    """True when the visible rectangle is not covered by the sampled one (beyond ``slack`` of
+    its size on any side), or is more than ``zoom`` times smaller in width or height."""
+    sx0, sx1, sy0, sy1 = sampled
+    vx0, vx1, vy0, vy1 = visible
+    w, h = sx1 - sx0, sy1 - sy0
+    outside = (vx0 < sx0 - slack * w or vx1 > sx1 + slack * w
+               or vy0 < sy0 - slack * h or vy1 > sy1 + slack * h)
+    return outside or (vx1 - vx0) * zoom < w or (vy1 - vy0) * zoom < h
+
+
 class ShapesPane(QWidget):
     """The views, readout and slider for a mapping that is not a map of the plane."""
 
@@ -300,6 +312,12 @@ class ShapesPane(QWidget):
         self.domain.scene().sigMouseMoved.connect(self._on_mouse)
         self.domain.scene().sigMouseClicked.connect(self._on_click)
         self.domain.getPlotItem().vb.sigRangeChanged.connect(self._on_range)
+        # a pan or zoom that leaves the sampled rectangle (or zooms far into it) resamples the
+        # visible domain once the view rests, instead of showing blank beyond the old samples
+        self._resample_timer = QTimer(self)
+        self._resample_timer.setSingleShot(True)
+        self._resample_timer.setInterval(RESAMPLE_AFTER_MS)
+        self._resample_timer.timeout.connect(self._resample_visible)
 
         self.plane = pg.PlotWidget(self)  # the plane curve's own view
         self.plane.setObjectName("shapePlaneCurve")
@@ -489,6 +507,7 @@ class ShapesPane(QWidget):
     def leave(self) -> None:
         """A map of the plane is shown again: hide, and forget the mapping."""
         self.prepared = None
+        self._resample_timer.stop()
         self.hide()
 
     def redraw(self) -> None:
@@ -852,6 +871,21 @@ class ShapesPane(QWidget):
     @guarded
     def _on_range(self, *_args) -> None:
         self._fill_area_rect()
+        if self.prepared is not None and self.shape is not None and self.shape[1] > 1:
+            (x0, x1), (y0, y1) = self.domain.getPlotItem().vb.viewRange()
+            if needs_resample(self.rect, (x0, x1, y0, y1)):
+                self._resample_timer.start()
+
+    @guarded
+    def _resample_visible(self) -> None:
+        """Sample the visible domain: the view came to rest outside (or far inside) the samples."""
+        (x0, x1), (y0, y1) = self.domain.getPlotItem().vb.viewRange()
+        try:
+            rect = check_rect((x0, x1, y0, y1), "the visible domain")
+        except JacvizError:
+            return  # zoomed beyond what double precision resolves: keep the last samples
+        self.rect = rect
+        self.redraw()
 
     @guarded
     def _on_area_rect_typed(self, _text: str) -> None:
