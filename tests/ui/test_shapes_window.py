@@ -404,3 +404,20 @@ def test_a_small_pan_inside_the_samples_keeps_them():
     assert needs_resample((-2, 2, -2, 2), (-1.5, 2.5, -2, 2))  # off the samples
     assert needs_resample((-2, 2, -2, 2), (-0.5, 0.5, -0.5, 0.5))  # zoomed 4× in
     assert not needs_resample((-2, 2, -2, 2), (-1.5, 1.5, -1.5, 1.5))
+
+
+def test_dragging_the_slice_slider_draws_coarse_slices_then_the_full_one(qtbot, window):
+    pane = load(qtbot, window, "Spherical coordinates")
+    full = pane.heat.image.shape
+    pane.slider.setSliderDown(True)  # the user holds the handle
+    pane.slider.setValue(pane.slider.value() + 40)
+    assert pane.heat.image.shape[0] < full[0]  # coarse while dragging
+    pane.slider.setSliderDown(False)  # released: the full slice
+    assert pane.heat.image.shape == full
+    # det J = r² sin p whatever t is: the refined slice is the closed form at its cell centres
+    x0, x1, y0, y1 = pane.rect
+    n = full[0]
+    rs = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
+    ps = y0 + (np.arange(n) + 0.5) * (y1 - y0) / n
+    want = rs[None, :] ** 2 * np.sin(ps)[:, None]
+    np.testing.assert_allclose(pane.heat.image, want, rtol=1e-10, atol=1e-12)

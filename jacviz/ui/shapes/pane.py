@@ -72,6 +72,7 @@ from jacviz.ui.shapes.gl import Scene3D, gl_available, message_label
 from jacviz.ui.views.base import consume_hover
 
 SAMPLES = 192  # heatmap samples per side
+DRAG_SAMPLES = 64  # while the slice slider is dragged: a coarse slice at display rate, refined on release
 RESAMPLE_AFTER_MS = 150  # a pan or zoom resamples once the view has rested this long
 GRID_LINES = 13  # grid lines per family on a surface or a slice
 MESH = 48  # vertices per side of a 3D mesh
@@ -337,6 +338,7 @@ class ShapesPane(QWidget):
         self.slider.setAccessibleName("value of the third variable")
         self.slider.setRange(0, SLIDER_STEPS)
         self.slider.valueChanged.connect(self._on_slider)
+        self.slider.sliderReleased.connect(self._on_slider_released)
         self.slider_label = QLabel("", self)
         self.slider_label.setObjectName("sliceLabel")
         self.readout = mono_label("shapeReadout")
@@ -546,7 +548,8 @@ class ShapesPane(QWidget):
         if m == 1:
             field = core.scalar_field(compiled, rect, self.params, SAMPLES)
         else:
-            field = core.quantity_field(compiled, rect, self.params, SAMPLES,
+            samples = DRAG_SAMPLES if self.slider.isSliderDown() else SAMPLES
+            field = core.quantity_field(compiled, rect, self.params, samples,
                                         self.slice_value if n == 3 else None)
         self.field = field
         lo, hi = field.limits()
@@ -962,6 +965,7 @@ class ShapesPane(QWidget):
         else:
             self.move_cursor(point.x(), point.y())
 
+    @guarded
     def _on_slider(self, value: int) -> None:
         lo, hi = self.third
         self.slice_value = lo + (hi - lo) * value / SLIDER_STEPS
@@ -971,6 +975,11 @@ class ShapesPane(QWidget):
             self.redraw()
             if self.cursor is not None:
                 self.move_cursor(self.cursor[0], self.cursor[1], self.slice_value)
+
+    @guarded
+    def _on_slider_released(self) -> None:
+        if self.prepared is not None:
+            self.redraw()  # the full slice after the coarse ones drawn while dragging
 
     def set_slice(self, value: float) -> None:
         """Move the third variable's slider to ``value`` (clipped to its range)."""
