@@ -890,6 +890,8 @@ class MainWindow(QMainWindow):
 
     @guarded
     def _on_model_domain(self, rect) -> None:
+        if self.shapes.prepared is not None:
+            return  # the shapes pane's own domain (it set it); the hidden planar views keep theirs
         if tuple(rect) != self.domain.visible_rect():
             self.domain.show_rect(rect)
         scene = self.scene

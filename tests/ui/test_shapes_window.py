@@ -421,3 +421,17 @@ def test_dragging_the_slice_slider_draws_coarse_slices_then_the_full_one(qtbot, 
     ps = y0 + (np.arange(n) + 0.5) * (y1 - y0) / n
     want = rs[None, :] ** 2 * np.sin(ps)[:, None]
     np.testing.assert_allclose(pane.heat.image, want, rtol=1e-10, atol=1e-12)
+
+
+def test_the_shapes_domain_is_saved_and_restored_with_the_session(qtbot, window):
+    pane = load(qtbot, window, "Paraboloid")
+    vb = pane.domain.getPlotItem().vb
+    x0, x1, y0, y1 = pane.rect
+    vb.setRange(xRange=(x0 + 3.0, x1 + 3.0), yRange=(y0 + 1.0, y1 + 1.0), padding=0)
+    qtbot.waitUntil(lambda: pane.rect[1] > x1 + 2.5, timeout=APPLY_TIMEOUT_MS)
+    saved = window.current_session()
+    assert saved.mapping == "x^2 + y^2" and saved.domain_range == pytest.approx(pane.rect)
+    apply(qtbot, window, "x^2 - y^2, 2xy")  # a map of the plane in between
+    with qtbot.waitSignal(window.mappingApplied, timeout=APPLY_TIMEOUT_MS):
+        window.apply_session(saved)
+    assert window.shapes.isVisible() and window.shapes.rect == pytest.approx(saved.domain_range)

@@ -474,6 +474,7 @@ class ShapesPane(QWidget):
         self.prepared = prepared
         self.params = dict(params)
         self.rect = tuple(float(v) for v in rect)  # type: ignore[assignment]
+        self._publish_rect()
         m, n = prepared.compiled.shape
         x0, x1, y0, y1 = self.rect
         self.third = tuple(third) if third is not None else (y0, y1)  # type: ignore[assignment]
@@ -888,7 +889,13 @@ class ShapesPane(QWidget):
         except JacvizError:
             return  # zoomed beyond what double precision resolves: keep the last samples
         self.rect = rect
+        self._publish_rect()
         self.redraw()
+
+    def _publish_rect(self) -> None:
+        """The shown domain is the session's domain range: saved, and restored with the session."""
+        if self.window_ is not None and hasattr(self.window_, "model"):
+            self.window_.model.set("domain_range", self.rect)
 
     @guarded
     def _on_area_rect_typed(self, _text: str) -> None:
