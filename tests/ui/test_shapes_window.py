@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel
 from uihelpers import APPLY_TIMEOUT_MS, apply, run_gl_script, wait_idle
 
 from jacviz.core.persistence.presets import load_presets
+from jacviz.ui.shapes.pane import LEVEL_HALF_CELLS
 
 SHAPE_PRESETS = ["Paraboloid", "Rosenbrock's valley", "Helix", "Sphere", "Torus", "Cylindrical coordinates",
                  "Spherical coordinates"]
@@ -81,8 +82,13 @@ def test_scalar_field_readout_after_a_mouse_move(qtbot, window):
     gx, gy = pane.gradient.getData()
     assert len(gx) == 6 and gx[0] == pytest.approx(x) and gy[0] == pytest.approx(y)
     lx, ly = pane.level.getData()
-    assert len(lx) > 50
+    assert len(lx) > 20
     np.testing.assert_allclose(np.hypot(lx, ly), math.hypot(x, y), rtol=2e-2)
+    # only the piece near p: within LEVEL_HALF_CELLS cells of it, and through it
+    x0, x1, _y0, _y1 = pane.rect
+    reach = (LEVEL_HALF_CELLS + 1) * (x1 - x0) / pane.field.field.shape[1]
+    assert np.max(np.abs(lx - x)) <= reach and np.max(np.abs(ly - y)) <= reach
+    assert np.min(np.hypot(lx - x, ly - y)) < 0.05
     # perpendicular: the shaft of the arrow is along p, the level circle's tangent is across it
     shaft = np.array([gx[1] - gx[0], gy[1] - gy[0]])
     assert abs(shaft[0] * y - shaft[1] * x) < 1e-9 * np.linalg.norm(shaft)

@@ -72,6 +72,7 @@ from jacviz.ui.shapes.gl import Scene3D, gl_available, message_label
 from jacviz.ui.views.base import consume_hover
 
 SAMPLES = 192  # heatmap samples per side
+LEVEL_HALF_CELLS = 24  # the level line through p is drawn within this many cells of p (1/8 of the view)
 DRAG_SAMPLES = 64  # while the slice slider is dragged: a coarse slice at display rate, refined on release
 RESAMPLE_AFTER_MS = 150  # a pan or zoom resamples once the view has rested this long
 GRID_LINES = 13  # grid lines per family on a surface or a slice
@@ -238,6 +239,27 @@ def label_positions(levels, contours, rect, margin: float = 0.08, spacing: float
         placed.append(inside[best])
         out.append((level, (x0 + inside[best][0] * w, y0 + inside[best][1] * h)))
     return out
+
+
+def local_level_line(field: np.ndarray, rect, point, level: float,
+                     half: int = LEVEL_HALF_CELLS) -> np.ndarray:
+    """The level line f = ``level`` within ``half`` cells of ``point``, as endpoint pairs.
+
+    Only the piece near p is drawn at each cursor move: marching squares on a (2·half)² window
+    of the field costs a tenth of the whole, and the repainted region is a small square, not
+    most of the view (a whole-view level line made a scalar field's cursor move three times the
+    planar one's).
+    """
+    rows, cols = field.shape
+    x0, x1, y0, y1 = rect
+    dx, dy = (x1 - x0) / cols, (y1 - y0) / rows
+    j, i = int((point[0] - x0) / dx), int((point[1] - y0) / dy)
+    j0, j1 = max(j - half, 0), min(j + half, cols)
+    i0, i1 = max(i - half, 0), min(i + half, rows)
+    if j1 - j0 < 2 or i1 - i0 < 2:
+        return np.empty((0, 2))
+    sub_rect = (x0 + j0 * dx, x0 + j1 * dx, y0 + i0 * dy, y0 + i1 * dy)
+    return critical_segments(field[i0:i1, j0:j1], sub_rect, level)
 
 
 def needs_resample(sampled, visible, slack: float = 0.02, zoom: float = 2.0) -> bool:
@@ -690,7 +712,7 @@ class ShapesPane(QWidget):
                 segs = _arrow_segments(np.array([[px, py]]), vec[None, :])
                 self.gradient.setData(segs[:, 0], segs[:, 1], connect="pairs")
                 if math.isfinite(info.value[0]):
-                    level = critical_segments(self.field.field, self.field.rect, info.value[0])
+                    level = local_level_line(self.field.field, self.field.rect, (px, py), info.value[0])
                     if len(level):
                         self.level.setData(level[:, 0], level[:, 1], connect="pairs")
         if self.scene3d is not None:
