@@ -8,7 +8,7 @@ scalar field (2 → 1) are mappings of other shapes.
 F and J come out of one forward pass: the input stack carries the point and the two unit
 tangents e₁, e₂, and every operator pushes both along (forward-mode differentiation), so J
 costs about twice F and never a finite difference. Points are processed in chunks sized so
-that the widest layer's stack stays below :data:`~.limits.WORK_VALUES` values, which bounds
+that the widest layer's stack stays below :data:`~.limits.CHUNK_VALUES` values, which bounds
 memory for a 512² heatmap and keeps the arrays in the CPU's cache.
 
 The mapping is the model's first output unless another is chosen; the others (such as a
@@ -85,8 +85,8 @@ class NetworkMapping(MappingBase):
         return tuple(f"{self.output}[{i}]" for i in range(self._k))
 
     def chunk_size(self, tangents: int) -> int:
-        """Points per chunk so that the widest stack holds about WORK_VALUES values."""
-        return max(1, limits.WORK_VALUES // ((1 + tangents) * self._width))
+        """Points per chunk so that the widest stack holds about CHUNK_VALUES values."""
+        return max(1, limits.CHUNK_VALUES // ((1 + tangents) * self._width))
 
     # -- the protocol
 
