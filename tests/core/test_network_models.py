@@ -18,6 +18,7 @@ from jacviz.core.network.build import Coupling, flow_model, graph_model, mlp_mod
 from jacviz.core.network.catalog import load_model_presets, model_preset_bytes, open_model_preset
 from jacviz.core.network.layers import (
     CrossEntropy,
+    LinearLoss,
     backprop_at,
     cross_entropy,
     layers_at,
@@ -408,3 +409,36 @@ def test_eval_report_refuses_vectors_of_the_wrong_length(kw, words):
     with pytest.raises(UsageError, match="2 coordinates"):
         eval_report(net, (0.0, 0.0, 1.0))
 
+
+
+def test_the_cursor_evaluates_a_flow_once_for_the_readout_and_the_layer_panel(monkeypatch):
+    """point_info (F and J), layers_at and backprop_at at one point share one pass over the
+    whole model (NetworkMapping.point_pass); each layer then runs alone for its Jacobian."""
+    from jacviz.core.lab.pointinfo import point_info
+    from jacviz.core.network.plan import Plan
+
+    net = open_model_preset(_presets()["moons_flow.onnx"])
+    p = (0.4, -0.25)
+    expected = net.evaluate((np.array(p[0]), np.array(p[1])))
+    runs = []
+    real_run = Plan.run
+
+    def counting_run(self, stack, route, start=0):
+        whole = start == 0 and net.output_slot in route.targets
+        runs.append(("whole model" if whole else "one layer", stack.shape[0] - 1))  # and its tangents
+        return real_run(self, stack, route, start)
+
+    monkeypatch.setattr(Plan, "run", counting_run)
+    info = point_info(net, *p)
+    assert runs == [("whole model", 2)]  # F and J together
+    report = layers_at(net, p)
+    assert runs == [("whole model", 2)] + [("one layer", 2)] * len(network_layers(net))
+    del runs[:]
+    backprop_at(net, p, LinearLoss(np.array([1.0, -2.0])))
+    assert runs == [("whole model", 0)]  # only its finite-difference check, F at p ± h
+    np.testing.assert_array_equal(info.value, [float(v) for v in expected.values])
+    np.testing.assert_array_equal(info.jacobian, expected.matrix())
+    np.testing.assert_array_equal(report.jacobian, expected.matrix())
+    assert info.det == pytest.approx(np.linalg.det(expected.matrix()), rel=1e-12)
+    moved = layers_at(net, (0.41, -0.25))  # a new point: a new pass
+    assert runs[1] == ("whole model", 2) and not np.array_equal(moved.jacobian, report.jacobian)
