@@ -25,12 +25,12 @@ MAX_SAMPLE_VALUES = 65536
 # jacviz.core.network.layers) is skipped when (1 + inputs) · its widest tensor exceeds 16×.
 WORK_VALUES = 2**21
 # Elements of the widest stack of one chunk of points when a field is sampled: 2**18 float32
-# values (1 MiB) keep a chunk's intermediates in the CPU's L2 cache and below the sizes for
-# which the allocator maps (and the kernel zeroes) fresh pages for every array. For the 512²
-# det J field this measured 1.4× faster than chunks of WORK_VALUES, for a 2-64-64-2 tanh MLP
-# (1365 points a chunk instead of 10922) and for the shipped flow; 2**17 was as fast for the
-# MLP and slower for the flow, smaller chunks lose to Python's cost per step
-# (python -m jacviz.bench.networks; 2-core machine, one BLAS thread).
+# values (1 MiB) keep a chunk's intermediates in the CPU's L2 cache. For the 512² det J field
+# this measured 1.15× faster than chunks of WORK_VALUES for a 2-64-64-2 tanh MLP (1365 points
+# a chunk instead of 10922) and for the shipped flow, 1.4× when freed memory was returned to
+# the system (see jacviz/__init__.py); 2**17 was as fast for the MLP and slower for the flow,
+# smaller chunks lose to Python's cost per step (python -m jacviz.bench.networks; 2 cores,
+# one BLAS thread).
 CHUNK_VALUES = 2**18
 # Opset versions of the default domain jacviz understands.
 MIN_OPSET = 7
