@@ -18,6 +18,7 @@ from jacviz.core.network.build import Coupling, flow_model, graph_model, mlp_mod
 from jacviz.core.network.catalog import load_model_presets, model_preset_bytes, open_model_preset
 from jacviz.core.network.layers import (
     CrossEntropy,
+    LinearLoss,
     backprop_at,
     cross_entropy,
     layers_at,
@@ -260,9 +261,76 @@ def test_chunks_do_not_change_the_numbers(monkeypatch):
     net = model_from_bytes(model_bytes(mlp_model(random_mlp([2, 16, 2], 3), dtype=np.float64)))
     pts = np.random.default_rng(0).normal(size=(1000, 2))
     whole = net.evaluate((pts[:, 0], pts[:, 1])).matrix()
-    monkeypatch.setattr(limits, "WORK_VALUES", 100)
+    monkeypatch.setattr(limits, "CHUNK_VALUES", 100)
     assert net.chunk_size(2) < 10
-    np.testing.assert_array_equal(net.evaluate((pts[:, 0], pts[:, 1])).matrix(), whole)
+    # BLAS may round the last bit of a row differently with the number of rows it is given
+    np.testing.assert_allclose(net.evaluate((pts[:, 0], pts[:, 1])).matrix(), whole, rtol=1e-13, atol=1e-15)
+
+
+def _flow_and_mlp_float32():
+    flow = open_model_preset(_presets()["moons_flow.onnx"])
+    mlp = model_from_bytes(model_bytes(mlp_model(random_mlp([2, 64, 64, 2], seed=1))))
+    return [("flow", flow), ("mlp", mlp)]
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 29, 250])
+def test_chunked_float32_evaluation_matches_one_pass(monkeypatch, n):
+    """Chunks of 7 points (n = 29 and 250 are not multiples of it, n = 1 and 0 are edge
+    cases) give the values and J of one pass over all the points, to float32 rounding."""
+    from jacviz.core.network import limits
+
+    pts = np.random.default_rng(n).uniform(-1.5, 1.5, size=(n, 2)).astype(np.float32)
+    for name, net in _flow_and_mlp_float32():
+        whole = net.evaluate((pts[:, 0], pts[:, 1]), dtype=np.float32)
+        monkeypatch.setattr(limits, "CHUNK_VALUES", 7 * 3 * net.plan.width(net.route))
+        assert net.chunk_size(2) == 7, name
+        chunked = net.evaluate((pts[:, 0], pts[:, 1]), dtype=np.float32)
+        monkeypatch.undo()
+        assert chunked.matrix().shape == (n, 2, 2) and chunked.matrix().dtype == np.float32, name
+        for a, b in zip((*chunked.values, chunked.matrix()), (*whole.values, whole.matrix()), strict=True):
+            np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-6, err_msg=name)
+        if n:  # and both are the model's numbers: float32 J against the float64 one
+            exact = net.evaluate((pts[:, 0].astype(float), pts[:, 1].astype(float))).matrix()
+            scale = max(1.0, float(np.abs(exact).max()))  # float32 cancels: entries near 0 lose digits
+            np.testing.assert_allclose(chunked.matrix(), exact, rtol=1e-3, atol=1e-3 * scale, err_msg=name)
+
+
+def test_det_field_with_a_block_not_a_multiple_of_the_chunk(monkeypatch):
+    """A 37² field in chunks of 5 points (37² = 1369 is not a multiple of 5) is the pointwise det J."""
+    from jacviz.core.network import limits
+
+    net = _flow_and_mlp_float32()[0][1]
+    monkeypatch.setattr(limits, "CHUNK_VALUES", 5 * 3 * net.plan.width(net.route))
+    rect = _presets()["moons_flow.onnx"].domain
+    field = det_field(net, rect, 37, dtype=np.float32)
+    monkeypatch.undo()
+    xs, ys = cell_centres(rect, 37)
+    for i, j in [(0, 0), (36, 36), (5, 31), (20, 17)]:
+        assert field[i, j] == pytest.approx(np.linalg.det(net.jacobian_at(xs[j], ys[i])), rel=1e-4)
+
+
+def test_specialised_kernels_do_the_checked_kernels_arithmetic():
+    """Plan.run's unchecked kernels (operators.fast_kernel) give exactly the checked kernels'
+    numbers, for the value and any number of tangents, on both shipped models and the MLP."""
+    nets = [open_model_preset(p) for p in _presets().values()] + [n for _, n in _flow_and_mlp_float32()]
+    rng = np.random.default_rng(5)
+    for net in nets:
+        plan = net.plan
+        specialised = sum(k is not s.kernel for k, s in zip(plan.kernels, plan.steps, strict=True))
+        assert specialised >= 3, net.name  # the Gemms at least
+        targets = [plan.slot[o] for o in net.graph.outputs if plan.is_computed(plan.slot[o])]
+        route = plan.route(targets)
+        for dtype, tangents in ((np.float64, 2), (np.float32, 2), (np.float64, 5), (np.float32, 0)):
+            stack = rng.normal(size=(1 + tangents, 33, 2)).astype(dtype)
+            fast = plan.run(stack, route)
+            kernels, plan.kernels = plan.kernels, [s.kernel for s in plan.steps]
+            try:
+                checked = plan.run(stack, route)
+            finally:
+                plan.kernels = kernels
+            for a, b in zip(fast, checked, strict=True):
+                assert a.dtype == b.dtype == dtype
+                np.testing.assert_array_equal(a, b)
 
 
 def test_undefined_points_are_nan_not_inf_and_warn_nothing(warnings_are_errors):
@@ -341,3 +409,36 @@ def test_eval_report_refuses_vectors_of_the_wrong_length(kw, words):
     with pytest.raises(UsageError, match="2 coordinates"):
         eval_report(net, (0.0, 0.0, 1.0))
 
+
+
+def test_the_cursor_evaluates_a_flow_once_for_the_readout_and_the_layer_panel(monkeypatch):
+    """point_info (F and J), layers_at and backprop_at at one point share one pass over the
+    whole model (NetworkMapping.point_pass); each layer then runs alone for its Jacobian."""
+    from jacviz.core.lab.pointinfo import point_info
+    from jacviz.core.network.plan import Plan
+
+    net = open_model_preset(_presets()["moons_flow.onnx"])
+    p = (0.4, -0.25)
+    expected = net.evaluate((np.array(p[0]), np.array(p[1])))
+    runs = []
+    real_run = Plan.run
+
+    def counting_run(self, stack, route, start=0):
+        whole = start == 0 and net.output_slot in route.targets
+        runs.append(("whole model" if whole else "one layer", stack.shape[0] - 1))  # and its tangents
+        return real_run(self, stack, route, start)
+
+    monkeypatch.setattr(Plan, "run", counting_run)
+    info = point_info(net, *p)
+    assert runs == [("whole model", 2)]  # F and J together
+    report = layers_at(net, p)
+    assert runs == [("whole model", 2)] + [("one layer", 2)] * len(network_layers(net))
+    del runs[:]
+    backprop_at(net, p, LinearLoss(np.array([1.0, -2.0])))
+    assert runs == [("whole model", 0)]  # only its finite-difference check, F at p ± h
+    np.testing.assert_array_equal(info.value, [float(v) for v in expected.values])
+    np.testing.assert_array_equal(info.jacobian, expected.matrix())
+    np.testing.assert_array_equal(report.jacobian, expected.matrix())
+    assert info.det == pytest.approx(np.linalg.det(expected.matrix()), rel=1e-12)
+    moved = layers_at(net, (0.41, -0.25))  # a new point: a new pass
+    assert runs[1] == ("whole model", 2) and not np.array_equal(moved.jacobian, report.jacobian)

@@ -97,9 +97,14 @@ def _number(x: float) -> str:
 
 def point_info(compiled: NumericMapping, x: float, y: float, params=None) -> PointInfo:
     """Evaluate F and J at (x, y), with notes where F is not differentiable or overflows."""
-    a, b, c, d, det = compiled.jacobian(np.array(float(x)), np.array(float(y)), params)
+    px, py = np.array(float(x)), np.array(float(y))
+    both = getattr(compiled, "values_and_jacobian", None)  # one evaluation (a network) or two
+    if callable(both):
+        (u, v), (a, b, c, d, det) = both(px, py, params)
+    else:
+        a, b, c, d, det = compiled.jacobian(px, py, params)
+        u, v = compiled.values(px, py, params)
     jac = np.array([[a, b], [c, d]], dtype=float)
-    u, v = compiled.values(np.array(float(x)), np.array(float(y)), params)
     value = np.array([float(u), float(v)])
     notes: list[str] = []
     if np.isfinite(value).all() and _on_kink(compiled, (float(x), float(y)), params):

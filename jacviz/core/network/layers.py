@@ -248,17 +248,17 @@ def log_det_output(net: NetworkMapping) -> str | None:
 def layers_at(net: NetworkMapping, p) -> LayersReport:
     """Every layer of ``net`` at the point p, with the chain-rule and log-det checks."""
     p = _point(p)
+    return net.remember("layers_at", (float(p[0]), float(p[1])), lambda: _layers_at(net, p))
+
+
+def _layers_at(net: NetworkMapping, p: np.ndarray) -> LayersReport:
     layers = network_layers(net)
     plan = net.plan
     name = log_det_output(net)
     # One forward pass with the two unit tangents gives F, J, every boundary tensor and the
-    # model's own log-det; then each layer alone gives its Jacobian.
-    extra = {plan.slot[name]} if name is not None else set()
-    targets = sorted({lay.output_slot for lay in layers} | {net.output_slot} | extra)
-    stack = np.zeros((3, 1, 2))
-    stack[0, 0] = p
-    stack[1, 0, 0] = stack[2, 0, 1] = 1.0
-    outs = dict(zip(targets, plan.run(stack, plan.route(targets)), strict=True))
+    # model's own log-det (the pass the readout made at this point, NetworkMapping.point_pass);
+    # then each layer alone gives its Jacobian.
+    outs = net.point_pass(p)
     at = {t: o[0, 0].reshape(-1) for t, o in outs.items()}
     at[0] = p
     reports = []

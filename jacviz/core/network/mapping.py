@@ -8,7 +8,7 @@ scalar field (2 → 1) are mappings of other shapes.
 F and J come out of one forward pass: the input stack carries the point and the two unit
 tangents e₁, e₂, and every operator pushes both along (forward-mode differentiation), so J
 costs about twice F and never a finite difference. Points are processed in chunks sized so
-that the widest layer's stack stays below :data:`~.limits.WORK_VALUES` values, which bounds
+that the widest layer's stack stays below :data:`~.limits.CHUNK_VALUES` values, which bounds
 memory for a 512² heatmap and keeps the arrays in the CPU's cache.
 
 The mapping is the model's first output unless another is chosen; the others (such as a
@@ -70,6 +70,9 @@ class NetworkMapping(MappingBase):
         self.route = self.plan.route([self.output_slot])
         self._width = self.plan.width(self.route)
         self.extra_outputs = tuple(n for n in graph.outputs if n != output)
+        # Every computed tensor, for the one-point pass (the log-det outputs too).
+        self._point_route = self.plan.route(sorted(self.plan.producer_step))
+        self._memo: dict[str, tuple] = {}
 
     def __repr__(self) -> str:
         return f"NetworkMapping({self.name!r}, 2 → {self._k})"
@@ -85,8 +88,8 @@ class NetworkMapping(MappingBase):
         return tuple(f"{self.output}[{i}]" for i in range(self._k))
 
     def chunk_size(self, tangents: int) -> int:
-        """Points per chunk so that the widest stack holds about WORK_VALUES values."""
-        return max(1, limits.WORK_VALUES // ((1 + tangents) * self._width))
+        """Points per chunk so that the widest stack holds about CHUNK_VALUES values."""
+        return max(1, limits.CHUNK_VALUES // ((1 + tangents) * self._width))
 
     # -- the protocol
 
@@ -135,6 +138,60 @@ class NetworkMapping(MappingBase):
         if self._k != 2:
             raise ModelError(f"det J needs a square Jacobian; this model's J is {self._k}×2")
         return super().jacobian(x, y, params, dtype)
+
+    def values_and_jacobian(self, x, y, params: Params = None, dtype=np.float64):
+        """(values, (a, b, c, d, det)) from one pass: what :meth:`values` and :meth:`jacobian`
+        give, without evaluating the model twice (the readout asks for both at the cursor)."""
+        if self._k != 2:
+            raise ModelError(f"det J needs a square Jacobian; this model's J is {self._k}×2")
+        if np.ndim(x) == 0 and np.ndim(y) == 0 and np.dtype(dtype) == np.float64:
+            out = self.point_pass((float(x), float(y)))[self.output_slot].reshape(3, 2)
+            u, v, a, c, b, d = (nan_clean(np.array(e)) for e in out.reshape(-1))  # F, ∂F/∂x, ∂F/∂y
+            values = (u, v)
+        else:
+            ev = self.evaluate((x, y), params, jacobian=True, dtype=dtype)
+            values, ((a, b), (c, d)) = ev.values, ev.jacobian
+        with np.errstate(all="ignore"):
+            det = nan_clean(np.asarray(a * d - b * c, dtype=dtype))
+        return values, (a, b, c, d, det)
+
+    # -- one point: the cursor
+
+    def point_pass(self, p) -> dict[int, np.ndarray]:
+        """Every tensor the model computes at the point p with its derivatives along x and y:
+        slot -> a read-only (3, 1, *s) float64 stack (value, ∂/∂x, ∂/∂y).
+
+        The last point's pass is kept, so the readout, the layer panel and backpropagation at
+        one cursor position share one evaluation of the model (:meth:`remember`).
+        """
+        p = np.asarray(p, dtype=np.float64).reshape(2)
+
+        def compute():
+            stack = np.zeros((3, 1, 2))
+            stack[0, 0] = p
+            stack[1, 0, 0] = stack[2, 0, 1] = 1.0
+            route = self._point_route
+            outs = dict(zip(route.targets, self.plan.run(stack, route), strict=True))
+            outs[0] = stack
+            for arr in outs.values():
+                arr.flags.writeable = False
+            return outs
+
+        return self.remember("point_pass", (float(p[0]), float(p[1])), compute)
+
+    def remember(self, name: str, key, compute):
+        """``compute()``, or its result kept from the last call under ``name`` with this ``key``.
+
+        One entry per name: the numbers at the cursor are asked for by several panels in
+        turn, and the cursor then moves on. The entry is replaced in one assignment, so a
+        sampling thread calling this at the same time sees one result or the other.
+        """
+        kept = self._memo.get(name)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        value = compute()
+        self._memo[name] = (key, value)
+        return value
 
     # -- everything the model computes
 

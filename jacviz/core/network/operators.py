@@ -321,8 +321,12 @@ def _matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
 def _product(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """x @ w for a stack x (..., n) and a matrix w (n, m), the way numpy does it fastest.
 
-    With n ≤ 4 (the first layer of a network on the plane, a coupling's conditioner) a sum of
-    n broadcast products beats a matrix product, whose BLAS call does little work per row.
+    With n ≤ 4 (the first layer of a network on the plane, a coupling's conditioner) it is an
+    einsum: the same sum of n products per entry as broadcasting, in the same order, so the
+    numbers do not depend on how the points are chunked, but in one pass. Broadcasting
+    x[..., i:i + 1] * w[i] was 5× slower (numpy's loop for a stride-0 operand), and BLAS, a
+    little faster still, rounds a few entries of this K = 2 product differently depending on
+    the row count (measured on the 2 → 64 layer of a 512² field, python -m jacviz.bench.networks).
     Otherwise the stack is made contiguous and given to BLAS as one (rows × n) matrix: numpy
     falls back to a slow loop for strided operands, such as the halves a Split returns.
     """
@@ -330,10 +334,7 @@ def _product(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return x @ w
     n = w.shape[0]
     if n <= 4:
-        out = x[..., 0:1] * w[0]
-        for i in range(1, n):
-            out += x[..., i:i + 1] * w[i]
-        return out
+        return np.einsum("...i,ij->...j", x, w)
     x = np.ascontiguousarray(x)
     return (x.reshape(-1, n) @ w).reshape((*x.shape[:-1], w.shape[1]))
 
@@ -715,6 +716,118 @@ def _constant(ins, attrs, ctx):
     if key == "value_ints":
         return [np.array(value, dtype=np.int64)]
     raise ModelError(f"its value attribute {key!r} is not a number or a tensor")
+
+
+# -- specialised kernels for the evaluation loop
+
+# The kernels above check their operands on every call. Once a plan has run a step on its
+# probe, the per-point shapes and which inputs are constants are known and do not change with
+# the number of points or of tangents, so :meth:`Plan.run` may call a kernel that skips the
+# checks. Each does exactly the arithmetic of the checked kernel (the tests compare them),
+# and :func:`fast_kernel` offers one only for operand kinds it has been written for. For a
+# cursor move on the shipped flow (86 nodes evaluated on one point) the checks were most of
+# the time (python -m jacviz.bench.networks).
+
+
+def fast_kernel(op: str, ins: list, attrs: dict, ctx: Context) -> Kernel | None:
+    """A kernel without checks for a step whose probe inputs were ``ins``, or None."""
+    if any(v is not None and not _is_dual(v) and v.dtype.kind != "f" for v in ins):
+        return None  # an integer constant: the checked kernel casts it to the points' dtype
+    if op == "Gemm":
+        return _fast_gemm(ins, attrs)
+    if op == "Split":
+        return _fast_split(ins, attrs, ctx)
+    if op in ("Add", "Sub", "Mul"):
+        return _fast_binary(op, ins)
+    return None
+
+
+def _fast_gemm(ins, attrs) -> Kernel | None:
+    a, b, c = ([*list(ins), None, None])[:3]
+    if set(attrs) - {"transA"} or attrs.get("transA", 0) or not _is_dual(a) or _is_dual(b) or _is_dual(c):
+        return None  # alpha, beta and transB are folded into B and C by the plan
+    if b is None or b.ndim != 2 or a.rank != 2:
+        return None
+    if c is not None and (c.ndim > 2 or (c.ndim == 2 and c.shape[0] != 1)):
+        return None
+    if c is None:
+        return lambda ins, attrs, ctx: [Dual(_product(ins[0].data, ins[1]))]
+
+    def gemm(ins, attrs, ctx):
+        out = _product(ins[0].data, ins[1])
+        out[0] += ins[2]
+        return [Dual(out)]
+
+    return gemm
+
+
+def _fast_split(ins, attrs, ctx) -> Kernel | None:
+    x = ins[0]
+    if not _is_dual(x):
+        return None
+    try:
+        parts = _split(ins, attrs, ctx)
+    except ModelError:
+        return None
+    axis = _axis(int(attrs.get("axis", 0)), x.rank) + 1
+    index, start = [], 0
+    for part in parts:
+        stop = start + part.data.shape[axis]
+        index.append((slice(None),) * axis + (slice(start, stop),))
+        start = stop
+    index = tuple(index)
+
+    def split(ins, attrs, ctx):
+        d = ins[0].data
+        return [Dual(d[i]) for i in index]
+
+    return split
+
+
+def _fast_binary(op: str, ins) -> Kernel | None:
+    a, b = ins
+    if _is_dual(a) and _is_dual(b):
+        if a.sample_shape != b.sample_shape:
+            return None
+        if op == "Add":
+            return lambda ins, attrs, ctx: [Dual(ins[0].data + ins[1].data)]
+        if op == "Sub":
+            return lambda ins, attrs, ctx: [Dual(ins[0].data - ins[1].data)]
+
+        def mul(ins, attrs, ctx):
+            x, y = ins[0].data, ins[1].data
+            v = x[0] * y[0]
+            out = np.empty((max(x.shape[0], y.shape[0]), *v.shape), dtype=v.dtype)
+            out[0] = v
+            if out.shape[0] > 1:
+                out[1:] = x[1:] * y[0] + x[0] * y[1:]
+            return [Dual(out)]
+
+        return mul
+    if not _is_dual(a) or _is_dual(b) or b is None:
+        return None  # a constant on the left: the checked kernel
+    if b.ndim > a.rank or (b.ndim == a.rank and b.shape[0] != 1):
+        return None
+    if np.broadcast_shapes(a.sample_shape, b.shape[1:] if b.ndim == a.rank else b.shape) != a.sample_shape:
+        return None
+    if op == "Mul":
+        return lambda ins, attrs, ctx: [Dual(ins[0].data * _unbatched(ins[1], ins[0]))]
+
+    def shift(ins, attrs, ctx):  # x ± c moves the value only: the tangents are x's
+        x = ins[0].data
+        c = _unbatched(ins[1], ins[0])
+        out = np.empty(np.broadcast_shapes(x.shape, (1, 1, *c.shape)), dtype=x.dtype)
+        np.add(x[0], c, out=out[0]) if op == "Add" else np.subtract(x[0], c, out=out[0])
+        if out.shape[0] > 1:
+            out[1:] = x[1:]
+        return [Dual(out)]
+
+    return shift
+
+
+def _unbatched(c: np.ndarray, d: Dual) -> np.ndarray:
+    """A constant of the same rank as ``d`` without its batch axis of 1 (as _aligned, unchecked)."""
+    return c.reshape(c.shape[1:]) if c.ndim == d.rank else c
 
 
 KERNELS: dict[str, Kernel] = {

@@ -24,7 +24,7 @@ import numpy as np
 from jacviz.core.errors import ModelError
 from jacviz.core.network import limits
 from jacviz.core.network.graph import ModelGraph, Node
-from jacviz.core.network.operators import KERNELS, Context, Dual, Kernel
+from jacviz.core.network.operators import KERNELS, Context, Dual, Kernel, fast_kernel
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,8 @@ class Plan:
             for s in step.outputs:
                 if s is not None:
                     self.producer_step[s] = i
+        # The kernel run() calls for each step: a specialised one where the probe allows it.
+        self.kernels: list[Kernel] = [step.kernel for step in self.steps]
         self.sample_shapes = self._probe()
 
     def _prepare_gemm(self, node: Node, ins, attrs):
@@ -198,12 +200,12 @@ class Plan:
         """
         env = list(self._template(stack.dtype))
         env[start] = Dual(stack)
-        steps = self.steps
+        steps, kernels = self.steps, self.kernels
         with np.errstate(all="ignore"):
             for i, frees in zip(route.steps, route.free_after, strict=True):
                 step = steps[i]
-                outs = step.kernel([None if s is None else env[s] for s in step.inputs], step.attrs,
-                                   step.context)
+                outs = kernels[i]([None if s is None else env[s] for s in step.inputs], step.attrs,
+                                  step.context)
                 for s, v in zip(step.outputs, outs, strict=False):
                     if s is not None:
                         env[s] = v
@@ -218,16 +220,18 @@ class Plan:
     # -- the probe
 
     def _probe(self) -> dict[int, tuple[int, ...]]:
-        """Run every step once on two points with one tangent, recording the shapes per point."""
+        """Run every step once on two points with one tangent, recording the shapes per point
+        and choosing each step's kernel for :meth:`run` (:func:`.operators.fast_kernel`)."""
         stack = np.zeros((2, 2, 2))
         stack[0] = [[0.25, -0.5], [0.75, 0.5]]
         stack[1, :, 0] = 1.0
         env: list = list(self._template(np.dtype(np.float64)))
         env[0] = Dual(stack)
         shapes = {0: (2,)}
-        for step in self.steps:
+        for i, step in enumerate(self.steps):
             ins = [None if s is None else env[s] for s in step.inputs]
             outs = call(step.node, step.kernel, ins, step.attrs, step.context)
+            self.kernels[i] = fast_kernel(step.node.op, ins, step.attrs, step.context) or step.kernel
             for s, v in zip(step.outputs, outs, strict=False):
                 if s is None:
                     continue
