@@ -16,8 +16,16 @@ backpropagation, full-batch Adam, fixed seed).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+
+# Reproducible on every x86 CPU: OpenBLAS picks its GEMM kernels by CPU (AVX2 or AVX-512), and
+# their different summation orders, amplified by thousands of optimiser steps, gave a flow with
+# other weights on an AVX-512 machine. The Haswell kernels run on every x86-64 CPU jacviz
+# supports; set before numpy loads OpenBLAS (the tests run this script in a child for that).
+os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
