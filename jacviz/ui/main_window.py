@@ -655,7 +655,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ waiting (commands, tests)
     def _idle(self) -> bool:
         return (self.compiler.is_idle() and self.sampler.is_idle() and self.imager.is_idle()
-                and not self._refine_timer.isActive())
+                and not self._refine_timer.isActive() and self.shapes.is_idle())
 
     @property
     def formulas_pending(self) -> bool:

@@ -529,6 +529,10 @@ class ShapesPane(QWidget):
             point = (x0 + (x1 - x0) * 0.637, y0 + (y1 - y0) * 0.593)
             self.move_cursor(*point, *((self.slice_value,) if space else ()))
 
+    def is_idle(self) -> bool:
+        """No resample of the visible domain pending (for MainWindow.wait_until_drawn)."""
+        return not self._resample_timer.isActive()
+
     def leave(self) -> None:
         """A map of the plane is shown again: hide, and forget the mapping."""
         self.prepared = None
