@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import re
-from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
@@ -34,6 +33,21 @@ from jacviz.core.figure.primitives import (
     Stroke,
     Text,
 )
+
+
+def escape(text: str) -> str:
+    """&, < and > as entities (what xml.sax.saxutils.escape does; that module imports urllib,
+    http and email, 50 ms of a cold start for three replacements)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    """``text`` as a double-quoted XML attribute value."""
+    text = escape(text)
+    for char, entity in (('"', "&quot;"), ("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#9;")):
+        text = text.replace(char, entity)
+    return f'"{text}"'
+
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from jacviz.core.errors import ModelError
-from jacviz.core.network.mapping import NetworkMapping, model_from_bytes
 from jacviz.core.persistence.presets import resource_bytes
+
+if TYPE_CHECKING:
+    from jacviz.core.network.mapping import NetworkMapping
 
 INDEX = "models/models.json"
 
@@ -56,6 +59,10 @@ def model_preset_bytes(preset: ModelPreset) -> bytes:
 
 def open_model_preset(preset: ModelPreset) -> NetworkMapping:
     """Read, check and compile a shipped model (through the same reader as any file)."""
+    # the interpreter loads on first use: listing the presets (the Presets menu, at start-up)
+    # needs only the index
+    from jacviz.core.network.mapping import model_from_bytes
+
     net = model_from_bytes(model_preset_bytes(preset), name=preset.file)
     net.source = f"resources/models/{preset.file}"
     return net

@@ -23,19 +23,25 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from jacviz.core.errors import ModelError
 from jacviz.core.network.catalog import ModelPreset, load_model_presets, open_model_preset
-from jacviz.core.network.layers import log_det_output, network_layers, outputs_probabilities
-from jacviz.core.network.mapping import NetworkMapping, open_model
 from jacviz.core.pipeline.prepared import Prepared
 from jacviz.core.pipeline.scene import DEFAULT_QUALITY, FieldRequest, Quality, Scene, expand, sample_scene
 from jacviz.core.sampling.contours import critical_segments
 from jacviz.core.sampling.fields import cell_centres
 from jacviz.core.sampling.grid import sample_grid
 from jacviz.core.sampling.limits import robust_level
+
+if TYPE_CHECKING:
+    from jacviz.core.network.mapping import NetworkMapping
+
+# The interpreter (jacviz.core.network.mapping, .layers) is imported where it is used: the
+# window imports this module at start-up for its Presets menu and modes, and loading the
+# interpreter there was ~45 ms of a cold start for a feature used once a model is opened.
 
 MODEL_SUFFIX = ".onnx"
 CLASSES = "classes"  # heatmap mode: the index of the largest output
@@ -122,6 +128,8 @@ def _prepared(net: NetworkMapping, source: ModelSource, start: float,
 
 def prepare_network(path: str | os.PathLike, *, output: str | None = None) -> PreparedNetwork:
     """Read, check and compile the model at ``path``; ModelError (one line) if it cannot be shown."""
+    from jacviz.core.network.mapping import open_model
+
     start = time.perf_counter()
     path = Path(path)
     net = open_model(path, output=output)
@@ -144,6 +152,8 @@ def find_model_preset(file: str) -> ModelPreset:
 
 def prepare_network_preset(preset: ModelPreset | str, *, output: str | None = None) -> PreparedNetwork:
     """A shipped model (by its preset or its file name), through the same reader as any file."""
+    from jacviz.core.network.mapping import NetworkMapping
+
     start = time.perf_counter()
     if isinstance(preset, str):
         preset = find_model_preset(preset)
@@ -202,6 +212,8 @@ def default_mode(prepared: PreparedNetwork, mode: str) -> str:
 def model_kind(net: NetworkMapping) -> str:
     """In words: "normalizing flow", "classifier (logits)", "classifier (probabilities)",
     "scalar field" or "mapping", from the graph (a log-det output, a Softmax, the names)."""
+    from jacviz.core.network.layers import log_det_output, outputs_probabilities
+
     k = net.n_outputs
     if k == 1:
         return "scalar field"
@@ -216,6 +228,8 @@ def model_kind(net: NetworkMapping) -> str:
 
 def model_lines(net: NetworkMapping, source: ModelSource | None = None) -> tuple[str, ...]:
     """The model's name, its shape and its layers, one per line (the readout's formulas section)."""
+    from jacviz.core.network.layers import network_layers
+
     k = net.n_outputs
     what = model_kind(net)
     name = source.label if source is not None else (net.name or "model")
@@ -320,8 +334,11 @@ def sample_mapping_scene(compiled, rect, quality: Quality = DEFAULT_QUALITY, par
                          fields: tuple[FieldRequest, ...] = (), margin: float = 0.0) -> Scene:
     """:func:`~jacviz.core.pipeline.scene.sample_scene` for a planar mapping, and
     :func:`sample_network_scene` for a model whose J is not 2×2."""
-    if getattr(compiled, "n_outputs", 2) != 2 and isinstance(compiled, NetworkMapping):
-        return sample_network_scene(compiled, rect, quality, params, fields=fields, margin=margin)
+    if getattr(compiled, "n_outputs", 2) != 2:
+        from jacviz.core.network.mapping import NetworkMapping  # only a model gets here
+
+        if isinstance(compiled, NetworkMapping):
+            return sample_network_scene(compiled, rect, quality, params, fields=fields, margin=margin)
     return sample_scene(compiled, rect, quality, params, fields=fields, margin=margin)
 
 
@@ -377,6 +394,8 @@ class NetworkPoint:
 
 def network_point(net: NetworkMapping, p) -> NetworkPoint:
     """F and J at p for a model of any shape, with singular values and, for k ≥ 2, the class."""
+    from jacviz.core.network.layers import outputs_probabilities
+
     p = np.asarray(p, dtype=float).reshape(2)
     ev = net.evaluate((np.array(p[0]), np.array(p[1])), jacobian=True)
     value = np.array([float(v) for v in ev.values])
