@@ -267,17 +267,22 @@ def measure_mapping_changes(window, workload: Workload, count: int, out: Samples
     settle(window)
 
 
+def ellipse_points(rect, count: int) -> list[tuple[float, float]]:
+    """``count`` points on a slightly precessing ellipse inside ``rect`` (x0, x1, y0, y1): every
+    move goes somewhere new, so no cache answers it."""
+    x0, x1, y0, y1 = rect
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    rx, ry = 0.33 * (x1 - x0), 0.33 * (y1 - y0)
+    return [(cx + rx * math.cos(a), cy + ry * math.sin(0.97 * a + 0.3))
+            for a in (2 * math.pi * i / count + 0.1 for i in range(count))]
+
+
 def cursor_path(window, count: int) -> list[tuple[float, float, object]]:
     """``count`` points on an ellipse inside the visible domain: (x, y, viewport QPoint)."""
     from PySide6.QtCore import QPoint
 
-    x0, x1, y0, y1 = window.domain.visible_rect()
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    rx, ry = 0.33 * (x1 - x0), 0.33 * (y1 - y0)
     path = []
-    for i in range(count):
-        a = 2 * math.pi * i / count + 0.1
-        x, y = cx + rx * math.cos(a), cy + ry * math.sin(0.97 * a + 0.3)
+    for x, y in ellipse_points(window.domain.visible_rect(), count):
         p = window.domain.data_to_widget(x, y)
         path.append((x, y, QPoint(round(p.x()), round(p.y()))))
     return path

@@ -168,15 +168,13 @@ def pane_cursor_path(pane, count: int) -> tuple[list[tuple[float, float, object]
     tolerance (3 pixels, in data units) within which a move counts as delivered."""
     from PySide6.QtCore import QPoint, QPointF
 
+    from jacviz.bench.interactive import ellipse_points
+
     view = pane.domain
     vb = view.getPlotItem().vb
     (x0, x1), (y0, y1) = vb.viewRange()
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    rx, ry = 0.33 * (x1 - x0), 0.33 * (y1 - y0)
     path = []
-    for i in range(count):
-        a = 2 * math.pi * i / count + 0.1
-        x, y = cx + rx * math.cos(a), cy + ry * math.sin(0.97 * a + 0.3)
+    for x, y in ellipse_points((x0, x1, y0, y1), count):
         p = view.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
         path.append((x, y, QPoint(p.x(), p.y())))
     width = max(vb.width(), 1.0)
