@@ -112,6 +112,10 @@ def run(args: argparse.Namespace) -> int:
                             colormap=args.colormap)
     if morph is not None and size is not None:
         check_size(*size, frames=frames)
+    if output is not None and size is not None:
+        from jacviz.core.figure import format_for
+
+        check_size(*size, fmt=format_for(output))  # memory, before anything is drawn
 
     figure = _Figure(args.mapping, variables, params, rect, at, h, args.mode, options)
     from jacviz.ui.figure_painter import ensure_application, export_figure

@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtGui import QGuiApplication, QImage
 
 from jacviz.core.errors import ExportError, UsageError
-from jacviz.core.figure import FORMATS, FigureOptions, FigureSpec
+from jacviz.core.figure import FORMATS, FigureOptions, FigureSpec, format_for
 from jacviz.core.figure.build import at_cursor, formula_lines, image_names, network_at_cursor, pin_images
 from jacviz.core.figure.layout import check_size as _check_figure_size
 
@@ -32,15 +32,24 @@ def parse_size(text: str) -> tuple[int, int]:
         w, h = (int(p) for p in parts)
     except ValueError:
         raise UsageError(f"size '{text}' must be WIDTHxHEIGHT in pixels, such as 1920x1080") from None
-    check_size(w, h)
+    _check_sides(w, h)
     return w, h
 
 
-def check_size(w: int, h: int, frames: int = 1) -> None:
-    """Refuse an image (or an animation of ``frames``) too large to hold in memory, before drawing it."""
+def _check_sides(w: int, h: int) -> None:
     if not (16 <= w <= MAX_PIXELS and 16 <= h <= MAX_PIXELS):
         raise UsageError(f"an exported image must be between 16 and {MAX_PIXELS} pixels on each side")
-    if w * h * frames > MAX_AREA:
+
+
+def check_size(w: int, h: int, frames: int = 1, fmt: str | None = None) -> None:
+    """Refuse an image (or an animation of ``frames``) too large to hold in memory, before drawing it.
+
+    A PNG (``fmt="png"``) is drawn and written in bands (``figure_painter.write_png_in_bands``),
+    so any size up to MAX_PIXELS a side fits; JPEG, GIF frames and the clipboard need the whole
+    image at once and keep the MAX_AREA budget.
+    """
+    _check_sides(w, h)
+    if not (fmt == "png" and frames == 1) and w * h * frames > MAX_AREA:
         what = "image" if frames == 1 else f"animation ({frames} frames)"
         raise UsageError(
             f"a {w} × {h} {what} needs about {w * h * frames * 4 / 1e9:.1f} GB; jacviz draws at most "
@@ -97,7 +106,7 @@ def export(window, path: str | Path, view: str = "both", size: tuple[int, int] |
     if not path.parent.exists():
         raise ExportError(f"the folder '{path.parent}' does not exist")
     if size is not None:
-        check_size(*size)
+        check_size(*size, fmt=format_for(path))
     spec = window_figure(window, options)
     try:
         return export_figure(spec, path, view=view, size=size)

@@ -41,8 +41,10 @@ from jacviz.core.figure import (
     write_atomically,
     write_svg,
 )
+from jacviz.core.figure.png import PngStream
 from jacviz.core.figure.primitives import MONO, SANS, Figure, Gradient, Image, Polyline, Shape, Stroke, Text
 
+BAND_PIXELS = 16_000_000  # a PNG above this many pixels is drawn in bands of about this many (64 MB)
 CSS_DPI = 96.0  # a PDF page for a figure without a dpi: one pixel is one CSS pixel, 1/96 inch
 
 
@@ -117,7 +119,8 @@ def _rgba_image(rgba: np.ndarray) -> QImage:
     return image.copy()  # own the pixels: the bytes object above is temporary
 
 
-def _polylines(painter: QPainter, item: Polyline, fig: Figure, vector: bool) -> None:
+def _polylines(painter: QPainter, item: Polyline, fig: Figure, vector: bool,
+               rows: tuple[int, int] | None = None) -> None:
     """One family of curves, composited as one stroke, as an SVG ``<path>`` is.
 
     For a PDF (``vector``) that is one path with many subpaths. On an image Qt strokes such a
@@ -147,8 +150,9 @@ def _polylines(painter: QPainter, item: Polyline, fig: Figure, vector: bool) -> 
     else:
         pts = np.concatenate(item.runs)
         (x0, y0), (x1, y1) = pts.min(axis=0) - pad, pts.max(axis=0) + pad
-    x0, y0 = max(math.floor(x0), 0), max(math.floor(y0), 0)
-    x1, y1 = min(math.ceil(x1), fig.width), min(math.ceil(y1), fig.height)
+    top, bottom = rows if rows is not None else (0, fig.height)  # a band: its rows only
+    x0, y0 = max(math.floor(x0), 0), max(math.floor(y0), top)
+    x1, y1 = min(math.ceil(x1), fig.width), min(math.ceil(y1), bottom)
     if x1 <= x0 or y1 <= y0:
         return
     layer = QImage(x1 - x0, y1 - y0, QImage.Format.Format_ARGB32_Premultiplied)
@@ -169,10 +173,12 @@ def _polylines(painter: QPainter, item: Polyline, fig: Figure, vector: bool) -> 
     painter.restore()
 
 
-def paint_figure(fig: Figure, painter: QPainter, *, vector: bool = False) -> None:
+def paint_figure(fig: Figure, painter: QPainter, *, vector: bool = False,
+                 rows: tuple[int, int] | None = None) -> None:
     """Draw every primitive of ``fig`` with ``painter`` (whose coordinates are the figure's pixels).
 
-    ``vector``: the device is a PDF, where every curve stays a path.
+    ``vector``: the device is a PDF, where every curve stays a path. ``rows``: only the band of
+    rows [top, bottom) is on the device (a tiled PNG), so layers are made for that band only.
     """
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
@@ -189,7 +195,7 @@ def paint_figure(fig: Figure, painter: QPainter, *, vector: bool = False) -> Non
             box = fig.clips[clip]
             painter.setClipRect(QRectF(box.x, box.y, box.w, box.h))
         if isinstance(item, Polyline):
-            _polylines(painter, item, fig, vector)
+            _polylines(painter, item, fig, vector, rows)
         elif isinstance(item, Shape):
             painter.setPen(_pen(item.stroke))
             painter.setBrush(QBrush(_qcolor(item.fill)) if item.fill is not None else Qt.BrushStyle.NoBrush)
@@ -235,8 +241,46 @@ def render_image(fig: Figure) -> QImage:
     return image
 
 
+def _render_band(fig: Figure, top: int, bottom: int) -> np.ndarray:
+    """Rows [top, bottom) of ``fig`` as (rows, width, 4) uint8 RGBA (not premultiplied)."""
+    band = QImage(fig.width, bottom - top, QImage.Format.Format_ARGB32_Premultiplied)
+    if band.isNull():
+        raise ExportError(f"not enough memory for a {fig.width}×{bottom - top} band of the image")
+    band.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(band)
+    try:
+        painter.translate(0, -top)
+        paint_figure(fig, painter, rows=(top, bottom))
+    finally:
+        painter.end()
+    band = band.convertToFormat(QImage.Format.Format_RGBA8888)
+    data = np.frombuffer(band.constBits(), dtype=np.uint8, count=band.sizeInBytes())
+    # a copy: the view's memory belongs to the QImage, freed when this function returns
+    return data.reshape(band.height(), band.bytesPerLine())[:, : fig.width * 4].reshape(
+        band.height(), fig.width, 4).copy()
+
+
+def write_png_in_bands(fig: Figure, path: Path, band_pixels: int = BAND_PIXELS) -> None:
+    """Write ``fig`` as a PNG drawn band by band (:class:`~jacviz.core.figure.png.PngStream`):
+    memory holds one band of about ``band_pixels`` pixels, not the whole image."""
+    rows = max(1, band_pixels // fig.width)
+    with open(path, "wb") as f:
+        stream = PngStream(f, fig.width, fig.height, dpi=fig.dpi)
+        for top in range(0, fig.height, rows):
+            stream.write_rows(_render_band(fig, top, min(fig.height, top + rows)))
+        stream.close()
+
+
 def write_raster(fig: Figure, path: Path, fmt: str) -> None:
-    """Write ``fig`` as PNG or JPEG ("png" or "jpeg") to ``path``."""
+    """Write ``fig`` as PNG or JPEG ("png" or "jpeg") to ``path``.
+
+    A PNG larger than :data:`BAND_PIXELS` is drawn and written band by band, so that the largest
+    figure (16384² pixels, 1 GB as one image) needs about 64 MB; JPEG needs the whole image
+    (Qt's encoder takes one buffer), so its size is bounded by the export's pixel budget.
+    """
+    if fmt == "png" and fig.width * fig.height > BAND_PIXELS:
+        write_png_in_bands(fig, path)
+        return
     image = render_image(fig)
     if fmt == "jpeg":
         image = image.convertToFormat(QImage.Format.Format_RGB32)

@@ -1,5 +1,6 @@
 """Figure files are written atomically and checked: never a success for an empty or broken file."""
 
+import numpy as np
 import pytest
 
 from jacviz.core.errors import ExportError
@@ -62,3 +63,36 @@ def test_check_file_knows_each_format(tmp_path):
         path.write_bytes(good[: len(good) // 2])
         with pytest.raises(ExportError):
             check_file(path, fmt)
+
+
+def test_a_png_written_in_bands_is_the_same_file_as_one_written_whole():
+    # rows in uneven bands, filtered a few rows at a time: the bytes of encode_png exactly
+    import io
+
+    from jacviz.core.figure.png import PngStream, encode_png
+
+    rng = np.random.default_rng(3)
+    img = (rng.random((97, 53, 4)) * 255).astype(np.uint8)
+    buf = io.BytesIO()
+    stream = PngStream(buf, 53, 97, dpi=300)
+    stream.FILTER_BYTES = 3 * 53 * 4  # three rows per filter pass, across the bands' edges
+    for a, b in [(0, 10), (10, 11), (11, 60), (60, 97)]:
+        stream.write_rows(img[a:b])
+    stream.close()
+    assert buf.getvalue() == encode_png(img, dpi=300)
+
+
+def test_a_png_stream_refuses_rows_of_the_wrong_shape_or_too_many():
+    import io
+
+    from jacviz.core.figure.png import PngStream
+
+    stream = PngStream(io.BytesIO(), 8, 4)
+    with pytest.raises(ValueError):
+        stream.write_rows(np.zeros((2, 7, 4), np.uint8))
+    stream.write_rows(np.zeros((4, 8, 4), np.uint8))
+    with pytest.raises(ValueError):
+        stream.write_rows(np.zeros((1, 8, 4), np.uint8))
+    unfinished = PngStream(io.BytesIO(), 8, 4)
+    with pytest.raises(ValueError, match="1 of 4 rows"):
+        unfinished.write_rows(np.zeros((1, 8, 4), np.uint8)) or unfinished.close()

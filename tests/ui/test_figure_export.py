@@ -279,3 +279,30 @@ def test_export_figure_writes_atomically_and_refuses_what_it_cannot_write(app, t
         export_figure(spec, tmp_path / "nowhere" / "figure.png")
     image = render_qimage(spec, view="codomain", size=(321, 123))
     assert (image.width(), image.height()) == (321, 123)
+
+
+def test_a_png_drawn_in_bands_is_the_png_drawn_whole(app, tmp_path):
+    # a PNG above BAND_PIXELS is drawn band by band; 37-row bands here, the last one partial
+    from jacviz.ui.figure_painter import figure_for, render_image, write_png_in_bands
+
+    spec = figure_spec("x + 0.5 sin(y), y + 0.5 sin(x)", at=(0.3, 0.2), pins=[(0.5, -0.5)])
+    fig = figure_for(spec, size=(900, 640))
+    write_png_in_bands(fig, tmp_path / "bands.png", band_pixels=900 * 37)
+    render_image(fig).save(str(tmp_path / "whole.png"))
+    bands, whole = (_rgba(tmp_path / n).astype(int) for n in ("bands.png", "whole.png"))
+    assert bands.shape == whole.shape == (640, 900, 4)
+    diff = np.abs(bands - whole).max(axis=2)
+    assert diff.mean() < 0.1 and (diff > 16).mean() < 1e-3  # antialiasing at a band's edge, at most
+
+
+def test_a_png_may_be_larger_than_what_is_drawn_at_once_but_a_jpeg_may_not():
+    from jacviz.core.errors import UsageError
+    from jacviz.ui.export import MAX_AREA, check_size
+
+    check_size(16384, 16384, fmt="png")  # drawn in bands: allowed
+    assert 16384 * 16384 > MAX_AREA
+    for fmt in ("jpeg", None):
+        with pytest.raises(UsageError, match="120 million pixels at once"):
+            check_size(16384, 16384, fmt=fmt)
+    with pytest.raises(UsageError, match="frames"):
+        check_size(8192, 8192, frames=4, fmt="png")  # an animation's frames are held at once

@@ -28,8 +28,11 @@ def full_disk(tmp_path):
         subprocess.run(["umount", str(mount)], capture_output=True)
 
 
-@pytest.mark.parametrize("name", ["old.png", "old.jpg", "old.svg", "old.pdf", "old.gif"])
-def test_export_onto_a_full_disk_fails_cleanly(app, full_disk, capsys, name):
+@pytest.mark.parametrize("name, size", [
+    ("old.png", "800x400"), ("old.jpg", "800x400"), ("old.svg", "800x400"), ("old.pdf", "800x400"),
+    ("old.gif", "800x400"), ("old.png", "5000x4000"),  # the last: a PNG written in bands
+])
+def test_export_onto_a_full_disk_fails_cleanly(app, full_disk, capsys, name, size):
     from jacviz.cli import main
 
     old = full_disk / name
@@ -44,7 +47,7 @@ def test_export_onto_a_full_disk_fails_cleanly(app, full_disk, capsys, name):
     finally:
         os.close(fd)
     option = ["--morph", str(old), "--frames", "3"] if name.endswith(".gif") else ["-o", str(old)]
-    rc = main(["export", "z^2", *option, "--size", "800x400"])
+    rc = main(["export", "z^2", *option, "--size", size])
     err = capsys.readouterr().err
     assert rc == 2, err
     assert len(err.splitlines()) == 1 and err.startswith("jacviz: error: ")
