@@ -14,16 +14,8 @@ from jacviz.ui.tools.layers.panel import vector_text
 
 
 @pytest.fixture
-def window(app, qtbot):
-    from jacviz.core.pipeline.scene import Quality
-    from jacviz.ui.main_window import MainWindow
-
-    w = MainWindow(quality=Quality(heatmap=160, lines=21, samples=120))
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.mappingApplied, timeout=APPLY_TIMEOUT_MS):
-        w.show()
-    yield w
-    w.close()
+def window(small_window):
+    return small_window
 
 
 def _preset(qtbot, window, kind):

@@ -20,18 +20,8 @@ from jacviz.ui.panels.readout import fmt
 
 
 @pytest.fixture
-def window(app, qtbot):
-    """A shown window sampling a 160² heatmap: the models' numbers do not depend on it, and a
-    shared, loaded machine draws it in a fraction of the time of the default 512²."""
-    from jacviz.core.pipeline.scene import Quality
-    from jacviz.ui.main_window import MainWindow
-
-    w = MainWindow(quality=Quality(heatmap=160, lines=21, samples=120))
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.mappingApplied, timeout=APPLY_TIMEOUT_MS):
-        w.show()
-    yield w
-    w.close()
+def window(small_window):
+    return small_window
 
 
 def _open(qtbot, window, path, **kwargs):

@@ -273,6 +273,16 @@ def needs_resample(sampled, visible, slack: float = 0.02, zoom: float = 2.0) -> 
     return outside or (vx1 - vx0) * zoom < w or (vy1 - vy0) * zoom < h
 
 
+def _named_edit(parent: QWidget, label: QLabel, name: str, accessible: str, tooltip: str) -> QLineEdit:
+    """A line edit with its object name, accessible name and tooltip, and ``label`` as its buddy."""
+    edit = QLineEdit(parent)
+    edit.setObjectName(name)
+    edit.setAccessibleName(accessible)
+    edit.setToolTip(tooltip)
+    label.setBuddy(edit)
+    return edit
+
+
 class ShapesPane(QWidget):
     """The views, readout and slider for a mapping that is not a map of the plane."""
 
@@ -441,14 +451,11 @@ class ShapesPane(QWidget):
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 6, 0, 0)
         label = QLabel("direction v =", box)
-        self.direction_edit = QLineEdit(box)
-        self.direction_edit.setObjectName("directionEdit")
-        self.direction_edit.setAccessibleName("direction v for the directional derivative")
+        self.direction_edit = _named_edit(
+            box, label, "directionEdit", "direction v for the directional derivative",
+            "The vector v of ∇f·v = J(p)·v, e.g. 3, 4; it is the vectors tool's v too. Empty clears it.")
         self.direction_edit.setPlaceholderText("a, b")
-        self.direction_edit.setToolTip("The vector v of ∇f·v = J(p)·v, e.g. 3, 4; it is the vectors tool's "
-                                       "v too. Empty clears it.")
         self.direction_edit.editingFinished.connect(self._on_direction_typed)
-        label.setBuddy(self.direction_edit)
         row.addWidget(label)
         row.addWidget(self.direction_edit, 1)
         return box
@@ -461,12 +468,10 @@ class ShapesPane(QWidget):
         heading = QLabel("surface area over the region u0, u1, v0, v1:", box)
         layout.addWidget(heading)
         row = QHBoxLayout()
-        self.area_rect_edit = QLineEdit(box)
-        heading.setBuddy(self.area_rect_edit)
-        self.area_rect_edit.setObjectName("surfaceAreaRect")
-        self.area_rect_edit.setAccessibleName("region u0, u1, v0, v1 of the surface area")
-        self.area_rect_edit.setToolTip("The rectangle of parameters u0, u1, v0, v1 (numbers, or multiples "
-                                       "of π such as 2π); it follows the visible domain until you type")
+        self.area_rect_edit = _named_edit(
+            box, heading, "surfaceAreaRect", "region u0, u1, v0, v1 of the surface area",
+            "The rectangle of parameters u0, u1, v0, v1 (numbers, or multiples of π such as 2π); it follows "
+            "the visible domain until you type")
         self.area_rect_edit.textEdited.connect(self._on_area_rect_typed)
         self.area_rect_edit.returnPressed.connect(self.compute_surface_area)
         self.area_button = QPushButton("Surface area", box)
