@@ -367,6 +367,11 @@ XVFB_SCRIPT = textwrap.dedent("""
                            ("(u, v) -> cos(u) sin(v), sin(u) sin(v), cos(v)", (0, 6.2832, 0, 3.1416))):
             pane.show_mapping(build(text), {}, rect)
             pane.move_cursor(0.8, 1.0)
+            import time
+            deadline = time.monotonic() + 30
+            while not pane.is_idle() and time.monotonic() < deadline:  # the sampling is on a worker
+                app.processEvents()
+                time.sleep(0.005)
             for _ in range(5):
                 app.processEvents()
             img = pane.scene3d.widget.grabFramebuffer()
@@ -374,7 +379,7 @@ XVFB_SCRIPT = textwrap.dedent("""
             samples = [img.pixelColor(x, y) for x in range(0, w, 7) for y in range(0, h, 7)]
             painted = sum(1 for c in samples if (c.red(), c.green(), c.blue()) != (255, 255, 255))
             out[text] = {"size": [w, h], "painted": painted / len(samples),
-                         "items": len(pane.scene3d.widget.items)}
+                         "items": len(pane.scene3d.widget.items), "marks": len(pane.scene3d._marks)}
     sys.stdout.write(json.dumps(out))
 """)
 
@@ -386,6 +391,9 @@ def test_the_3d_view_renders_under_xvfb_with_mesa(tmp_path):
     for text in ("x^2 + y^2", "(u, v) -> cos(u) sin(v), sin(u) sin(v), cos(v)"):
         shot = data[text]
         assert shot["size"][0] > 100 and shot["items"] >= 2
+        # the cursor's marks (tangent plane or parallelogram, the point) outlive the resample that
+        # follows showing a mapping (they were cleared with the scene, and not drawn again)
+        assert shot["marks"] >= 2, shot
         # the graph (or the sphere) covers a good part of the frame; the rest is the white background
         assert 0.05 < shot["painted"] < 0.98, shot
 

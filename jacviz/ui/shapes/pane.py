@@ -922,6 +922,8 @@ class ShapesPane(QWidget):
         self.rect = rect
         self._publish_rect()
         self.redraw()
+        if self.cursor is not None:
+            self.move_cursor(*self.cursor)  # the 3D scene was cleared with its cursor marks
 
     def _publish_rect(self) -> None:
         """The shown domain is the session's domain range: saved, and restored with the session."""
@@ -1018,6 +1020,8 @@ class ShapesPane(QWidget):
     def _on_slider_released(self) -> None:
         if self.prepared is not None:
             self.redraw()  # the full slice after the coarse ones drawn while dragging
+            if self.cursor is not None:
+                self.move_cursor(*self.cursor)  # the 3D scene was cleared with its cursor marks
 
     def set_slice(self, value: float) -> None:
         """Move the third variable's slider to ``value`` (clipped to its range)."""
