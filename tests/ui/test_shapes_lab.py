@@ -265,13 +265,18 @@ XVFB_SCRIPT = textwrap.dedent("""
         pane.show()
         pane.show_mapping(build("x^2 + y^2"), {}, (-2, 2, -2, 2))
         pane.descend_from(1.0, 1.0)
+        import time
+        deadline = time.monotonic() + 30
+        while not pane.is_idle() and time.monotonic() < deadline:  # the resample of the locked aspect
+            app.processEvents()
+            time.sleep(0.005)
         for _ in range(5):
             app.processEvents()
         items = pane.scene3d._path
         out["path_items"] = [type(item).__name__ for item in items]
         out["pos"] = np.asarray(items[-1].pos).tolist()
         out["scale"] = pane._z_scale
-        out["width"] = pane.rect[1] - pane.rect[0]
+        out["extent"] = max(pane.rect[1] - pane.rect[0], pane.rect[3] - pane.rect[2])
         img = pane.scene3d.widget.grabFramebuffer()
         red = sum(1 for x in range(0, img.width(), 2) for y in range(0, img.height(), 2)
                   if (lambda c: c.red() > 180 and c.green() < 80 and c.blue() < 100)(img.pixelColor(x, y)))
@@ -292,8 +297,8 @@ def test_the_descent_path_lies_on_the_3d_graph_under_xvfb(tmp_path):
     xy = 0.8 ** k[:, None] * np.array([1.0, 1.0])
     # the GL items hold float32: agreement to its 24 bits
     np.testing.assert_allclose(pos[:, :2], xy, rtol=1e-6, atol=1e-30)
-    # z is f as the graph draws it (scaled), lifted by 1 % of the domain's width above it (the
-    # width is the view's: an aspect-locked view wider than the samples is sampled again)
-    np.testing.assert_allclose(pos[:, 2], 2 * 0.64**k * data["scale"] + 0.01 * data["width"], rtol=1e-6)
+    # z is f as the graph draws it (scaled), lifted by 1 % of the domain's larger side above it
+    # (the view's: an aspect-locked view larger than the samples is sampled again, path and all)
+    np.testing.assert_allclose(pos[:, 2], 2 * 0.64**k * data["scale"] + 0.01 * data["extent"], rtol=1e-6)
     assert data["red"] > 20  # the crimson path is painted over the graph
     assert data["after_clear"] == 0
