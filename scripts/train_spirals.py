@@ -23,6 +23,9 @@ from pathlib import Path
 # supports; set before numpy loads OpenBLAS (the tests run this script in a child for that).
 os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# numpy's own loops (exp, tanh, log) have AVX-512 versions that round differently from the AVX2
+# ones, which changed the trained flow on AVX-512 machines: the AVX2 loops everywhere.
+os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", "X86_V4 AVX512_ICL AVX512_SPR")
 
 import numpy as np
 

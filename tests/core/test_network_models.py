@@ -77,10 +77,13 @@ def test_shipped_models_match_onnxruntime(file):
     refs = sess.run(None, {sess.get_inputs()[0].name: pts})
     ours = net.evaluate((pts[:, 0].astype(float), pts[:, 1].astype(float)), jacobian=False).vector()
     ref = refs[0].astype(float)  # float32 model: compare relative to the output's scale
-    np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-6 * np.abs(ref).max())
+    # onnxruntime computes in float32 (eps 6e-8) and jacviz in float64: through the flow's six
+    # coupling blocks the float32 rounding reaches ~6e-6 of the output's scale (measured), so
+    # 1e-5, about 170 float32 steps; a wrong operator is off by far more.
+    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
     for name, arr in net.outputs_at(pts.astype(float)).items():
         i = [o.name for o in sess.get_outputs()].index(name)
-        np.testing.assert_allclose(arr, refs[i], rtol=1e-6, atol=1e-6 * np.abs(refs[i]).max())
+        np.testing.assert_allclose(arr, refs[i], rtol=1e-5, atol=1e-5 * np.abs(refs[i]).max())
 
 
 @pytest.mark.parametrize("file", ["spirals_mlp.onnx", "moons_flow.onnx"])
@@ -293,7 +296,10 @@ def test_chunked_float32_evaluation_matches_one_pass(monkeypatch, n):
         monkeypatch.undo()
         assert chunked.matrix().shape == (n, 2, 2) and chunked.matrix().dtype == np.float32, name
         for a, b in zip((*chunked.values, chunked.matrix()), (*whole.values, whole.matrix()), strict=True):
-            np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-6, err_msg=name)
+            # BLAS sums a chunk of 7 in another order than 250 points: float32 steps, which the
+            # flow's six exp(s) gains amplify to 7e-5 relative at worst (measured, the retrained
+            # flow); a chunking error (a row shifted or lost) is off by far more
+            np.testing.assert_allclose(a, b, rtol=2e-4, atol=1e-5, err_msg=name)
         if n:  # and both are the model's numbers: float32 J against the float64 one
             exact = net.evaluate((pts[:, 0].astype(float), pts[:, 1].astype(float))).matrix()
             scale = max(1.0, float(np.abs(exact).max()))  # float32 cancels: entries near 0 lose digits
