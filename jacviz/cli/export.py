@@ -189,7 +189,8 @@ class _Figure:
 
     def _formulas(self, text, variables):
         """A figure deserves the simplified formulas (best effort, cached for the next export)."""
-        from jacviz.core.figure.build import formula_lines, image_names
+        from jacviz.core.figure.build import formula_lines
+        from jacviz.core.language.names import image_names
 
         lines = getattr(self.prepared, "lines", None)
         if callable(lines):

@@ -17,8 +17,8 @@ from PySide6.QtGui import QGuiApplication, QImage
 
 from jacviz.core.errors import ExportError, UsageError
 from jacviz.core.figure import FORMATS, FigureOptions, FigureSpec
-from jacviz.core.figure.build import at_cursor, formula_lines, image_names, network_at_cursor, pin_images
-from jacviz.core.figure.layout import check_size as _check_figure_size
+from jacviz.core.figure.build import at_cursor, formula_lines, network_at_cursor, pin_images
+from jacviz.core.language.names import image_names
 
 VIEWS = ("both", "domain", "codomain")
 MAX_PIXELS = 16384  # per side
@@ -55,7 +55,10 @@ def check_size(w: int, h: int, frames: int = 1, fmt: str | None = None) -> None:
             f"a {w} × {h} {what} needs about {w * h * frames * 4 / 1e9:.1f} GB; jacviz draws at most "
             f"{MAX_AREA / 1e6:.0f} million pixels at once (make it smaller, or use fewer frames)"
         )
-    _check_figure_size(w, h)
+    # the layout loads on first use: the window imports this module at start-up (jacviz.core.figure)
+    from jacviz.core.figure.layout import check_size as check_figure_size
+
+    check_figure_size(w, h)
 
 
 def window_figure(window, options: FigureOptions | None = None) -> FigureSpec:

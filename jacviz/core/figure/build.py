@@ -16,6 +16,7 @@ from jacviz.core.errors import UsageError
 from jacviz.core.figure.spec import FigureOptions, FigureSpec
 from jacviz.core.lab.pointinfo import PointInfo, point_info
 from jacviz.core.language import parameter_values
+from jacviz.core.language.names import image_names
 from jacviz.core.pipeline.network import network_fields, network_point, sample_mapping_scene
 from jacviz.core.pipeline.prepared import Prepared
 from jacviz.core.pipeline.scene import DEFAULT_QUALITY, Quality, image_limits, visible_images
@@ -25,11 +26,6 @@ from jacviz.core.sampling.linearization import linearization
 
 DEFAULT_RECT: Rect = (-2.0, 2.0, -2.0, 2.0)
 DEFAULT_H = 0.1
-
-
-def image_names(variables: tuple[str, str]) -> tuple[str, str]:
-    """Names for the codomain's axes: u, v, unless the domain's variables already use them."""
-    return ("F₁", "F₂") if {"u", "v"} & set(variables) else ("u", "v")
 
 
 def number(x: float) -> str:

@@ -217,3 +217,8 @@ class Resolver:
         else:
             hint = "see the list of functions in Help"
         raise MappingError(f"unknown function '{word}' at column {col}; {hint}", col)
+
+
+def image_names(variables: tuple[str, str]) -> tuple[str, str]:
+    """Names for the codomain's axes: u, v, unless the domain's variables already use them."""
+    return ("F₁", "F₂") if {"u", "v"} & set(variables) else ("u", "v")
