@@ -46,9 +46,9 @@ from PySide6.QtWidgets import (
 )
 
 from jacviz.core.errors import JacvizError
-from jacviz.core.figure.build import image_names
 from jacviz.core.lab.pointinfo import point_info
 from jacviz.core.language import choose_parameter_values
+from jacviz.core.language.names import image_names
 from jacviz.core.persistence.presets import ParameterRange, Preset, load_presets, ranges_for
 from jacviz.core.pipeline.network import sample_mapping_scene
 from jacviz.core.pipeline.prepare import prepare
@@ -66,7 +66,6 @@ from jacviz.ui.panels.mapping_bar import MappingBar
 from jacviz.ui.panels.parameters import ParameterPanel
 from jacviz.ui.panels.pins import PinPanel
 from jacviz.ui.panels.readout import Readout, fmt
-from jacviz.ui.shapes.pane import ShapesPane, show_shape
 from jacviz.ui.tools.base import CursorState
 from jacviz.ui.views.codomain import CodomainView
 from jacviz.ui.views.domain import DomainView
@@ -295,14 +294,32 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.parameters)
         layout.addLayout(self._controls)
         layout.addWidget(self.splitter, 1)
-        # Scalar fields, curves, surfaces and maps of space are drawn by this pane instead.
-        self.shapes = ShapesPane(self)
-        self.shapes.hide()
-        layout.addWidget(self.shapes, 1)
+        self._central_layout = layout
+        self._shapes = None  # built on first use: see shapes
         self.setCentralWidget(central)
         self.status_label = QLabel("")
         self.status_label.setObjectName("statusInfo")
         self.statusBar().addPermanentWidget(self.status_label)
+
+    @property
+    def shapes(self):
+        """The pane that draws scalar fields, curves, surfaces and maps of space instead of the views.
+
+        It is built the first time a mapping needs it (or something asks for it): most sessions
+        are maps of the plane, and building it, with its plots and 3D view, was a tenth of the
+        cold start (``python -m jacviz.bench``).
+        """
+        if self._shapes is None:
+            from jacviz.ui.shapes.pane import ShapesPane
+
+            self._shapes = ShapesPane(self)
+            self._shapes.hide()
+            self._central_layout.addWidget(self._shapes, 1)
+        return self._shapes
+
+    def _showing_shape(self) -> bool:
+        """True while the shapes pane, not the planar views, shows the mapping."""
+        return self._shapes is not None and self._shapes.prepared is not None
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -655,7 +672,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ waiting (commands, tests)
     def _idle(self) -> bool:
         return (self.compiler.is_idle() and self.sampler.is_idle() and self.imager.is_idle()
-                and not self._refine_timer.isActive() and self.shapes.is_idle())
+                and not self._refine_timer.isActive()
+                and (self._shapes is None or self._shapes.is_idle()))
 
     @property
     def formulas_pending(self) -> bool:
@@ -691,9 +709,11 @@ class MainWindow(QMainWindow):
         if not prepared.is_planar:
             if job.rect is FRAME:
                 job.rect = None  # the shapes pane frames its own domain
+            from jacviz.ui.shapes.pane import show_shape
+
             show_shape(self, prepared, values, job)
             return
-        if self.shapes.prepared is not None:
+        if self._showing_shape():
             self.shapes.leave()
             self.splitter.show()
             self.set_planar_controls(True)
@@ -890,7 +910,7 @@ class MainWindow(QMainWindow):
 
     @guarded
     def _on_model_domain(self, rect) -> None:
-        if self.shapes.prepared is not None:
+        if self._showing_shape():
             return  # the shapes pane's own domain (it set it); the hidden planar views keep theirs
         if tuple(rect) != self.domain.visible_rect():
             self.domain.show_rect(rect)
@@ -1142,7 +1162,8 @@ class MainWindow(QMainWindow):
             worker.close()
         for tool in self.tools.values():
             tool.close()
-        self.shapes.close_workers()
+        if self._shapes is not None:
+            self._shapes.close_workers()
         for job in self._simplify_holder:
             job.cancel()
         super().closeEvent(event)
