@@ -17,14 +17,17 @@ from jacviz.core.figure.colormaps import (
     Colormap,
     heatmap_colormap,
 )
-from jacviz.core.figure.files import FORMATS, format_for, write_atomically
-from jacviz.core.figure.primitives import Figure
-from jacviz.core.figure.spec import THEMES, VIEWS, FigureOptions, FigureSpec
 
-# The layout and the SVG writer load on first use (PEP 562): the window imports this package
-# for its colour maps and print options at start-up, and laying out a figure is only needed
-# when one is exported (their imports were ~70 ms of a cold start).
-_LAZY = {"default_size": "layout", "layout_figure": "layout", "svg_text": "svg", "write_svg": "svg"}
+# Everything but the colour maps loads on first use (PEP 562): the window imports the colour
+# maps at start-up, and the print options, the figure's primitives, the layout and the SVG
+# writer are needed only once a figure is exported or its options are read (their imports
+# were ~80 ms of a cold start, python -m jacviz.bench).
+_LAZY = {
+    "FORMATS": "files", "format_for": "files", "write_atomically": "files",
+    "Figure": "primitives",
+    "THEMES": "spec", "VIEWS": "spec", "FigureOptions": "spec", "FigureSpec": "spec",
+    "default_size": "layout", "layout_figure": "layout", "svg_text": "svg", "write_svg": "svg",
+}
 
 
 def __getattr__(name: str):
@@ -41,8 +44,9 @@ __all__ = [
 ]
 
 
-def export_svg(spec: FigureSpec, path, *, view: str = "both", size: tuple[int, int] | None = None):
+def export_svg(spec, path, *, view: str = "both", size: tuple[int, int] | None = None):
     """Lay ``spec`` out and write it as SVG at ``path`` (atomically); no Qt needed."""
+    from jacviz.core.figure.files import write_atomically
     from jacviz.core.figure.layout import layout_figure
     from jacviz.core.figure.svg import write_svg
 

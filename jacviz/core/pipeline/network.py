@@ -17,7 +17,6 @@ boundary) takes the place of the critical curve.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import time
@@ -77,6 +76,8 @@ def is_model_path(text: str | os.PathLike) -> bool:
 
 def file_sha256(path: str | os.PathLike) -> str:
     """The sha256 of a file, read in chunks (a model is at most 128 MiB)."""
+    import hashlib  # here, not at the top: its OpenSSL binding costs ~5 ms of every start-up
+
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(_HASH_CHUNK):
@@ -189,6 +190,8 @@ def model_domain(prepared: PreparedNetwork,
             from jacviz.core.network.catalog import model_preset_bytes
 
             try:
+                import hashlib
+
                 if hashlib.sha256(model_preset_bytes(preset)).hexdigest() == prepared.source.sha256:
                     return preset.domain
             except OSError:

@@ -24,7 +24,6 @@ from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QCheckBox
 
 from jacviz.core.errors import JacvizError
-from jacviz.core.lab import newton
 from jacviz.ui import style
 from jacviz.ui.guard import guarded
 from jacviz.ui.items.overlay import Overlay
@@ -73,7 +72,11 @@ class NewtonTool(Tool):
 
     # -- hooks
     def heatmap_fields(self, mode: str) -> list:
-        return [newton.field_request()] if mode == newton.MODE else []
+        if mode != "basins":  # jacviz.core.lab.newton.MODE, not imported until it is needed
+            return []
+        from jacviz.core.lab import newton
+
+        return [newton.field_request()]
 
     def mapping_changed(self) -> None:
         if not self.on:
@@ -82,6 +85,8 @@ class NewtonTool(Tool):
     def cursor_moved(self, state: CursorState) -> None:
         if not self.on:
             return
+        from jacviz.core.lab import newton  # the window builds the tool at start-up; numbers when on
+
         try:
             run = newton.newton_iterates(state.numeric, state.point, state.params)
         except JacvizError as err:  # not a mapping of the plane

@@ -34,10 +34,6 @@ from jacviz.ui.tools.vectorfield.layers import LayeredPaths, ensure_pixmap_cache
 from jacviz.ui.tools.vectorfield.panel import VectorFieldPanel
 from jacviz.ui.tools.vectorfield.portrait import SPEED_BINS, heads, phase_portrait, trajectories
 
-# Arrow colours by |F|, slow to fast: matplotlib's "plasma" (van der Walt & Smith, perceptually
-# uniform), from 0 to 0.8 of its range so that the fastest arrows stay dark enough on the veil.
-SPEED_COLOURS = [tuple(int(c) for c in rgba[:3])
-                 for rgba in pg.colormap.get("plasma").map(np.linspace(0.0, 0.8, SPEED_BINS), mode="byte")]
 STREAMLINE = (60, 60, 60)
 TRAJECTORY = (0, 128, 128)  # teal: apart from the critical curve (black) and the arrows
 VEIL_ALPHA = 170  # the heatmap and the grid under the flow, faded to a third
@@ -48,6 +44,17 @@ FLOW_LAYERS = ("streamlines", "streamline heads", *(f"arrows {k}" for k in range
 EIGEN_LAYERS = ("stable", "unstable", "zero")  # eigenvector directions by the eigenvalue's sign
 TRAJECTORY_LAYERS = ("forward", "backward", "heads")
 LABEL_CHAR_PX, LABEL_HEIGHT_PX = 6.5, 16.0  # an eigenvalue label's size, estimated for the overlap test
+
+
+def speed_colours() -> list[tuple[int, int, int]]:
+    """Arrow colours by |F|, slow to fast: matplotlib's "plasma" (van der Walt & Smith, perceptually
+    uniform), from 0 to 0.8 of its range so that the fastest arrows stay dark enough on the veil.
+
+    Read when the arrows are first drawn: loading the colour map cost ~7 ms of every start-up.
+    """
+    cmap = pg.colormap.get("plasma")
+    rgba = cmap.map(np.linspace(0.0, 0.8, SPEED_BINS), mode="byte")
+    return [tuple(int(c) for c in colour[:3]) for colour in rgba]
 
 
 class VectorFieldTool(Tool):
@@ -84,8 +91,10 @@ class VectorFieldTool(Tool):
         # pixmap, so that a cursor move over them costs a blit (as the grid and the critical curve do)
         ensure_pixmap_cache()
         stream = style.pen(STREAMLINE, 1.1)
-        self.flow = d.add(LayeredPaths([stream, stream, *(style.pen(c, 1.4) for c in SPEED_COLOURS)]), 3,
-                          static=True)
+        def flow_pens() -> list[QPen]:
+            return [stream, stream, *(style.pen(c, 1.4) for c in speed_colours())]
+
+        self.flow = d.add(LayeredPaths(flow_pens, layers=len(FLOW_LAYERS)), 3, static=True)
         self.eigen = d.add(LayeredPaths([style.pen(glyphs.STABLE, 2.2), style.pen(glyphs.UNSTABLE, 2.2),
                                          style.pen(glyphs.DEGENERATE, 2.2, style=Qt.PenStyle.DashLine)]), 6,
                            static=True)
@@ -188,6 +197,7 @@ class VectorFieldTool(Tool):
             self._show(False)
             return
         self._show(True)
+        self.panel.diagram  # noqa: B018 - built on first use, and shown with the panel
         if not was_on:
             self.host.show_message("F as a vector field: Ctrl+click to start a trajectory", timeout_ms=6000)
             self._request()

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPainterPathStroker, QPixmap
 
-from jacviz.core.lab.dynamics import Kind
+if TYPE_CHECKING:
+    from jacviz.core.lab.dynamics import Kind
 
 STABLE = (0, 114, 178)  # blue
 UNSTABLE = (213, 94, 0)  # vermilion
@@ -77,6 +79,7 @@ class Glyph:
 
 
 def _glyphs() -> dict[Kind, Glyph]:
+    from jacviz.core.lab.dynamics import Kind  # the tool is built at start-up; its numbers when on
     cross, spiral, ring = _cross(), _spiral(), _ring()
     return {
         Kind.SADDLE: Glyph(cross, SADDLE, WHITE, 0.8),

@@ -9,6 +9,8 @@ The paths are built off the GUI thread (:func:`~jacviz.ui.items.static_curve.pol
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
@@ -30,12 +32,22 @@ def ensure_pixmap_cache() -> None:
 class LayeredPaths(pg.GraphicsObject):
     """Layers of polylines drawn in order, one pen each; set all at once with :meth:`set_paths`."""
 
-    def __init__(self, pens: list[QPen]) -> None:
+    def __init__(self, pens: list[QPen] | Callable[[], list[QPen]], layers: int | None = None) -> None:
+        """``pens`` may be a function that makes them, called when they are first needed; then
+        ``layers`` says how many there are (the tool is built at start-up, and hidden)."""
         super().__init__()
-        self._pens = list(pens)
-        self._paths: list[QPainterPath | None] = [None] * len(pens)
-        self._points: list[np.ndarray] = [np.empty((0, 2))] * len(pens)
+        self._pen_list = None if callable(pens) else list(pens)
+        self._make_pens = pens if callable(pens) else None
+        n = len(self._pen_list) if self._pen_list is not None else int(layers)
+        self._paths: list[QPainterPath | None] = [None] * n
+        self._points: list[np.ndarray] = [np.empty((0, 2))] * n
         self._rect = QRectF()
+
+    @property
+    def _pens(self) -> list[QPen]:
+        if self._pen_list is None:
+            self._pen_list = list(self._make_pens())
+        return self._pen_list
 
     def set_paths(self, layers: list[tuple[QPainterPath | None, QRectF]],
                   points: list[np.ndarray] | None = None) -> None:
@@ -62,7 +74,7 @@ class LayeredPaths(pg.GraphicsObject):
         self.set_paths([polyline_path(pts, connect) for pts, connect in layers], [pts for pts, _ in layers])
 
     def clear(self) -> None:
-        self.set_paths([(None, QRectF())] * len(self._pens))
+        self.set_paths([(None, QRectF())] * len(self._paths))
 
     def points(self, layer: int) -> np.ndarray:
         """The points layer ``layer`` was drawn from (NaN breaks or pairs), for tests and readers."""

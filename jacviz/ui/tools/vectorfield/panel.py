@@ -8,15 +8,18 @@ button that clears the trajectories.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout
 
-from jacviz.core.lab.dynamics import EquilibriumSet
 from jacviz.ui.guard import guarded
 from jacviz.ui.panels.readout import fmt
 from jacviz.ui.panels.section import Section, mat_text
 from jacviz.ui.tools.vectorfield import glyphs
-from jacviz.ui.tools.vectorfield.diagram import TraceDeterminantDiagram
+
+if TYPE_CHECKING:
+    from jacviz.core.lab.dynamics import EquilibriumSet
 
 MAX_LISTED = 40
 
@@ -52,8 +55,8 @@ class VectorFieldPanel(Section):
         self.list.itemActivated.connect(self._on_item)
         self.list.itemClicked.connect(self._on_item)
         layout.addWidget(self.list)
-        self.diagram = TraceDeterminantDiagram()
-        layout.addWidget(self.diagram)
+        self._layout = layout
+        self._diagram = None  # built when first needed: see diagram
         self.legend = QLabel("")
         self.legend.setObjectName("arrowLegend")
         self.legend.setWordWrap(True)
@@ -67,6 +70,20 @@ class VectorFieldPanel(Section):
         self.clear_button.clicked.connect(self._on_clear)
         row.addWidget(self.clear_button)
         layout.addLayout(row)
+
+    @property
+    def diagram(self):
+        """The trace–determinant diagram, under the list; built the first time it is needed.
+
+        The panel exists from the start, hidden until the mode is turned on, and the diagram's
+        plot was a fifth of building the window (``python -m jacviz.bench``, cold start).
+        """
+        if self._diagram is None:
+            from jacviz.ui.tools.vectorfield.diagram import TraceDeterminantDiagram
+
+            self._diagram = TraceDeterminantDiagram()
+            self._layout.insertWidget(self._layout.indexOf(self.list) + 1, self._diagram)
+        return self._diagram
 
     def show_equilibria(self, equilibria: EquilibriumSet) -> None:
         self.list.clear()

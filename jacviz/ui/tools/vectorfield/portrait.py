@@ -13,11 +13,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from jacviz.core.lab import dynamics
-from jacviz.core.lab.dynamics import EquilibriumSet, Trajectory
+if TYPE_CHECKING:
+    from jacviz.core.lab import dynamics
+    from jacviz.core.lab.dynamics import EquilibriumSet, Trajectory
+# jacviz.core.lab.dynamics is imported by the two jobs: the window builds the tool at start-up,
+# and needs the numbers only once the mode is on.
 
 SPEED_BINS = 8  # arrow colours: |F| from its 2nd to its 98th percentile in this many steps
 ARROW_FILL = 0.9  # the 95th percentile of |F| is this fraction of a cell long
@@ -127,6 +131,8 @@ def phase_portrait(numeric, rect, params: dict[str, float]) -> Portrait:
     The view's aspect is locked (a data unit is as long in x as in y on screen), so the
     core's grids, which follow the rectangle's aspect in data units, are square on screen.
     """
+    from jacviz.core.lab import dynamics
+
     start = time.perf_counter()
     rect = tuple(float(v) for v in rect)
     x0, x1, y0, y1 = rect
@@ -143,4 +149,6 @@ def phase_portrait(numeric, rect, params: dict[str, float]) -> Portrait:
 
 def trajectories(numeric, starts, rect, params: dict[str, float]) -> tuple[Trajectory, ...]:
     """The trajectory through each starting point, forward and backward (``solve_ivp``)."""
+    from jacviz.core.lab import dynamics
+
     return tuple(dynamics.trajectory(numeric, p, rect, params) for p in starts)
