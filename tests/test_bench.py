@@ -87,9 +87,31 @@ def test_quick_run_reports_every_operation(bench):
     for key in ("jacviz_window_cold", "jacviz_export_cold"):
         assert memory[key][WORKLOAD]["median_mb"] > 0
     assert memory["bench_process_peak_mb"] > 0
+    assert result["settings"]["bytecode_precompiled"] is True
     sizes = result["scaling"][WORKLOAD]["sizes"]
     assert list(sizes) == ["256", "512", "1024", "2048"]
     assert all("ms_per_msample" in s for s in sizes.values())
+
+
+def test_precompile_writes_the_bytecode_a_cold_start_reads():
+    """The cold starts read jacviz's ``.pyc`` files even under PYTHONDONTWRITEBYTECODE."""
+    import importlib.util
+
+    from jacviz.bench import proc
+
+    source = ROOT / "jacviz" / "core" / "errors.py"
+    cached = Path(importlib.util.cache_from_source(str(source)))
+    cached.unlink(missing_ok=True)
+    assert proc.precompile_package() == 0
+    assert cached.is_file() and cached.stat().st_size > 0
+    # valid for the source as it is (the header's mtime and size are what the import checks),
+    # so a child started with the variable set loads it instead of compiling
+    header = cached.read_bytes()[:16]
+    assert header[:4] == importlib.util.MAGIC_NUMBER
+    assert int.from_bytes(header[4:8], "little") == 0  # timestamp-based, not hash-based
+    stat = source.stat()
+    assert int.from_bytes(header[8:12], "little") == int(stat.st_mtime) & 0xFFFFFFFF
+    assert int.from_bytes(header[12:16], "little") == stat.st_size & 0xFFFFFFFF
 
 
 @pytest.mark.slow

@@ -393,7 +393,8 @@ def interaction_section(s) -> tuple[dict, dict]:
 
 METHODS = {
     "cold_start_window": "fresh process (python -m jacviz.bench.coldstart MAPPING --range ...): wall time "
-                         "from Popen until it prints that mappingApplied fired and window.repaint() returned",
+                         "from Popen until it prints that mappingApplied fired and window.repaint() "
+                         "returned; jacviz's bytecode is compiled first (compileall), as a wheel has it",
     "cold_start_export": "fresh process: python -m jacviz export MAPPING -o x.png --range ...; wall time "
                          "from Popen to exit",
     "mapping_change": "text set on the mapping edit (untimed), QTest.keyClick Return, until mappingApplied "
@@ -522,6 +523,8 @@ def _run(workloads: list[Workload], plan: BenchPlan, *, baseline: bool, profile_
                     "matplotlib_interactive": {}}
     errors: dict[str, str] = {}
     window = None
+    if not interactions_only:
+        result["settings"]["bytecode_precompiled"] = proc.precompile_package() == 0
     with tempfile.TemporaryDirectory(prefix="jacviz-bench-") as tmp:
         folder = Path(tmp)
         for workload in workloads if not interactions_only else ():
