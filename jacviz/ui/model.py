@@ -2,8 +2,9 @@
 
 Everything a person would miss after a restart lives here: the applied mapping and its
 variables, the text left in the mapping bar, the parameters with their slider ranges, both
-views' ranges, the cursor, h, the pins, the heatmap mode, the region, the vectors and the
-dynamics (vector field, trajectories, Newton). The
+views' ranges, the cursor, h, the pins, the heatmap mode, the region, the vectors, the
+dynamics (vector field, trajectories, Newton) and, for a mapping that is not a map of the
+plane, the shapes pane's cursor, slice, η and descent start. The
 views, the readout, the tools, the autosave and the session writer subscribe; none of them
 keeps a copy, and nobody calls "changed" by hand.
 
@@ -56,9 +57,21 @@ class Dynamics:
     newton: bool = False
 
 
+@dataclass(frozen=True)
+class ShapeState:
+    """The shapes pane's state for a mapping that is not a map of the plane: the cursor (n
+    numbers), the third variable's slice value, gradient descent's η and its starting point.
+    None where the pane's default applies."""
+
+    cursor: tuple[float, ...] | None = None
+    slice: float | None = None
+    eta: float | None = None
+    descent_from: Point | None = None
+
+
 FIELDS = ("mapping", "variables", "draft", "params", "domain_range", "codomain_range",
           "codomain_follows", "cursor", "h", "pins", "heatmap_mode", "region", "vectors", "morph_t",
-          "network", "dynamics")
+          "network", "dynamics", "shape")
 
 
 def _same(a, b) -> bool:
@@ -86,6 +99,7 @@ class AppModel(QObject):
     morphTChanged = Signal(float)
     networkChanged = Signal(object)  # the shown model's source (a session's "model" dict) or None
     dynamicsChanged = Signal(object)
+    shapeChanged = Signal(object)  # ShapeState
     changed = Signal(str)  # the name of the field that changed
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -96,6 +110,7 @@ class AppModel(QObject):
             "heatmap_mode": "auto", "region": None, "vectors": Vectors(), "morph_t": 1.0,
             "network": None,
             "dynamics": Dynamics(),
+            "shape": ShapeState(),
         }
         self._deferred: list[str] | None = None
         self._signals = {
@@ -105,7 +120,7 @@ class AppModel(QObject):
             "cursor": self.cursorChanged, "h": self.hChanged, "pins": self.pinsChanged,
             "heatmap_mode": self.heatmapModeChanged, "region": self.regionChanged,
             "vectors": self.vectorsChanged, "morph_t": self.morphTChanged, "network": self.networkChanged,
-            "dynamics": self.dynamicsChanged,
+            "dynamics": self.dynamicsChanged, "shape": self.shapeChanged,
         }
 
     # -- the general mechanism
@@ -283,6 +298,13 @@ class AppModel(QObject):
     def set_vectors(self, **changes) -> None:
         self.set("vectors", replace(self.vectors, **changes))
 
+    @property
+    def shape(self) -> ShapeState:
+        return self._values["shape"]  # type: ignore[return-value]
+
+    def set_shape(self, **changes) -> None:
+        self.set("shape", replace(self.shape, **changes))
+
     def set_dynamics(self, **changes) -> None:
         self.set("dynamics", replace(self.dynamics, **changes))
 
@@ -303,6 +325,11 @@ class AppModel(QObject):
         if d != Dynamics():
             dynamics = {"vector_field": d.vector_field, "trajectories": list(d.trajectories),
                         "newton": d.newton}
+        sh = self.shape
+        shape = None
+        if sh != ShapeState():
+            shape = {"cursor": list(sh.cursor) if sh.cursor is not None else None, "slice": sh.slice,
+                     "eta": sh.eta, "descent_from": sh.descent_from}
         return Session(
             mapping=self.mapping,
             variables=self.variables,
@@ -319,6 +346,7 @@ class AppModel(QObject):
             vectors=vectors,
             model=dict(self.network) if self.network else None,
             dynamics=dynamics,
+            shape=shape,
         )
 
     def load_session(self, s: Session) -> None:
@@ -333,12 +361,17 @@ class AppModel(QObject):
             dyn = s.dynamics
             starts = tuple(p for p in (_point(q) for q in dyn.get("trajectories") or ()) if p is not None)
             dynamics = Dynamics(bool(dyn.get("vector_field")), starts, bool(dyn.get("newton")))
+        shape = ShapeState()
+        if s.shape:
+            sh = s.shape
+            shape = ShapeState(tuple(sh["cursor"]) if sh.get("cursor") else None, sh.get("slice"),
+                               sh.get("eta"), _point(sh.get("descent_from")))
         self.update(
             mapping=s.mapping, variables=s.variables, draft=s.draft or s.mapping, params=dict(s.params),
             domain_range=tuple(s.domain_range), codomain_range=s.codomain_range,
             codomain_follows=s.codomain_follows, cursor=s.cursor, h=s.h, pins=tuple(s.pins),
             heatmap_mode=s.heatmap_mode, region=s.region, vectors=vectors, dynamics=dynamics,
-            network=dict(s.model) if s.model else None,
+            network=dict(s.model) if s.model else None, shape=shape,
         )
 
 

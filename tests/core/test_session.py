@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,16 @@ def test_round_trip_through_json_is_exact():
     assert again == FULL
     assert repr(again) == repr(FULL)  # repr tells -0.0 from 0.0 and shows every float digit
     assert type(again.domain_range) is tuple and type(again.pins[0]) is tuple
+
+
+def test_the_shapes_pane_state_round_trips():
+    """A map of space's cursor has three numbers; the slice, η and the descent start come back too."""
+    shape = {"cursor": [0.25, -1.5, 3.0], "slice": 1 / 3, "eta": 0.0125, "descent_from": (1.0, -2.0)}
+    again = from_json(to_json(replace(FULL, shape=shape)))
+    assert again.shape == shape and repr(again.shape) == repr(shape)
+    partial = from_json(doc(shape={"cursor": [0.5]}))  # a curve's t, nothing else set
+    assert partial.shape == {"cursor": [0.5], "slice": None, "eta": None, "descent_from": None}
+    assert from_json(doc()).shape is None  # older files have no shape
 
 
 def test_round_trip_through_a_file_is_exact(tmp_path):
@@ -364,6 +375,13 @@ HOSTILE = [
     case("follows-a-string", write(doc(codomain_follows="yes")), "true or false"),
     case("cursor-one-number", write(doc(cursor=[1])), "cursor must be two numbers"),
     case("draft-a-number", write(doc(draft=3)), "draft must be text"),
+    case("shape-a-list", write(doc(shape=[1, 2])), "shape must be an object"),
+    case("shape-cursor-of-four", write(doc(shape={"cursor": [1, 2, 3, 4]})), "1 to 3 numbers"),
+    case("shape-cursor-empty", write(doc(shape={"cursor": []})), "1 to 3 numbers"),
+    case("shape-slice-nan", write(raw("shape", '{"slice": 1e999}')), "shape.slice must be a finite number"),
+    case("shape-eta-zero", write(doc(shape={"eta": 0})), "shape.eta (the step size η) must be between"),
+    case("shape-eta-huge", write(doc(shape={"eta": 1e6})), "must be between 0.0001 and 10"),
+    case("shape-descent-one-number", write(doc(shape={"descent_from": [1]})), "two numbers [x, y]"),
     case("draft-lone-surrogate", write(raw("draft", '"\\ud800"')), "invalid character"),
     case("a-folder", folder, "folder.jacviz is a folder"),
     case("a-missing-file", lambda tmp_path: tmp_path / "missing.jacviz", "missing.jacviz does not exist"),

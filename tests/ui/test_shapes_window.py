@@ -19,8 +19,9 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QLabel
 from uihelpers import APPLY_TIMEOUT_MS, apply, run_gl_script, wait_idle
 
+from jacviz.core.figure.build import number
 from jacviz.core.persistence.presets import load_presets
-from jacviz.ui.shapes.pane import LEVEL_HALF_CELLS
+from jacviz.ui.shapes.pane import LEVEL_HALF_CELLS, SLIDER_STEPS
 
 SHAPE_PRESETS = ["Paraboloid", "Rosenbrock's valley", "Helix", "Sphere", "Torus", "Cylindrical coordinates",
                  "Spherical coordinates"]
@@ -452,3 +453,51 @@ def test_the_shapes_domain_is_saved_and_restored_with_the_session(qtbot, window)
     with qtbot.waitSignal(window.mappingApplied, timeout=APPLY_TIMEOUT_MS):
         window.apply_session(saved)
     assert window.shapes.isVisible() and window.shapes.rect == pytest.approx(saved.domain_range)
+
+
+def _through_a_file(session):
+    """The session as it comes back from disk (the writer's check and the reader's)."""
+    from jacviz.core.persistence.session import from_json, to_json
+
+    return from_json(to_json(session))
+
+
+def test_a_scalar_field_session_keeps_the_cursor_eta_and_descent_path(qtbot, window):
+    pane = load(qtbot, window, "Paraboloid")
+    pane.eta_spin.setValue(0.05)
+    pane.descend_from(1.0, -1.5)
+    mouse_move(pane, 0.75, -0.25)
+    saved = _through_a_file(window.current_session())
+    assert saved.shape["cursor"] == pytest.approx([0.75, -0.25], abs=1e-9)
+    assert saved.shape["eta"] == 0.05 and saved.shape["descent_from"] == (1.0, -1.5)
+    apply(qtbot, window, "x^2 - y^2, 2xy")  # a map of the plane in between forgets the pane's state
+    assert window.model.shape.cursor is None and window.current_session().shape is None
+    with qtbot.waitSignal(window.mappingApplied, timeout=APPLY_TIMEOUT_MS):
+        window.apply_session(saved)
+    pane = window.shapes
+    assert pane.cursor == pytest.approx((0.75, -0.25), abs=1e-9)
+    assert pane.info.gradient == pytest.approx((1.5, -0.5), abs=1e-8)  # ∇(x² + y²) = (2x, 2y)
+    assert pane.eta_spin.value() == 0.05
+    # the path is run again: from (1, -1.5) with η = 0.05, p₁ = p₀ − η·2p₀ = 0.9 p₀
+    assert pane.path is not None and pane.path_start == (1.0, -1.5)
+    np.testing.assert_allclose(pane.path.points[1], (0.9, -1.35), rtol=1e-12)
+
+
+def test_a_map_of_space_session_keeps_the_slice_and_the_cursor(qtbot, window):
+    pane = load(qtbot, window, "Spherical coordinates")
+    pane.set_slice(1.0)
+    mouse_move(pane, 0.5, 1.2)
+    slice_value = pane.slice_value
+    saved = _through_a_file(window.current_session())
+    assert saved.shape["slice"] == slice_value and len(saved.shape["cursor"]) == 3
+    apply(qtbot, window, "x^2 - y^2, 2xy")
+    with qtbot.waitSignal(window.mappingApplied, timeout=APPLY_TIMEOUT_MS):
+        window.apply_session(saved)
+    pane = window.shapes
+    assert pane.slice_value == slice_value
+    assert pane.slider_label.text() == f"{pane.prepared.variables[2]} = {number(slice_value)}"
+    r, p, t = pane.cursor
+    assert (r, p) == pytest.approx((0.5, 1.2), abs=1e-9) and t == slice_value
+    assert pane.info.det == pytest.approx(r**2 * math.sin(p), rel=1e-12)  # det J = r² sin p
+    lo, hi = pane.third  # the slider's handle stands where the slice is
+    assert pane.slider.value() == round((slice_value - lo) / (hi - lo) * SLIDER_STEPS)

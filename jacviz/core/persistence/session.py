@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from jacviz.core.errors import MappingError, SessionError
+from jacviz.core.lab.descent import MAX_ETA, MIN_ETA
 from jacviz.core.language import (
     MAX_NAME_LENGTH,
     MAX_PARAMETERS,
@@ -66,7 +67,7 @@ DEFAULT_H = 0.1
 
 FIELDS = (
     "mapping", "variables", "params", "domain_range", "codomain_range", "codomain_follows",
-    "pins", "heatmap_mode", "h", "cursor", "draft", "region", "vectors", "model", "dynamics",
+    "pins", "heatmap_mode", "h", "cursor", "draft", "region", "vectors", "model", "dynamics", "shape",
 )
 
 
@@ -99,6 +100,9 @@ class Session:
     # "output"} (see _model); ``mapping`` is then the model's name, shown but never parsed.
     model: dict | None = None
     dynamics: dict | None = None
+    # A mapping that is not a map of the plane (a scalar field, a curve, a surface, a map of
+    # space): {"cursor": [n numbers], "slice", "eta", "descent_from"}; see _shape.
+    shape: dict | None = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -411,6 +415,7 @@ def _from_dict(data: dict) -> Session:
         vectors=_vectors(data.get("vectors")),
         model=model,
         dynamics=_dynamics(data.get("dynamics")),
+        shape=_shape(data.get("shape")),
         mapping=mapping,
         variables=variables,
         params=_params(data.get("params", {})),
@@ -516,6 +521,33 @@ def _dynamics(value: Any) -> dict | None:
                            "points [x, y]")
     points = [_point(p, f"trajectory {i + 1}'s starting point") for i, p in enumerate(starts)]
     return {"vector_field": flags["vector_field"], "trajectories": points, "newton": flags["newton"]}
+
+
+def _shape(value: Any) -> dict | None:
+    """The shapes pane's state (jacviz 0.3): the cursor (1 to 3 numbers: t, (x, y), or (x, y, z)),
+    the third variable's slice value, gradient descent's step size η and its starting point."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise SessionError("shape must be an object {cursor, slice, eta, descent_from}, "
+                           f"not {_kind(value)}")
+    out: dict = {"cursor": None, "slice": None, "eta": None, "descent_from": None}
+    cursor = value.get("cursor")
+    if cursor is not None:
+        if not isinstance(cursor, list) or not 1 <= len(cursor) <= 3:
+            raise SessionError(f"shape.cursor must be a list of 1 to 3 numbers, not {_show(cursor)}")
+        out["cursor"] = [_number(c, "shape.cursor") for c in cursor]
+    if value.get("slice") is not None:
+        out["slice"] = _number(value["slice"], "shape.slice")
+    if value.get("eta") is not None:
+        eta = _number(value["eta"], "shape.eta")
+        if not MIN_ETA <= eta <= MAX_ETA:
+            raise SessionError(f"shape.eta (the step size η) must be between {MIN_ETA:g} and {MAX_ETA:g}, "
+                               f"not {_show(eta)}")
+        out["eta"] = eta
+    if value.get("descent_from") is not None:
+        out["descent_from"] = _point(value["descent_from"], "shape.descent_from")
+    return out
 
 
 def _variables(value: Any) -> tuple[str, str] | None:
@@ -663,7 +695,7 @@ def _fix(name: str, value: Any) -> Any:
         return kept
     defaults = {"domain_range": DEFAULT_DOMAIN, "h": DEFAULT_H, "heatmap_mode": "auto",
                 "codomain_follows": True}
-    return defaults.get(name)  # the rest (codomain_range, cursor, region, vectors, dynamics) become None
+    return defaults.get(name)  # the rest (codomain_range, cursor, region, vectors, ...) become None
 
 
 def _finite_point(p: Any) -> bool:

@@ -40,7 +40,7 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDoubleSpinBox,
@@ -496,8 +496,12 @@ class ShapesPane(QWidget):
     def has_3d(self) -> bool:
         return self.scene3d is not None
 
-    def show_mapping(self, prepared, params: dict[str, float], rect, third=None) -> None:
-        """Draw ``prepared`` (not planar) over ``rect`` (for a curve, its first two numbers are t)."""
+    def show_mapping(self, prepared, params: dict[str, float], rect, third=None, state=None) -> None:
+        """Draw ``prepared`` (not planar) over ``rect`` (for a curve, its first two numbers are t).
+
+        ``state`` (a :class:`~jacviz.ui.model.ShapeState`, from a session) puts back the cursor,
+        the slice, η and the descent path; without it they start where the pane puts them.
+        """
         self.prepared = prepared
         self.params = dict(params)
         self.rect = tuple(float(v) for v in rect)  # type: ignore[assignment]
@@ -508,6 +512,9 @@ class ShapesPane(QWidget):
         # the middle of the third variable's range: spherical coordinates' polar angle over
         # [0, π] is then π/2, not the axis p = 0 where det J = r² sin p vanishes everywhere
         self.slice_value = (self.third[0] + self.third[1]) / 2
+        lo, hi = self.third
+        if state is not None and state.slice is not None and lo <= state.slice <= hi:
+            self.slice_value = float(state.slice)
         space = (m, n) == (3, 3)
         for w in (self.slider, self.slider_label):
             w.setVisible(space)
@@ -524,15 +531,27 @@ class ShapesPane(QWidget):
         self.descent_box.setVisible(m == 1)
         self.direction_box.setVisible(m == 1)
         self.area_box.setVisible((m, n) == (3, 2))
+        if state is not None and state.eta is not None:
+            with QSignalBlocker(self.eta_spin):  # no descent to rerun yet: the path is cleared below
+                self.eta_spin.setValue(state.eta)
         self.clear_path()
         self._reset_area()
         self.redraw()
         self._fill_area_rect()
-        if n == 1:
+        if space:
+            self.slider_label.setText(f"{prepared.variables[-1]} = {number(self.slice_value)}")
+        self._publish_shape(slice=self.slice_value if space else None,
+                            eta=self.eta_spin.value() if m == 1 else None)
+        saved = state.cursor if state is not None else None
+        if saved is not None and len(saved) == n:
+            self.move_cursor(*saved)
+        elif n == 1:
             self.move_cursor(x0 + 0.37 * (x1 - x0))
         else:
             point = (x0 + (x1 - x0) * 0.637, y0 + (y1 - y0) * 0.593)
             self.move_cursor(*point, *((self.slice_value,) if space else ()))
+        if m == 1 and n == 2 and state is not None and state.descent_from is not None:
+            self.descend_from(*state.descent_from, announce=False)
 
     def is_idle(self) -> bool:
         """No resample of the visible domain pending (for MainWindow.wait_until_drawn)."""
@@ -542,6 +561,7 @@ class ShapesPane(QWidget):
         """A map of the plane is shown again: hide, and forget the mapping."""
         self.prepared = None
         self._resample_timer.stop()
+        self._publish_shape(cursor=None, slice=None, eta=None, descent_from=None)
         self.hide()
 
     def redraw(self) -> None:
@@ -692,6 +712,7 @@ class ShapesPane(QWidget):
         if len(coords) == 2 and n == 3:
             coords = (*coords, self.slice_value)
         self.cursor = tuple(float(c) for c in coords)
+        self._publish_shape(cursor=self.cursor)
         info = core.shape_info(compiled, self.cursor, self.params)
         self.info = info
         self.readout.setText(readout_text(info, self.prepared.variables, self.direction if m == 1 else None))
@@ -781,6 +802,7 @@ class ShapesPane(QWidget):
         path = descent.gradient_descent(self.prepared.compiled, self.params, (x, y), self.eta_spin.value(),
                                         DESCENT_STEPS)
         self.path, self.path_start = path, (float(x), float(y))
+        self._publish_shape(descent_from=self.path_start)
         self._draw_path()
         text = (f"Gradient descent from ({number(x)}, {number(y)}) with η = {number(path.eta)}: "
                 f"{path.message}")
@@ -793,6 +815,7 @@ class ShapesPane(QWidget):
     def clear_path(self) -> None:
         """Take the descent path away (a plain click, a new mapping)."""
         self.path = self.path_start = None
+        self._publish_shape(descent_from=None)
         self.path_line.setData([], [])
         self.path_dots.setData([], [])
         if self.scene3d is not None:
@@ -841,7 +864,8 @@ class ShapesPane(QWidget):
                                        "gradient descent again.")
 
     @guarded
-    def _on_eta(self, _value: float) -> None:
+    def _on_eta(self, value: float) -> None:
+        self._publish_shape(eta=float(value))
         if self.path_start is not None and self.prepared is not None:
             self.descend_from(*self.path_start)
 
@@ -924,6 +948,11 @@ class ShapesPane(QWidget):
         self.redraw()
         if self.cursor is not None:
             self.move_cursor(*self.cursor)  # the 3D scene was cleared with its cursor marks
+
+    def _publish_shape(self, **changes) -> None:
+        """The cursor, slice, η and descent start are the session's too (saved, restored)."""
+        if self.window_ is not None and hasattr(self.window_, "model"):
+            self.window_.model.set_shape(**changes)
 
     def _publish_rect(self) -> None:
         """The shown domain is the session's domain range: saved, and restored with the session."""
@@ -1009,6 +1038,7 @@ class ShapesPane(QWidget):
     def _on_slider(self, value: int) -> None:
         lo, hi = self.third
         self.slice_value = lo + (hi - lo) * value / SLIDER_STEPS
+        self._publish_shape(slice=self.slice_value)
         if self.prepared is not None:
             name = self.prepared.variables[-1]
             self.slider_label.setText(f"{name} = {number(self.slice_value)}")
@@ -1065,13 +1095,17 @@ def show_shape(window, prepared, values: dict[str, float], job) -> None:
         rect, third = framed
     m = window.model
     with m.batch():
+        if job.session is not None:
+            m.load_session(job.session)  # the vectors' v, the shapes pane's cursor, slice and η
         m.update(mapping=prepared.text, variables=job.variables, params=ranges)
-        m.set("draft", window.mapping_bar.text())
+        if job.session is None:
+            m.set("draft", window.mapping_bar.text())
+    state = m.shape if job.session is not None else None
     window.mapping_bar.show_error(None)
     window.splitter.hide()
     window.set_planar_controls(False)
     window.shapes.show()
-    window.shapes.show_mapping(prepared, dict(values), rect, third)
+    window.shapes.show_mapping(prepared, dict(values), rect, third, state)
     window.status_label.setText(f"{prepared.label} · compiled in {prepared.seconds * 1000:.0f} ms")
     window.show_message(job.note or f"Applied: {prepared.text} ({prepared.label})", timeout_ms=0)
     window.setWindowTitle(f"jacviz — {prepared.text}")
