@@ -563,6 +563,7 @@ class MainWindow(QMainWindow):
         name the variables when the text has no head (default: those of the current mapping,
         so a preset's r, t stay while the formula is edited).
         """
+        self._first_mapping = None  # asked for before the window was first shown: this one wins
         if variables is ...:
             variables = self.model.variables
         if rect is not None and rect is not FRAME:
@@ -598,6 +599,7 @@ class MainWindow(QMainWindow):
         :mod:`jacviz.ui.network`): the job returns (prepared, parameter values, first scene,
         its paths) and :meth:`_on_compiled` shows it, all at once, or nothing changes.
         """
+        self._first_mapping = None  # as in apply_mapping: what is asked for now wins over the first
         sample_rect = self.domain.fitted_rect(rect) if rect is not None else self.domain.visible_rect()
         job = _Job(text, None, tuple(rect) if rect is not None else None, {}, note, session, on_applied,
                    on_failed, kind="model")

@@ -354,3 +354,24 @@ def test_the_heatmap_shortcuts_in_help_and_readme_match_the_modes(window):
     assert any(keys == f"Ctrl+1 … Ctrl+{n}" for keys, _ in SHORTCUTS)
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert f"`Ctrl+1` … `Ctrl+{n}`" in readme
+
+
+def test_a_mapping_asked_for_before_the_first_show_is_not_replaced_by_the_default(app, qtbot):
+    """The first mapping (default preset or restored session) waits for the window to be shown; a
+    mapping asked for before that (a script, a command) must win, not be dropped for the default."""
+    from uihelpers import APPLY_TIMEOUT_MS, wait_idle
+
+    from jacviz.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    applied: list[str] = []
+    w.mappingApplied.connect(applied.append)
+    w.apply_mapping("x^3 - 3x y^2, 3x^2 y - y^3")
+    with qtbot.waitSignal(w.mappingApplied, timeout=APPLY_TIMEOUT_MS):
+        w.show()
+    wait_idle(qtbot, w)
+    qtbot.wait(50)  # a default queued behind it would arrive here
+    assert applied == ["x^3 - 3x y^2, 3x^2 y - y^3"]
+    assert w.model.mapping == "x^3 - 3x y^2, 3x^2 y - y^3"
+    w.close()
