@@ -58,3 +58,14 @@ def test_negative_decades_are_drawn_on_the_blue_side():
 def test_a_field_of_both_signs_keeps_the_linear_scale():
     s = _scale("x, y^2", (-2.0, 2.0, -2.0, 2.0))
     assert s.kind == "linear" and s.levels[0] == -s.levels[1]
+
+
+def test_the_auto_scale_is_worked_out_with_the_scene_and_is_the_one_drawn():
+    """``auto`` is computed where the scene is sampled (off the GUI thread), equal to computing it
+    afresh: det J = 4(x² + y²) for z² has one sign and spans few decades, so a one-sided linear scale."""
+    scene = sample_scene(compiled("x^2 - y^2, 2xy"), (-2.0, 2.0, -2.0, 2.0))
+    assert scene.auto is not None and heatmap_scale(scene, "auto") is scene.auto
+    fresh = auto_scale(scene.det, scene.level)
+    assert (scene.auto.kind, scene.auto.levels, scene.auto.title) == (fresh.kind, fresh.levels, fresh.title)
+    np.testing.assert_array_equal(scene.auto.values, fresh.values)
+    assert scene.auto.levels[1] == pytest.approx(np.percentile(scene.det, 98), rel=0.02)
