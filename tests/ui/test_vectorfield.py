@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QScrollArea
 from uihelpers import APPLY_TIMEOUT_MS, apply, settled
 
 from jacviz.core.persistence.presets import load_presets
-from jacviz.ui.tools.vectorfield.portrait import SPEED_BINS
+from jacviz.core.lab.portrait import SPEED_BINS
 
 COMPETING = "x(3 - x - 2y), y(2 - x - y)"  # rabbits and sheep (Strogatz, Nonlinear Dynamics, §6.4)
 

@@ -32,7 +32,7 @@ from jacviz.ui.tools.base import CursorState, Tool
 from jacviz.ui.tools.vectorfield import glyphs
 from jacviz.ui.tools.vectorfield.layers import LayeredPaths, ensure_pixmap_cache
 from jacviz.ui.tools.vectorfield.panel import VectorFieldPanel
-from jacviz.ui.tools.vectorfield.portrait import SPEED_BINS, heads, phase_portrait, trajectories
+from jacviz.core.lab.portrait import SPEED_BINS, heads, phase_portrait, trajectories
 
 STREAMLINE = (60, 60, 60)
 TRAJECTORY = (0, 128, 128)  # teal: apart from the critical curve (black) and the arrows
