@@ -177,3 +177,54 @@ def test_export_of_the_basins_shows_the_three_roots_colours(capsys, tmp_path, ap
     best = (palette @ inside.T / np.maximum(norms, 1e-9)).argmax(axis=0)
     shares = np.bincount(best, minlength=3) / len(best)
     assert (shares > 0.2).all(), shares
+
+
+def test_export_of_a_vector_field_preset_draws_its_equilibria_and_trajectories(capsys, tmp_path, app):
+    """The damped pendulum preset is read as a vector field by default, as in the window: its
+    stable spiral at the origin and its saddle at (π, 0) come out in their types' colours, in
+    the PDF too (drawn by QPainter, read back by pdftoppm)."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    from jacviz.core.figure.build import figure_spec
+    from jacviz.core.figure.layout import layout_figure
+    from jacviz.core.figure.theme import SADDLE, STABLE, TRAJECTORY
+
+    for name in ("pendulum.png", "pendulum.pdf"):
+        out = tmp_path / name
+        rc, printed, err = _run(capsys, "export", "y, -sin(x) - b y", "--view", "domain", "--size", "700x420",
+                                "--trajectory", "2,2", "-o", str(out))
+        assert rc == 0 and err == "" and printed.strip() == str(out)
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm is not installed (apt-get install poppler-utils)")
+    subprocess.run(["pdftoppm", "-png", "-r", "96", "-singlefile", str(tmp_path / "pendulum.pdf"),
+                    str(tmp_path / "from-pdf")], check=True, timeout=120)
+    spec = figure_spec("y, -sin(x) - b y", rect=(-7, 7, -4, 4), params={"b": 0.5}, vector_field=True,
+                       trajectories=[(2.0, 2.0)])
+    frame = layout_figure(spec, "domain", (700, 420)).frames["domain"]
+    for name in ("pendulum.png", "from-pdf.png"):
+        image = np.asarray(Image.open(tmp_path / name).convert("RGB"), dtype=int)
+        assert image.shape == (420, 700, 3), name
+        for (x, y), want in (((0.0, 0.0), STABLE), ((math.pi, 0.0), SADDLE), ((2.0, 2.0), (255, 255, 255))):
+            col, row = frame.point(x, y)
+            got = image[int(row), int(col)]
+            assert np.abs(got - want).max() <= 16, (name, (x, y), got, want)
+        col, row = frame.point(2.0, 2.0)  # the trajectory's start: a white dot ringed in teal
+        ring = image[int(row) - 6:int(row) + 7, int(col) - 6:int(col) + 7].reshape(-1, 3)
+        assert (np.abs(ring - TRAJECTORY).max(axis=1) <= 40).any(), name
+
+
+@pytest.mark.parametrize("args,words", [
+    (["z^2", "--trajectory", "1"], "--trajectory needs two numbers"),
+    (["z^2", "--trajectory", "inf,0"], "--trajectory"),
+    (["z^2", *itertools.chain.from_iterable(["--trajectory", "0,0"] for _ in range(21))], "at most 20"),
+    (["x^2 + y^2", "--vector-field"], "need a map of the plane; this is a scalar field"),
+])
+def test_bad_vector_field_exports_exit_2_with_one_line(capsys, tmp_path, args, words):
+    rc, out, err = _run(capsys, "export", *args, "-o", str(tmp_path / "x.png"))
+    lines = err.splitlines()
+    assert rc == 2 and out == "" and len(lines) == 1
+    assert lines[0].startswith("jacviz: error: ") and words in lines[0], lines[0]
+    assert not (tmp_path / "x.png").exists()

@@ -4,7 +4,8 @@
 
     jacviz export MAPPING -o FILE [--size WxH] [--at X,Y] [--range X0,X1,Y0,Y1]
                   [--vars A,B] [--param NAME=VALUE ...] [--view both|domain|codomain]
-                  [--mode det|log|sign|linerr|basins] [--h H] [--transparent] [--dpi N]
+                  [--mode det|log|sign|linerr|basins] [--vector-field] [--trajectory X,Y ...]
+                  [--h H] [--transparent] [--dpi N]
                   [--theme light|dark] [--no-readout] [--font-scale F] [--colormap vik|coolwarm]
     jacviz export MAPPING --morph FILE.gif [same options]   the identity morphing into F
     jacviz export MODEL.onnx -o FILE [same options]         a trained network (no --vars, --param)
@@ -30,6 +31,7 @@ NAME = "export"
 SUMMARY = "the figure as a PNG, JPEG, SVG or PDF file, or the morph as a GIF (no display needed)"
 FORMULA_WAIT_S = 3.0
 MAX_H = 1e6
+MAX_TRAJECTORIES = 20  # as many as the window's vector field tool keeps
 FRAME_MS = 80
 HOLD_MS = 1200
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".pdf")
@@ -54,6 +56,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="heatmap mode (auto: the scale that shows det J best; det: linear; basins: where "
                         "Newton's method for F = 0 goes from each point; classes, output: a network's "
                         "decision regions or its first output)")
+    p.add_argument("--vector-field", action="store_true",
+                   help="draw F as the vector field of (x', y') = F(x, y): arrows, streamlines, equilibria "
+                        "(on by default for the vector field presets)")
+    p.add_argument("--trajectory", action="append", metavar="X,Y",
+                   help=f"a trajectory of (x', y') = F(x, y) through X,Y (up to {MAX_TRAJECTORIES})")
     p.add_argument("--h", metavar="H", help="radius of the neighbourhood circle")
     p.add_argument("--transparent", action="store_true", help="nothing behind the plots (for slides)")
     p.add_argument("--dpi", metavar="N", help="physical size: pixels per inch written into the file")
@@ -98,7 +105,16 @@ def run(args: argparse.Namespace) -> int:
         parsed = parse(args.mapping, variables)
         parameter_values(parsed.parameters, params)
         if not parsed.shape.is_planar:
+            if args.vector_field or args.trajectory:
+                raise UsageError(f"--vector-field and --trajectory need a map of the plane; this is a "
+                                 f"{parsed.shape.kind}")
             return _export_shape(args, parsed, variables, params, output, morph)
+    elif args.vector_field or args.trajectory:
+        raise UsageError("--vector-field and --trajectory read F as a vector field of the plane; "
+                         "a model is not one")
+    starts = tuple(arguments.point(t, "--trajectory") for t in args.trajectory or ())
+    if len(starts) > MAX_TRAJECTORIES:
+        raise UsageError(f"at most {MAX_TRAJECTORIES} trajectories (--trajectory given {len(starts)} times)")
     at = arguments.point(args.at, "--at") if args.at else None
     rect = arguments.rect(args.range, "--range", "-2,2,-1,1") if args.range else None
     from jacviz.ui.export import check_size, parse_size
@@ -118,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
         check_size(*size, fmt=format_for(output))  # memory, before anything is drawn
 
     figure = _Figure(args.mapping, variables, params, rect, at, h, args.mode, options)
+    figure.vector_field = args.vector_field or figure.vector_field
+    figure.trajectories = starts
     from jacviz.ui.figure_painter import ensure_application, export_figure
 
     ensure_application()  # text needs Qt's fonts; offscreen when there is no display
@@ -186,6 +204,8 @@ class _Figure:
         self.mode = mode
         self.options = options
         self.formulas = self._formulas(text, variables)
+        self.vector_field = preset is not None and preset.view == "vector field"  # as the window does
+        self.trajectories: tuple[tuple[float, float], ...] = ()
 
     def _formulas(self, text, variables):
         """A figure deserves the simplified formulas (best effort, cached for the next export)."""
@@ -211,7 +231,8 @@ class _Figure:
         if numeric is None:
             return figure_spec(self.prepared.text, params=self.params, rect=self.rect, at=self.at, h=self.h,
                                mode=self.mode, options=self.options, prepared=self.prepared,
-                               formulas=self.formulas, codomain_rect=codomain_rect)
+                               formulas=self.formulas, codomain_rect=codomain_rect,
+                               vector_field=self.vector_field, trajectories=self.trajectories)
         from dataclasses import replace
 
         morphed = replace(self.prepared, compiled=numeric)

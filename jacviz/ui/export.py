@@ -77,6 +77,8 @@ def window_figure(window, options: FigureOptions | None = None) -> FigureSpec:
     elif model.cursor is not None:
         lin, rows, reading = at_cursor(numeric, model.cursor, model.h, params, prepared.variables)
     names = image_names(prepared.variables)
+    flow = window.tools.get("vectorfield")  # F read as a vector field: what the view draws goes in too
+    portrait = flow.portrait if flow is not None and flow.on else None
     return FigureSpec(
         scene=scene,
         domain_rect=window.domain.visible_rect(),
@@ -93,6 +95,8 @@ def window_figure(window, options: FigureOptions | None = None) -> FigureSpec:
                                                                       window.readout.simplified),
         mapping_text=prepared.text,
         options=options or FigureOptions(),
+        portrait=portrait,
+        trajectories=tuple(flow.trajectories) if portrait is not None else (),
     )
 
 

@@ -9,8 +9,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QScrollArea
 from uihelpers import APPLY_TIMEOUT_MS, apply, settled
 
-from jacviz.core.persistence.presets import load_presets
 from jacviz.core.lab.portrait import SPEED_BINS
+from jacviz.core.persistence.presets import load_presets
 
 COMPETING = "x(3 - x - 2y), y(2 - x - y)"  # rabbits and sheep (Strogatz, Nonlinear Dynamics, §6.4)
 
@@ -247,3 +247,27 @@ def test_the_tools_controls_have_names_and_their_panels_read_out(qtbot, window):
     interface = QAccessible.queryAccessibleInterface(table)
     assert "|F(pₖ)|" in interface.text(QAccessible.Text.Description)
     assert tool.panel.list.accessibleName()
+
+
+def test_the_window_exports_the_vector_field_it_shows(qtbot, window, tmp_path):
+    """File → Export with the mode on: the figure has the portrait, and the stable nodes (0, 2),
+    (3, 0) and the saddle (1, 1) of the competing species come out in their types' colours."""
+    from PIL import Image
+
+    from jacviz.core.figure.layout import layout_figure
+    from jacviz.core.figure.theme import SADDLE, STABLE
+    from jacviz.ui.export import export, window_figure
+
+    _vector_field(qtbot, window, COMPETING, (-0.5, 3.5, -0.5, 2.5))
+    spec = window_figure(window)
+    assert spec.portrait is window.tool("vectorfield").portrait and len(spec.portrait.equilibria) == 4
+    out = export(window, tmp_path / "competing.png", view="domain", size=(640, 480))
+    image = np.asarray(Image.open(out).convert("RGB"), dtype=int)
+    frame = layout_figure(spec, "domain", (640, 480)).frames["domain"]
+    for point, want in (((0.0, 2.0), STABLE), ((3.0, 0.0), STABLE), ((1.0, 1.0), SADDLE)):
+        col, row = frame.point(*point)
+        got = image[int(row), int(col)]
+        assert np.abs(got - want).max() <= 16, (point, got, want)
+    window.tool("vectorfield").action.setChecked(False)  # off: the plain figure again
+    _wait(qtbot, window)
+    assert window_figure(window).portrait is None

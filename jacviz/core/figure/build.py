@@ -110,7 +110,8 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
                 mode: str = "auto", pins=(), quality: Quality = DEFAULT_QUALITY,
                 options: FigureOptions | None = None, codomain_rect: Rect | None = None,
                 use_cache: bool = True, isolated: bool = False, prepared: Prepared | None = None,
-                formulas: tuple[str, ...] | None = None) -> FigureSpec:
+                formulas: tuple[str, ...] | None = None, vector_field: bool = False,
+                trajectories=()) -> FigureSpec:
     """Prepare ``text``, sample it over ``rect`` and describe the figure the window would show.
 
     ``at`` puts the cursor there (its neighbourhood of radius ``h``, the lens and the
@@ -119,6 +120,8 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
     ``isolated`` does sympy's work in a worker process that is killed when too slow (what a
     command given untrusted text should do); ``prepared`` skips preparing altogether.
     ``formulas`` replace the raw u, v and det J lines (with simplified ones, say).
+    ``vector_field`` draws F read as a vector field over the domain (arrows, streamlines,
+    equilibria), and ``trajectories`` the solutions of p' = F(p) through those points.
     Raises MappingError for a bad mapping or parameter, UsageError for a bad rectangle.
     """
     x0, x1, y0, y1 = (float(v) for v in rect)
@@ -156,6 +159,14 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
         lin, rows, reading = network_at_cursor(compiled, (float(at[0]), float(at[1])), h)
     elif at is not None:
         lin, rows, reading = at_cursor(compiled, (float(at[0]), float(at[1])), h, values, prepared.variables)
+    portrait, flows = None, ()
+    if vector_field or trajectories:
+        from jacviz.core.lab.portrait import phase_portrait
+        from jacviz.core.lab.portrait import trajectories as solve
+
+        rect4 = (x0, x1, y0, y1)
+        portrait = phase_portrait(compiled, rect4, values) if vector_field else None
+        flows = solve(compiled, [(float(a), float(b)) for a, b in trajectories], rect4, values)
     pins = tuple((float(px), float(py)) for px, py in pins)
     names = image_names(prepared.variables)
     return FigureSpec(
@@ -174,4 +185,6 @@ def figure_spec(text: str, *, variables: tuple[str, str] | None = None,
         else formula_lines(prepared.formulas, names, prepared.simplified),
         mapping_text=text,
         options=options or FigureOptions(),
+        portrait=portrait,
+        trajectories=tuple(flows),
     )

@@ -38,7 +38,19 @@ from jacviz.core.figure.primitives import (
     Text,
 )
 from jacviz.core.figure.spec import VIEWS, FigureSpec
-from jacviz.core.figure.theme import THEME_BY_NAME, Theme
+from jacviz.core.figure.theme import (
+    DEGENERATE,
+    EQUILIBRIUM_COLOURS,
+    OUTLINE,
+    SPEED_COLOURS,
+    STABLE,
+    THEME_BY_NAME,
+    TRAJECTORY,
+    UNSTABLE,
+    VEIL_ALPHA,
+    WHITE,
+    Theme,
+)
 from jacviz.core.pipeline.scene import heatmap_scale, visible_images
 from jacviz.core.sampling.framing import fit_aspect
 
@@ -280,8 +292,12 @@ def _domain(b: _Builder, frame: PlotFrame, spec: FigureSpec) -> tuple:
     g = spec.scene.grid
     b.curve(frame, g.vertical, b.stroke(t.vertical, 1.0, 150), clip)
     b.curve(frame, g.horizontal, b.stroke(t.horizontal, 1.0, 150), clip)
+    if spec.portrait is not None or spec.trajectories:
+        _flow(b, frame, spec, clip)
     b.curve(frame, spec.scene.critical, b.stroke(t.critical_domain, 2.5), clip, pairs=True)
     _pins(b, frame, spec.pins, clip)
+    if spec.portrait is not None:
+        _equilibria(b, frame, spec.portrait, clip)
     lin = spec.linearization
     if lin is not None and np.isfinite(lin.point).all():
         p, h = lin.point, lin.h
@@ -295,6 +311,43 @@ def _domain(b: _Builder, frame: PlotFrame, spec: FigureSpec) -> tuple:
         _arrow(b, frame, p, (0.0, h), b.stroke(t.vertical, 2.5), clip)
         _marker(b, frame.point(*p), clip)
     return cmap, levels, scale
+
+
+def _flow(b: _Builder, frame: PlotFrame, spec: FigureSpec, clip: str) -> None:
+    """F read as a vector field, as the window's vector field tool draws it: the heatmap and grid
+    faded under a veil, then the streamlines, the arrows coloured by |F|, the eigenvector
+    directions at each equilibrium, and the trajectories."""
+    t = b.theme
+    box = frame.box
+    veil = np.array([[box.x, box.y], [box.right, box.y], [box.right, box.bottom], [box.x, box.bottom]])
+    b.fig.items.append(Shape(veil, _rgba(t.background, VEIL_ALPHA), None, clip=clip))
+    portrait = spec.portrait
+    if portrait is not None:
+        stream = b.stroke(t.foreground, 1.1, 200)
+        b.curve(frame, portrait.streamlines, stream, clip)
+        b.curve(frame, portrait.stream_heads, stream, clip, pairs=True)
+        for pairs, colour in zip(portrait.arrows, SPEED_COLOURS, strict=False):
+            b.curve(frame, pairs, b.stroke(colour, 1.4), clip, pairs=True)
+        for key, colour in (("stable", STABLE), ("unstable", UNSTABLE), ("zero", DEGENERATE)):
+            b.curve(frame, portrait.eigen.get(key, np.empty((0, 2))), b.stroke(colour, 2.2), clip, pairs=True)
+    gap = np.full((1, 2), np.nan)
+    for tr in spec.trajectories:
+        b.curve(frame, np.concatenate([tr.backward[::-1], gap, tr.forward]), b.stroke(TRAJECTORY, 2.2), clip)
+        start = frame.point(*tr.start)
+        if np.isfinite(start).all():
+            b.fig.items.append(Shape(np.array(start, dtype=float), _rgba(WHITE), b.stroke(TRAJECTORY, 2.0),
+                                     radius=4.0 * b.s, clip=clip))
+
+
+def _equilibria(b: _Builder, frame: PlotFrame, portrait, clip: str) -> None:
+    """One dot per equilibrium, coloured by its type as in the window (filled: stable, open: unstable)."""
+    for eq in portrait.equilibria.items:
+        centre = frame.point(*eq.point)
+        if not np.isfinite(centre).all():
+            continue
+        fill, edge = EQUILIBRIUM_COLOURS.get(str(eq.kind), (DEGENERATE, OUTLINE))
+        b.fig.items.append(Shape(np.array(centre, dtype=float), _rgba(fill), b.stroke(edge, 2.0),
+                                 radius=5.5 * b.s, clip=clip))
 
 
 def _arrow(b: _Builder, frame: PlotFrame, origin, vector, stroke: Stroke, clip: str) -> None:

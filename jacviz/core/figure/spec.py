@@ -9,6 +9,7 @@ Nothing here refers to a widget, so a figure is the same whichever window (or no
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from jacviz.core.errors import UsageError
 from jacviz.core.figure.colormaps import DEFAULT_COLORMAP, DET_COLORMAPS
@@ -16,6 +17,10 @@ from jacviz.core.pipeline.scene import Scene
 from jacviz.core.sampling.geometry import Rect
 from jacviz.core.sampling.heatmap import HEATMAP_MODES
 from jacviz.core.sampling.linearization import Linearization
+
+if TYPE_CHECKING:  # the phase portrait's modules load only for a figure that has one
+    from jacviz.core.lab.dynamics import Trajectory
+    from jacviz.core.lab.portrait import Portrait
 
 VIEWS = ("both", "domain", "codomain")
 THEMES = ("light", "dark")
@@ -61,7 +66,9 @@ class FigureSpec:
     points and ``pin_images`` their images under F (the same length; NaN where undefined).
     ``readout`` holds the panel's rows as (label, value); a value with tabs is laid out in
     columns (the two rows of J). ``reading`` is the one sentence above them and
-    ``formulas`` the lines under them.
+    ``formulas`` the lines under them. ``portrait`` is F read as a vector field over the
+    domain (arrows, streamlines, equilibria; drawn over a faded heatmap) and ``trajectories``
+    the solutions of p' = F(p) drawn with it.
     """
 
     scene: Scene
@@ -79,6 +86,8 @@ class FigureSpec:
     formulas: tuple[str, ...] = ()
     mapping_text: str = ""
     options: FigureOptions = field(default_factory=FigureOptions)
+    portrait: Portrait | None = None
+    trajectories: tuple[Trajectory, ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in HEATMAP_MODES:

@@ -79,3 +79,24 @@ DARK = Theme(
 )
 
 THEME_BY_NAME = {"light": LIGHT, "dark": DARK}
+
+# F read as a vector field: the same colours in the window's vector field tool and in figures.
+TRAJECTORY: RGB = (0, 128, 128)  # teal: apart from the critical curve (black) and the arrows
+VEIL_ALPHA = 170  # the heatmap and the grid under the flow, faded to a third
+# Arrow colours by |F|, slow to fast: matplotlib's "plasma" (van der Walt & Smith, perceptually
+# uniform) sampled at 8 even steps from 0 to 0.8 of its range, so the fastest stay dark on the veil.
+SPEED_COLOURS: tuple[RGB, ...] = ((13, 8, 135), (72, 3, 159), (117, 1, 168), (158, 25, 156),
+                                  (192, 58, 130), (218, 91, 104), (239, 126, 79), (252, 166, 54))
+STABLE: RGB = (0, 114, 178)  # blue
+UNSTABLE: RGB = (213, 94, 0)  # vermilion
+SADDLE: RGB = (30, 30, 30)
+CENTRE: RGB = (0, 158, 115)  # bluish green
+DEGENERATE: RGB = (150, 150, 150)
+OUTLINE: RGB = (20, 20, 20)
+WHITE: RGB = (255, 255, 255)
+# An equilibrium's dot in a figure by its type (jacviz.core.lab.dynamics.Kind's values): fill, edge
+EQUILIBRIUM_COLOURS: dict[str, tuple[RGB, RGB]] = {
+    "saddle": (SADDLE, WHITE), "stable node": (STABLE, OUTLINE), "unstable node": (WHITE, UNSTABLE),
+    "stable spiral": (STABLE, WHITE), "unstable spiral": (UNSTABLE, WHITE), "centre": (CENTRE, WHITE),
+    "degenerate": (DEGENERATE, OUTLINE),
+}

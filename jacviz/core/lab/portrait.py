@@ -1,6 +1,7 @@
 """The phase portrait of the visible domain, as line segments ready to draw (no Qt here).
 
-:func:`phase_portrait` is the vector field tool's background job: the arrow field, the
+:func:`phase_portrait` is the vector field tool's background job, and what an exported
+figure draws for F read as a vector field (:mod:`jacviz.core.figure.layout`): the arrow field, the
 evenly spaced streamlines and the equilibria of :mod:`jacviz.core.lab.dynamics` for one
 rectangle, turned into endpoint pairs (arrows binned by |F| for their colour, arrowheads on
 the streamlines, each equilibrium's eigenvector directions), so that the GUI thread only

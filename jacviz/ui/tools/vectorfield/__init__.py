@@ -24,6 +24,8 @@ from PySide6.QtGui import QAction, QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from jacviz.core.errors import JacvizError
+from jacviz.core.figure.theme import SPEED_COLOURS, TRAJECTORY, VEIL_ALPHA
+from jacviz.core.lab.portrait import SPEED_BINS, heads, phase_portrait, trajectories
 from jacviz.ui import style
 from jacviz.ui.background import LatestWorker
 from jacviz.ui.guard import guarded
@@ -32,11 +34,8 @@ from jacviz.ui.tools.base import CursorState, Tool
 from jacviz.ui.tools.vectorfield import glyphs
 from jacviz.ui.tools.vectorfield.layers import LayeredPaths, ensure_pixmap_cache
 from jacviz.ui.tools.vectorfield.panel import VectorFieldPanel
-from jacviz.core.lab.portrait import SPEED_BINS, heads, phase_portrait, trajectories
 
 STREAMLINE = (60, 60, 60)
-TRAJECTORY = (0, 128, 128)  # teal: apart from the critical curve (black) and the arrows
-VEIL_ALPHA = 170  # the heatmap and the grid under the flow, faded to a third
 MAX_LABELS = 30  # eigenvalue labels drawn in the view (all equilibria are listed in the panel)
 MAX_TRAJECTORIES = 20
 # The layers of the three LayeredPaths items, in the order they are drawn
@@ -47,14 +46,9 @@ LABEL_CHAR_PX, LABEL_HEIGHT_PX = 6.5, 16.0  # an eigenvalue label's size, estima
 
 
 def speed_colours() -> list[tuple[int, int, int]]:
-    """Arrow colours by |F|, slow to fast: matplotlib's "plasma" (van der Walt & Smith, perceptually
-    uniform), from 0 to 0.8 of its range so that the fastest arrows stay dark enough on the veil.
-
-    Read when the arrows are first drawn: loading the colour map cost ~7 ms of every start-up.
-    """
-    cmap = pg.colormap.get("plasma")
-    rgba = cmap.map(np.linspace(0.0, 0.8, SPEED_BINS), mode="byte")
-    return [tuple(int(c) for c in colour[:3]) for colour in rgba]
+    """Arrow colours by |F|, slow to fast (:data:`jacviz.core.figure.theme.SPEED_COLOURS`, which
+    exported figures use too)."""
+    return list(SPEED_COLOURS)
 
 
 class VectorFieldTool(Tool):

@@ -17,16 +17,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPainterPathStroker, QPixmap
 
+from jacviz.core.figure.theme import CENTRE, DEGENERATE, OUTLINE, SADDLE, STABLE, UNSTABLE, WHITE
+
 if TYPE_CHECKING:
     from jacviz.core.lab.dynamics import Kind
 
-STABLE = (0, 114, 178)  # blue
-UNSTABLE = (213, 94, 0)  # vermilion
-SADDLE = (30, 30, 30)
-CENTRE = (0, 158, 115)  # bluish green
-DEGENERATE = (150, 150, 150)
-OUTLINE = (20, 20, 20)
-WHITE = (255, 255, 255)
 SIZE = 17  # pixels
 
 
