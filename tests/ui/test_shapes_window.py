@@ -285,6 +285,59 @@ def test_export_of_a_map_of_space_domain_view_and_a_bad_point(tmp_path):
     assert bad.returncode == 2 and "--at needs 3 numbers" in bad.stderr
 
 
+def _picture(path, tmp_path, size):
+    """A PNG, an SVG drawn by librsvg, or a PDF page drawn by poppler, as an RGB array."""
+    from PIL import Image
+
+    if path.suffix == ".svg":
+        if shutil.which("rsvg-convert") is None:
+            pytest.skip("rsvg-convert is not installed (apt-get install librsvg2-bin)")
+        png = tmp_path / "from-svg.png"
+        subprocess.run(["rsvg-convert", "-w", str(size[0]), "-h", str(size[1]), str(path), "-o", str(png)],
+                       check=True, timeout=120)
+    elif path.suffix == ".pdf":
+        if shutil.which("pdftoppm") is None:
+            pytest.skip("pdftoppm is not installed (apt-get install poppler-utils)")
+        subprocess.run(["pdftoppm", "-png", "-r", "96", "-singlefile", str(path), str(tmp_path / "from-pdf")],
+                       check=True, timeout=120)
+        png = tmp_path / "from-pdf.png"
+    else:
+        png = path
+    return np.asarray(Image.open(png).convert("RGB"), dtype=int)
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".pdf"])
+def test_a_scalar_field_exports_as_a_vector_figure_other_programs_draw_as_the_window_does(tmp_path, suffix):
+    """The 2D view as SVG (read by librsvg) and PDF (read by poppler) matches its PNG pixel for pixel,
+    but for antialiasing: the level line and ∇f stay lines (Qt writes them with strokes that do not
+    scale, which librsvg would otherwise draw 100 times too wide), the minimum stays dark."""
+    size = (600, 500)
+    args = ("x^2 + y^2", "--view", "domain", "--size", "600x500", "--at", "0.8,0.5")
+    png, vector = tmp_path / "field.png", tmp_path / f"field{suffix}"
+    for out in (png, vector):
+        res = _export(tmp_path, *args, "-o", str(out))
+        assert res.returncode == 0 and res.stdout.strip() == str(out), res.stderr
+    if suffix == ".svg":
+        text = vector.read_text(encoding="utf-8")
+        assert text.count('vector-effect="non-scaling-stroke"') <= 2 and "<polyline" in text
+    else:
+        assert vector.read_bytes()[:5] == b"%PDF-"
+    want, got = _picture(png, tmp_path, size), _picture(vector, tmp_path, size)
+    assert want.shape == got.shape == (500, 600, 3)
+    differ = (np.abs(want - got).max(axis=-1) > 60).mean()
+    assert differ < 0.06, differ
+    orange = (np.abs(got - (230, 120, 0)).max(axis=-1) < 40).mean()  # the level line through p
+    assert 0 < orange < 0.005, orange
+    centre = got[240:260, 290:310].mean(axis=(0, 1))  # f's minimum, in the middle of the view
+    assert centre.max() < 110, centre
+
+
+def test_the_3d_view_is_not_exported_as_a_vector_file(tmp_path):
+    res = _export(tmp_path, "(u, v) -> u, v, u v", "-o", str(tmp_path / "s.svg"), "--view", "codomain")
+    assert res.returncode == 2 and res.stderr.count("\n") == 1 and "3D view" in res.stderr
+    assert not (tmp_path / "s.svg").exists()
+
+
 # ---------------------------------------------------------------------------------------
 # pointer moves straight from the viewport, and the cached static layers
 
