@@ -61,8 +61,18 @@ def check_size(w: int, h: int, frames: int = 1, fmt: str | None = None) -> None:
     check_figure_size(w, h)
 
 
+def shown_shape(window):
+    """The shapes pane when it, not the planar views, shows the mapping (else None)."""
+    pane = getattr(window, "_shapes", None)
+    return pane if pane is not None and pane.prepared is not None else None
+
+
 def window_figure(window, options: FigureOptions | None = None) -> FigureSpec:
-    """The figure the window shows now, as data."""
+    """The figure the window shows now, as data (a map of the plane; the shapes pane is not one)."""
+    pane = shown_shape(window)
+    if pane is not None:
+        raise ExportError(f"this is a {pane.prepared.kind}: export it as an image of the pane "
+                          "(File → Export image); the figure layout and the morph are for maps of the plane")
     prepared = window.prepared
     scene = window.scene
     if prepared is None or scene is None:
@@ -116,6 +126,11 @@ def export(window, path: str | Path, view: str = "both", size: tuple[int, int] |
         # the whole-image budget here too, PNG included: the window exports on its GUI thread,
         # and a banded 16384² PNG (jacviz export) takes half a minute
         check_size(*size)
+    pane = shown_shape(window)
+    if pane is not None:  # a scalar field, curve, surface or map of space: the pane as it is drawn
+        from jacviz.ui.shapes.export import pane_target, write_widget
+
+        return write_widget(pane_target(pane, view), path, size)
     spec = window_figure(window, options)
     try:
         return export_figure(spec, path, view=view, size=size)
@@ -135,6 +150,13 @@ def render_image(window, view: str = "both", size: tuple[int, int] | None = None
 
 def copy_to_clipboard(window, view: str = "both") -> QImage:
     """Put the figure on the clipboard as an image, at twice the window's resolution."""
+    pane = shown_shape(window)
+    if pane is not None:  # the shapes pane as drawn (its 3D view included where there is OpenGL)
+        from jacviz.ui.shapes.export import pane_target
+
+        image = pane_target(pane, view).grab().toImage()
+        QGuiApplication.clipboard().setImage(image)
+        return image
     widget = window.splitter if view == "both" else (window.domain if view == "domain" else window.codomain)
     image = render_image(window, view, (widget.width() * 2, widget.height() * 2))
     QGuiApplication.clipboard().setImage(image)

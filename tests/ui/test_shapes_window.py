@@ -554,3 +554,26 @@ def test_a_map_of_space_session_keeps_the_slice_and_the_cursor(qtbot, window):
     assert pane.info.det == pytest.approx(r**2 * math.sin(p), rel=1e-12)  # det J = r² sin p
     lo, hi = pane.third  # the slider's handle stands where the slice is
     assert pane.slider.value() == round((slice_value - lo) / (hi - lo) * SLIDER_STEPS)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_file_export_with_a_scalar_field_shown_writes_the_pane_not_the_hidden_map(qtbot, window, tmp_path,
+                                                                                   suffix):
+    """The planar views keep the last map of the plane while the pane shows a scalar field: File →
+    Export must write what is on screen, the paraboloid's 2D view (dark minimum in the middle)."""
+    pane = load(qtbot, window, "Paraboloid")
+    out = tmp_path / f"shown{suffix}"
+    assert window.files.export_to(out, "domain", (500, 400))
+    image = _picture(out, tmp_path, (500, 400))
+    assert image.shape == (400, 500, 3)
+    frame = pane.domain.getPlotItem().vb.sceneBoundingRect()  # where the plot is, in the view's pixels
+    sx, sy = 500 / pane.domain.width(), 400 / pane.domain.height()
+    cx, cy = frame.center().x() * sx, frame.center().y() * sy
+    x0, x1, y0, y1 = pane.rect
+    assert abs((x0 + x1) / 2) < 0.3 and abs((y0 + y1) / 2) < 0.3  # the minimum (0, 0) mid-view
+    assert image[int(cy) - 8:int(cy) + 8, int(cx) - 8:int(cx) + 8].mean(axis=(0, 1)).max() < 110
+    from jacviz.core.errors import ExportError
+    from jacviz.ui.export import window_figure
+
+    with pytest.raises(ExportError, match="scalar field"):
+        window_figure(window)

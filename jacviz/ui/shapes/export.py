@@ -30,7 +30,6 @@ def export_shape(prepared, params: dict[str, float], output: Path, *, rect=None,
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from jacviz.core.figure.files import write_atomically
     from jacviz.ui.shapes.gl import gl_available
     from jacviz.ui.shapes.pane import ShapesPane
 
@@ -52,14 +51,9 @@ def export_shape(prepared, params: dict[str, float], output: Path, *, rect=None,
     pane.show_mapping(prepared, params, rect or (-2.0, 2.0, -2.0, 2.0), third)
     if at is not None:
         pane.move_cursor(*at)
-    if view == "domain":
-        target = pane.domain
-    elif view == "codomain":
-        target = pane.scene3d.widget if pane.scene3d is not None else pane.plane
-    else:
-        target = pane
-        if not gl_available() and prepared.compiled.shape != (2, 1):
-            sys.stderr.write(NOTE_NO_GL + "\n")
+    target = pane_target(pane, view)
+    if target is pane and not gl_available() and prepared.compiled.shape != (2, 1):
+        sys.stderr.write(NOTE_NO_GL + "\n")
     gl_target = pane.scene3d is not None and target is pane.scene3d.widget
     if gl_target and suffix in VECTOR_SUFFIXES:
         raise ExportError("the 3D view is drawn by OpenGL as pixels: export it as .png or .jpg, or use "
@@ -71,13 +65,44 @@ def export_shape(prepared, params: dict[str, float], output: Path, *, rect=None,
         target.resize(w, h)
         target.ensurePolished()
     QApplication.processEvents()
+    try:
+        return write_widget(target, output, (w, h))
+    finally:
+        pane.close()
+
+
+def pane_target(pane, view: str):
+    """The widget of ``pane`` that ``view`` (both, domain, codomain) exports."""
+    if view == "domain":
+        return pane.domain
+    if view == "codomain":
+        return pane.scene3d.widget if pane.scene3d is not None else pane.plane
+    return pane
+
+
+def write_widget(widget, output: Path, size: tuple[int, int] | None = None) -> Path:
+    """``widget`` as it is drawn now, written to ``output`` (.png, .jpg, .svg or .pdf) atomically.
+
+    SVG and PDF are painted by QPainter (vectors, page ``size`` or the widget's own); a raster is
+    the widget grabbed, scaled to ``size`` if given. An OpenGL view is pixels only.
+    """
+    from PySide6.QtOpenGLWidgets import QOpenGLWidget
+
+    from jacviz.core.figure.files import write_atomically
+
+    suffix = output.suffix.lower()
+    if suffix not in RASTER_SUFFIXES + VECTOR_SUFFIXES:
+        raise ExportError(f"cannot export to '{output.name}': use a .png, .jpg, .svg or .pdf file name")
+    gl = isinstance(widget, QOpenGLWidget)
+    if gl and suffix in VECTOR_SUFFIXES:
+        raise ExportError("the 3D view is drawn by OpenGL as pixels: export it as .png or .jpg, or use "
+                          "--view domain for a vector figure of the 2D view")
+    w, h = size or (widget.width(), widget.height())
     if suffix in VECTOR_SUFFIXES:
         fmt = suffix[1:]
-        path = write_atomically(output, fmt, lambda tmp: _write_vector(target, tmp, fmt, (w, h)))
-        pane.close()
-        return path
-    image = target.grab()
-    if size is not None and gl_target:
+        return write_atomically(output, fmt, lambda tmp: _write_vector(widget, tmp, fmt, (w, h)))
+    image = widget.grab()
+    if (image.width(), image.height()) != (w, h):
         image = image.scaled(w, h)
     fmt = "png" if suffix == ".png" else "jpeg"
 
@@ -85,9 +110,7 @@ def export_shape(prepared, params: dict[str, float], output: Path, *, rect=None,
         if not image.save(str(tmp), "PNG" if fmt == "png" else "JPG"):
             raise ExportError(f"could not write '{output}'")
 
-    path = write_atomically(output, fmt, write)
-    pane.close()
-    return path
+    return write_atomically(output, fmt, write)
 
 
 def _write_vector(widget, tmp: Path, fmt: str, size: tuple[int, int]) -> None:
