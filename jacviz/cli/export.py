@@ -133,9 +133,8 @@ def run(args: argparse.Namespace) -> int:
 
         check_size(*size, fmt=format_for(output))  # memory, before anything is drawn
 
-    figure = _Figure(args.mapping, variables, params, rect, at, h, args.mode, options)
-    figure.vector_field = args.vector_field or figure.vector_field
-    figure.trajectories = starts
+    figure = _Figure(args.mapping, variables, params, rect, at, h, args.mode, options,
+                     vector_field=args.vector_field, trajectories=starts)
     from jacviz.ui.figure_painter import ensure_application, export_figure
 
     ensure_application()  # text needs Qt's fonts; offscreen when there is no display
@@ -178,7 +177,8 @@ def _export_shape(args, parsed, variables, params, output, morph) -> int:
 class _Figure:
     """The mapping prepared once, its domain, cursor and formulas, and the specs drawn from them."""
 
-    def __init__(self, text, variables, params, rect, at, h, mode, options) -> None:
+    def __init__(self, text, variables, params, rect, at, h, mode, options, *, vector_field=False,
+                 trajectories=()) -> None:
         from jacviz.core.language import choose_parameter_values
         from jacviz.core.persistence.presets import load_presets
         from jacviz.core.pipeline.network import is_model_path
@@ -204,8 +204,9 @@ class _Figure:
         self.mode = mode
         self.options = options
         self.formulas = self._formulas(text, variables)
-        self.vector_field = preset is not None and preset.view == "vector field"  # as the window does
-        self.trajectories: tuple[tuple[float, float], ...] = ()
+        # F as a vector field when asked for, or for a phase-plane preset (as the window does)
+        self.vector_field = vector_field or (preset is not None and preset.view == "vector field")
+        self.trajectories = tuple(trajectories)
 
     def _formulas(self, text, variables):
         """A figure deserves the simplified formulas (best effort, cached for the next export)."""

@@ -61,15 +61,9 @@ def check_size(w: int, h: int, frames: int = 1, fmt: str | None = None) -> None:
     check_figure_size(w, h)
 
 
-def shown_shape(window):
-    """The shapes pane when it, not the planar views, shows the mapping (else None)."""
-    pane = getattr(window, "_shapes", None)
-    return pane if pane is not None and pane.prepared is not None else None
-
-
 def window_figure(window, options: FigureOptions | None = None) -> FigureSpec:
     """The figure the window shows now, as data (a map of the plane; the shapes pane is not one)."""
-    pane = shown_shape(window)
+    pane = window.shown_shape()
     if pane is not None:
         raise ExportError(f"this is a {pane.prepared.kind}: export it as an image of the pane "
                           "(File → Export image); the figure layout and the morph are for maps of the plane")
@@ -126,7 +120,7 @@ def export(window, path: str | Path, view: str = "both", size: tuple[int, int] |
         # the whole-image budget here too, PNG included: the window exports on its GUI thread,
         # and a banded 16384² PNG (jacviz export) takes half a minute
         check_size(*size)
-    pane = shown_shape(window)
+    pane = window.shown_shape()
     if pane is not None:  # a scalar field, curve, surface or map of space: the pane as it is drawn
         from jacviz.ui.shapes.export import pane_target, write_widget
 
@@ -150,7 +144,7 @@ def render_image(window, view: str = "both", size: tuple[int, int] | None = None
 
 def copy_to_clipboard(window, view: str = "both") -> QImage:
     """Put the figure on the clipboard as an image, at twice the window's resolution."""
-    pane = shown_shape(window)
+    pane = window.shown_shape()
     if pane is not None:  # the shapes pane as drawn (its 3D view included where there is OpenGL)
         from jacviz.ui.shapes.export import pane_target
 

@@ -317,9 +317,12 @@ class MainWindow(QMainWindow):
             self._central_layout.addWidget(self._shapes, 1)
         return self._shapes
 
+    def shown_shape(self):
+        """The shapes pane while it, not the planar views, shows the mapping; None otherwise."""
+        return self._shapes if self._shapes is not None and self._shapes.prepared is not None else None
+
     def _showing_shape(self) -> bool:
-        """True while the shapes pane, not the planar views, shows the mapping."""
-        return self._shapes is not None and self._shapes.prepared is not None
+        return self.shown_shape() is not None
 
     def _build_menus(self) -> None:
         bar = self.menuBar()

@@ -54,10 +54,7 @@ def export_shape(prepared, params: dict[str, float], output: Path, *, rect=None,
     target = pane_target(pane, view)
     if target is pane and not gl_available() and prepared.compiled.shape != (2, 1):
         sys.stderr.write(NOTE_NO_GL + "\n")
-    gl_target = pane.scene3d is not None and target is pane.scene3d.widget
-    if gl_target and suffix in VECTOR_SUFFIXES:
-        raise ExportError("the 3D view is drawn by OpenGL as pixels: export it as .png or .jpg, or use "
-                          "--view domain for a vector figure of the 2D view")
+    gl_target = pane.scene3d is not None and target is pane.scene3d.widget  # write_widget refuses SVG/PDF
     if target is not pane and not gl_target:
         # one 2D view alone, laid out at the size asked for (not the pane's view stretched to it)
         target.setParent(None)
