@@ -330,9 +330,9 @@ def _flow(b: _Builder, frame: PlotFrame, spec: FigureSpec, clip: str) -> None:
             b.curve(frame, pairs, b.stroke(colour, 1.4), clip, pairs=True)
         for key, colour in (("stable", STABLE), ("unstable", UNSTABLE), ("zero", DEGENERATE)):
             b.curve(frame, portrait.eigen.get(key, np.empty((0, 2))), b.stroke(colour, 2.2), clip, pairs=True)
-    gap = np.full((1, 2), np.nan)
-    for tr in spec.trajectories:
-        b.curve(frame, np.concatenate([tr.backward[::-1], gap, tr.forward]), b.stroke(TRAJECTORY, 2.2), clip)
+    for tr in spec.trajectories:  # forward in time solid, backward dashed, as in the window
+        b.curve(frame, tr.forward, b.stroke(TRAJECTORY, 2.2), clip)
+        b.curve(frame, tr.backward, b.stroke(TRAJECTORY, 1.8, dash=(4, 2)), clip)
         start = frame.point(*tr.start)
         if np.isfinite(start).all():
             b.fig.items.append(Shape(np.array(start, dtype=float), _rgba(WHITE), b.stroke(TRAJECTORY, 2.0),
