@@ -434,10 +434,10 @@ def test_the_cursor_evaluates_a_flow_once_for_the_readout_and_the_layer_panel(mo
     runs = []
     real_run = Plan.run
 
-    def counting_run(self, stack, route, start=0):
+    def counting_run(self, stack, route, start=0, **kw):
         whole = start == 0 and net.output_slot in route.targets
         runs.append(("whole model" if whole else "one layer", stack.shape[0] - 1))  # and its tangents
-        return real_run(self, stack, route, start)
+        return real_run(self, stack, route, start, **kw)
 
     monkeypatch.setattr(Plan, "run", counting_run)
     info = point_info(net, *p)

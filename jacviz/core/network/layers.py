@@ -305,7 +305,7 @@ def _layer_jacobian(net: NetworkMapping, lay: Layer, x: np.ndarray) -> np.ndarra
     stack = np.zeros((1 + n, 1, *shape))
     stack[0, 0] = x.reshape(shape)
     stack[1:, 0] = np.eye(n).reshape((n, *shape))
-    (out,) = plan.run(stack, route, start=lay.input_slot)
+    (out,) = plan.run(stack, route, start=lay.input_slot, basis=len(shape) == 1)
     return out[1:, 0].reshape(n, -1).T.copy()
 
 

@@ -125,7 +125,7 @@ class NetworkMapping(MappingBase):
             if jacobian:
                 stack[1, :, 0] = 1
                 stack[2, :, 1] = 1
-            (out,) = self.plan.run(stack, self.route)
+            (out,) = self.plan.run(stack, self.route, basis=jacobian)
             out = out.reshape(1 + tangents, stop - start, k)
             values[:, start:stop] = out[0].T
             if jacobian:
@@ -171,7 +171,7 @@ class NetworkMapping(MappingBase):
             stack[0, 0] = p
             stack[1, 0, 0] = stack[2, 0, 1] = 1.0
             route = self._point_route
-            outs = dict(zip(route.targets, self.plan.run(stack, route), strict=True))
+            outs = dict(zip(route.targets, self.plan.run(stack, route, basis=True), strict=True))
             outs[0] = stack
             for arr in outs.values():
                 arr.flags.writeable = False

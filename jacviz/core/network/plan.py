@@ -192,14 +192,19 @@ class Plan:
             self._templates[dtype] = env
         return self._templates[dtype]
 
-    def run(self, stack: np.ndarray, route: Route, start: int = 0) -> list[np.ndarray]:
+    def run(self, stack: np.ndarray, route: Route, start: int = 0, *,
+            basis: bool = False) -> list[np.ndarray]:
         """Evaluate ``route`` with ``stack`` (1 + k, B, *s) given for the slot ``start``.
 
+        ``basis`` promises that the stack's tangents are the unit vectors (k = s = n and
+        tangent i is eᵢ), which lets a first linear layer skip multiplying them.
         Returns one stack per target. Floating-point warnings are silenced: NaN and inf are
         what undefined values become, and the mapping cleans them.
         """
+        if basis and not (stack.ndim == 3 and stack.shape[0] == 1 + stack.shape[2]):
+            raise ValueError(f"a stack of shape {stack.shape} cannot hold the unit tangents")
         env = list(self._template(stack.dtype))
-        env[start] = Dual(stack)
+        env[start] = Dual(stack, basis=basis)
         steps, kernels = self.steps, self.kernels
         with np.errstate(all="ignore"):
             for i, frees in zip(route.steps, route.free_after, strict=True):
