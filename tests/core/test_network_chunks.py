@@ -1,18 +1,24 @@
-"""The first layer's tangents copied from W.
+"""A network's field in chunks on two threads, and the first layer's tangents copied from W.
 
-It is there for speed (python -m jacviz.bench.networks); what is tested here is that it
-changes no number: a first Gemm whose input tangents are the unit vectors gives what
+Both are there for speed (python -m jacviz.bench.networks); what is tested here is that
+they change no number: every chunk is computed once, the threads write the same bits as
+one thread, and a first Gemm whose input tangents are the unit vectors gives what
 multiplying them gives.
 """
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
+from jacviz.core.errors import ModelError
+from jacviz.core.network import chunks, limits
 from jacviz.core.network.build import mlp_model, model_bytes, random_mlp
 from jacviz.core.network.catalog import load_model_presets, open_model_preset
 from jacviz.core.network.mapping import model_from_bytes
+from jacviz.core.sampling.fields import det_field
 
 
 def _nets():
@@ -20,6 +26,61 @@ def _nets():
     nets.append(model_from_bytes(model_bytes(mlp_model(random_mlp([2, 64, 64, 2], seed=1)))))
     nets.append(model_from_bytes(model_bytes(mlp_model(random_mlp([2, 8, 2], seed=2), dtype=np.float64))))
     return nets
+
+
+def test_every_chunk_is_run_once():
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def work(c):
+        with lock:
+            seen.append(c)
+
+    chunks.run_chunks(work, range(0, 1000, 7))
+    assert sorted(seen) == list(range(0, 1000, 7))
+    chunks.run_chunks(work, [])  # nothing to do is not an error
+
+
+@pytest.mark.skipif(chunks.HELPERS == 0, reason="one core: the chunks run on the calling thread")
+def test_two_threads_take_chunks_at_the_same_time():
+    """The first two chunks meet at a barrier: this returns only if two threads run them."""
+    barrier = threading.Barrier(2, timeout=30)
+    threads: set[int] = set()
+
+    def work(c):
+        threads.add(threading.get_ident())
+        if c < 2:
+            barrier.wait()
+
+    chunks.run_chunks(work, range(10))
+    assert threading.get_ident() in threads and len(threads) == 2
+
+
+def test_an_error_in_a_chunk_reaches_the_caller_and_stops_the_rest():
+    done: list[int] = []
+
+    def work(c):
+        if c == 3:
+            raise ModelError("chunk 3 failed")
+        done.append(c)
+
+    with pytest.raises(ModelError, match="chunk 3 failed"):
+        chunks.run_chunks(work, range(200))
+    assert 3 not in done and len(done) < 199
+
+
+def test_two_threads_write_the_bits_one_thread_writes(monkeypatch):
+    rect = (-2.0, 2.0, -1.5, 1.5)
+    for net in _nets():
+        monkeypatch.setattr(limits, "CHUNK_VALUES", 50 * 3 * net.plan.width(net.route))
+        assert net.chunk_size(2) == 50
+        for dtype in (np.float32, np.float64):
+            two = det_field(net, rect, 173, dtype=dtype)
+            monkeypatch.setattr(chunks, "HELPERS", 0)
+            one = det_field(net, rect, 173, dtype=dtype)
+            monkeypatch.setattr(chunks, "HELPERS", 1)
+            np.testing.assert_array_equal(two, one, err_msg=net.name)
+            assert np.isfinite(one).all(), net.name
 
 
 def test_unit_tangents_copied_from_w_are_the_multiplied_ones():

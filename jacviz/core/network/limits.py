@@ -24,14 +24,14 @@ MAX_SAMPLE_VALUES = 65536
 # A budget of work values: a layer's Jacobian at one point (one tangent per input value,
 # jacviz.core.network.layers) is skipped when (1 + inputs) · its widest tensor exceeds 16×.
 WORK_VALUES = 2**21
-# Elements of the widest stack of one chunk of points when a field is sampled: 2**18 float32
-# values (1 MiB) keep a chunk's intermediates in the CPU's L2 cache. For the 512² det J field
-# this measured 1.15× faster than chunks of WORK_VALUES for a 2-64-64-2 tanh MLP (1365 points
-# a chunk instead of 10922) and for the shipped flow, 1.4× when freed memory was returned to
-# the system (see jacviz/__init__.py); 2**17 was as fast for the MLP and slower for the flow,
-# smaller chunks lose to Python's cost per step (python -m jacviz.bench.networks; 2 cores,
-# one BLAS thread).
-CHUNK_VALUES = 2**18
+# Elements of the widest stack of one chunk of points when a field is sampled: 2**19 float32
+# values (2 MiB), with two threads taking chunks (jacviz.core.network.chunks). Measured for
+# the 512² det J field against 2**18, interleaved in one process, two rounds of 8 runs
+# (python -m jacviz.bench.networks workloads; 2-core EPYC, one BLAS thread per sampler):
+# 0.92–0.97× the time for a 2-64-64-2 tanh MLP (1365 → 2730 points a chunk) and 0.82× for
+# the shipped flow, whose many narrow steps cost Python time per chunk; 2**20 was 1.05–1.19×
+# and 0.9×, 2**17 1.2–1.4× and 1.5×. One thread had been fastest at 2**18 (the L2 cache).
+CHUNK_VALUES = 2**19
 # Opset versions of the default domain jacviz understands.
 MIN_OPSET = 7
 MAX_OPSET = 25

@@ -9,7 +9,8 @@ F and J come out of one forward pass: the input stack carries the point and the 
 tangents e₁, e₂, and every operator pushes both along (forward-mode differentiation), so J
 costs about twice F and never a finite difference. Points are processed in chunks sized so
 that the widest layer's stack stays below :data:`~.limits.CHUNK_VALUES` values, which bounds
-memory for a 512² heatmap and keeps the arrays in the CPU's cache.
+memory for a 512² heatmap and keeps the arrays in the CPU's cache; the chunks of one call
+are shared between this thread and a helper (:mod:`.chunks`).
 
 The mapping is the model's first output unless another is chosen; the others (such as a
 flow's log-determinant) are available through :meth:`NetworkMapping.outputs_at`.
@@ -26,6 +27,7 @@ import numpy as np
 
 from jacviz.core.errors import ModelError
 from jacviz.core.network import limits
+from jacviz.core.network.chunks import run_chunks
 from jacviz.core.network.graph import ModelGraph
 from jacviz.core.network.plan import Plan
 from jacviz.core.network.reader import read_model, read_model_bytes
@@ -115,10 +117,9 @@ class NetworkMapping(MappingBase):
         values = np.empty((k, n), dtype=dtype)
         jac = np.empty((k, 2, n), dtype=dtype) if jacobian else None
         chunk = self.chunk_size(tangents)
-        for start in range(0, max(n, 1), chunk):
+
+        def work(start: int) -> None:
             stop = min(n, start + chunk)
-            if stop <= start:
-                break
             stack = np.zeros((1 + tangents, stop - start, 2), dtype=dtype)
             stack[0, :, 0] = xs[start:stop]
             stack[0, :, 1] = ys[start:stop]
@@ -131,6 +132,8 @@ class NetworkMapping(MappingBase):
             if jacobian:
                 jac[:, 0, start:stop] = out[1].T
                 jac[:, 1, start:stop] = out[2].T
+
+        run_chunks(work, range(0, n, chunk))
         return values, jac
 
     def jacobian(self, x, y, params: Params = None, dtype=np.float64) -> tuple[np.ndarray, ...]:
