@@ -329,6 +329,9 @@ def test_specialised_kernels_do_the_checked_kernels_arithmetic():
         plan = net.plan
         specialised = sum(k is not s.kernel for k, s in zip(plan.kernels, plan.steps, strict=True))
         assert specialised >= 3, net.name  # the Gemms at least
+        # a Split too, with its sizes given as an integer input (the flow's couplings)
+        pairs = zip(plan.kernels, plan.steps, strict=True)
+        assert all(k is not s.kernel for k, s in pairs if s.node.op == "Split"), net.name
         targets = [plan.slot[o] for o in net.graph.outputs if plan.is_computed(plan.slot[o])]
         route = plan.route(targets)
         for dtype, tangents in ((np.float64, 2), (np.float32, 2), (np.float64, 5), (np.float32, 0)):

@@ -738,12 +738,12 @@ def _constant(ins, attrs, ctx):
 
 def fast_kernel(op: str, ins: list, attrs: dict, ctx: Context) -> Kernel | None:
     """A kernel without checks for a step whose probe inputs were ``ins``, or None."""
+    if op == "Split":  # its integer input is the sizes, fixed when the plan is made
+        return _fast_split(ins, attrs, ctx)
     if any(v is not None and not _is_dual(v) and v.dtype.kind != "f" for v in ins):
         return None  # an integer constant: the checked kernel casts it to the points' dtype
     if op == "Gemm":
         return _fast_gemm(ins, attrs)
-    if op == "Split":
-        return _fast_split(ins, attrs, ctx)
     if op in ("Add", "Sub", "Mul"):
         return _fast_binary(op, ins)
     return None
