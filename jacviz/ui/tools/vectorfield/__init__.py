@@ -24,7 +24,17 @@ from PySide6.QtGui import QAction, QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from jacviz.core.errors import JacvizError
-from jacviz.core.figure.theme import SPEED_COLOURS, TRAJECTORY, VEIL_ALPHA
+from jacviz.core.figure.glyphs import place_labels
+from jacviz.core.figure.theme import (
+    DEGENERATE,
+    LABEL_BACKGROUND,
+    LABEL_TEXT,
+    SPEED_COLOURS,
+    STABLE,
+    TRAJECTORY,
+    UNSTABLE,
+    VEIL_ALPHA,
+)
 from jacviz.core.lab.portrait import SPEED_BINS, heads, phase_portrait, trajectories
 from jacviz.ui import style
 from jacviz.ui.background import LatestWorker
@@ -36,13 +46,11 @@ from jacviz.ui.tools.vectorfield.layers import LayeredPaths, ensure_pixmap_cache
 from jacviz.ui.tools.vectorfield.panel import VectorFieldPanel
 
 STREAMLINE = (60, 60, 60)
-MAX_LABELS = 30  # eigenvalue labels drawn in the view (all equilibria are listed in the panel)
 MAX_TRAJECTORIES = 20
 # The layers of the three LayeredPaths items, in the order they are drawn
 FLOW_LAYERS = ("streamlines", "streamline heads", *(f"arrows {k}" for k in range(SPEED_BINS)))
 EIGEN_LAYERS = ("stable", "unstable", "zero")  # eigenvector directions by the eigenvalue's sign
 TRAJECTORY_LAYERS = ("forward", "backward", "heads")
-LABEL_CHAR_PX, LABEL_HEIGHT_PX = 6.5, 16.0  # an eigenvalue label's size, estimated for the overlap test
 
 
 def speed_colours() -> list[tuple[int, int, int]]:
@@ -89,8 +97,8 @@ class VectorFieldTool(Tool):
             return [stream, stream, *(style.pen(c, 1.4) for c in speed_colours())]
 
         self.flow = d.add(LayeredPaths(flow_pens, layers=len(FLOW_LAYERS)), 3, static=True)
-        self.eigen = d.add(LayeredPaths([style.pen(glyphs.STABLE, 2.2), style.pen(glyphs.UNSTABLE, 2.2),
-                                         style.pen(glyphs.DEGENERATE, 2.2, style=Qt.PenStyle.DashLine)]), 6,
+        self.eigen = d.add(LayeredPaths([style.pen(STABLE, 2.2), style.pen(UNSTABLE, 2.2),
+                                         style.pen(DEGENERATE, 2.2, style=Qt.PenStyle.DashLine)]), 6,
                            static=True)
         self.trajectory_lines = d.add(LayeredPaths([style.pen(TRAJECTORY, 2.2),
                                          style.pen(TRAJECTORY, 1.8, style=Qt.PenStyle.DashLine),
@@ -276,22 +284,13 @@ class VectorFieldTool(Tool):
         x0, x1, y0, y1 = view.visible_rect()
         sx = view.viewbox.width() / (x1 - x0)
         sy = view.viewbox.height() / (y1 - y0)
-        taken: list[tuple[float, float, float, float]] = []
-        for eq in items:
-            if len(self._labels) >= MAX_LABELS:
-                break
-            text = eq.linear.eigenvalue_text()
-            # the label's box in pixels (above and right of the point); skip it where it would
-            # cover one already placed: the panel lists every equilibrium anyway
-            px, py = (eq.point[0] - x0) * sx, (y1 - eq.point[1]) * sy
-            box = (px, py - LABEL_HEIGHT_PX, px + LABEL_CHAR_PX * len(text), py)
-            if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
-                continue
-            taken.append(box)
-            label = pg.TextItem(text, color=(20, 20, 20), anchor=(-0.08, 1.1),
-                                fill=pg.mkBrush(255, 255, 255, 200))
+        texts = [eq.linear.eigenvalue_text() for eq in items]
+        points = [((eq.point[0] - x0) * sx, (y1 - eq.point[1]) * sy) for eq in items]
+        for i in place_labels(points, texts):
+            label = pg.TextItem(texts[i], color=LABEL_TEXT, anchor=(-0.08, 1.1),
+                                fill=pg.mkBrush(*LABEL_BACKGROUND))
             label.setFont(self._label_font)
-            label.setPos(*eq.point)
+            label.setPos(*items[i].point)
             view.add(label, 9)
             self._labels.append(label)
 

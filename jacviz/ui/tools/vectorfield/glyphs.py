@@ -1,28 +1,23 @@
-"""How an equilibrium looks: one glyph per type, the same in the domain, the diagram and the list.
-
-Filled means stable, open means unstable, as in the phase portraits of textbooks; the shape
-says the type: a cross for a saddle, a disc for a node, a spiral for a spiral, a ring with
-a dot for a centre, a square for a degenerate equilibrium. The colours are Okabe & Ito's
-(2008), distinct under the common colour-vision deficiencies.
+"""How an equilibrium looks in the window: Qt paths and icons for the glyphs of
+:mod:`jacviz.core.figure.glyphs`, the same in the domain, the diagram and the list (and, from
+the same shapes and colours, in exported figures).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPainterPathStroker, QPixmap
 
-from jacviz.core.figure.theme import CENTRE, DEGENERATE, OUTLINE, SADDLE, STABLE, UNSTABLE, WHITE
+from jacviz.core.figure import glyphs as shapes
 
 if TYPE_CHECKING:
     from jacviz.core.lab.dynamics import Kind
 
-SIZE = 17  # pixels
+SIZE = shapes.SIZE  # pixels
 
 
 def _stroked(path: QPainterPath, width: float) -> QPainterPath:
@@ -34,34 +29,30 @@ def _stroked(path: QPainterPath, width: float) -> QPainterPath:
     return stroker.createStroke(path).simplified()
 
 
+def _polyline(path: QPainterPath, points) -> None:
+    path.moveTo(QPointF(*points[0]))
+    for p in points[1:]:
+        path.lineTo(QPointF(*p))
+
+
 def _cross() -> QPainterPath:
     path = QPainterPath()
-    path.moveTo(-0.36, -0.36)
-    path.lineTo(0.36, 0.36)
-    path.moveTo(-0.36, 0.36)
-    path.lineTo(0.36, -0.36)
-    return _stroked(path, 0.2)
+    for arm in shapes.cross_arms():
+        _polyline(path, arm)
+    return _stroked(path, shapes.CROSS_WIDTH)
 
 
 def _spiral() -> QPainterPath:
     path = QPainterPath()
-    turns = 1.75
-    for i, t in enumerate(np.linspace(0.0, 1.0, 60)):
-        r = 0.06 + 0.36 * t
-        a = 2 * math.pi * turns * t
-        point = QPointF(r * math.cos(a), -r * math.sin(a))
-        if i == 0:
-            path.moveTo(point)
-        else:
-            path.lineTo(point)
-    return _stroked(path, 0.15)
+    _polyline(path, shapes.spiral_points())
+    return _stroked(path, shapes.SPIRAL_WIDTH)
 
 
 def _ring() -> QPainterPath:
     circle = QPainterPath()
-    circle.addEllipse(QPointF(0, 0), 0.36, 0.36)
-    path = _stroked(circle, 0.13)
-    path.addEllipse(QPointF(0, 0), 0.1, 0.1)
+    circle.addEllipse(QPointF(0, 0), shapes.RING_RADIUS, shapes.RING_RADIUS)
+    path = _stroked(circle, shapes.RING_WIDTH)
+    path.addEllipse(QPointF(0, 0), shapes.DOT_RADIUS, shapes.DOT_RADIUS)
     return path
 
 
@@ -75,16 +66,12 @@ class Glyph:
 
 def _glyphs() -> dict[Kind, Glyph]:
     from jacviz.core.lab.dynamics import Kind  # the tool is built at start-up; its numbers when on
-    cross, spiral, ring = _cross(), _spiral(), _ring()
-    return {
-        Kind.SADDLE: Glyph(cross, SADDLE, WHITE, 0.8),
-        Kind.STABLE_NODE: Glyph("o", STABLE, OUTLINE),
-        Kind.UNSTABLE_NODE: Glyph("o", WHITE, UNSTABLE, 2.5),
-        Kind.STABLE_SPIRAL: Glyph(spiral, STABLE, WHITE, 0.6),
-        Kind.UNSTABLE_SPIRAL: Glyph(spiral, UNSTABLE, WHITE, 0.6),
-        Kind.CENTRE: Glyph(ring, CENTRE, WHITE, 0.6),
-        Kind.DEGENERATE: Glyph("s", DEGENERATE, OUTLINE),
-    }
+    symbols = {"cross": _cross(), "spiral": _spiral(), "ring": _ring(), "disc": "o", "square": "s"}
+    out = {}
+    for kind in Kind:
+        style = shapes.glyph_style(kind)
+        out[kind] = Glyph(symbols[style.shape], style.fill, style.outline, style.outline_width)
+    return out
 
 
 _GLYPHS: dict[Kind, Glyph] | None = None
