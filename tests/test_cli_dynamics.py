@@ -181,15 +181,16 @@ def test_export_of_the_basins_shows_the_three_roots_colours(capsys, tmp_path, ap
 
 def test_export_of_a_vector_field_preset_draws_its_equilibria_and_trajectories(capsys, tmp_path, app):
     """The damped pendulum preset is read as a vector field by default, as in the window: its
-    stable spiral at the origin and its saddle at (π, 0) come out in their types' colours, in
+    stable spiral at the origin and its saddle at (π, 0) come out as their types' glyphs, in
     the PDF too (drawn by QPainter, read back by pdftoppm)."""
     import shutil
     import subprocess
 
     from PIL import Image
 
+    from jacviz.core.figure import glyphs
     from jacviz.core.figure.build import figure_spec
-    from jacviz.core.figure.layout import layout_figure
+    from jacviz.core.figure.layout import REFERENCE, layout_figure
     from jacviz.core.figure.theme import SADDLE, STABLE, TRAJECTORY
 
     for name in ("pendulum.png", "pendulum.pdf"):
@@ -204,13 +205,17 @@ def test_export_of_a_vector_field_preset_draws_its_equilibria_and_trajectories(c
     spec = figure_spec("y, -sin(x) - b y", rect=(-7, 7, -4, 4), params={"b": 0.5}, vector_field=True,
                        trajectories=[(2.0, 2.0)])
     frame = layout_figure(spec, "domain", (700, 420)).frames["domain"]
+    scale = min(700 / REFERENCE[("domain", False)][0], 420 / REFERENCE[("domain", False)][1])
     for name in ("pendulum.png", "from-pdf.png"):
         image = np.asarray(Image.open(tmp_path / name).convert("RGB"), dtype=int)
         assert image.shape == (420, 700, 3), name
-        for (x, y), want in (((0.0, 0.0), STABLE), ((math.pi, 0.0), SADDLE), ((2.0, 2.0), (255, 255, 255))):
+        for (x, y), want in (((math.pi, 0.0), SADDLE), ((2.0, 2.0), (255, 255, 255))):
             col, row = frame.point(x, y)
             got = image[int(row), int(col)]
             assert np.abs(got - want).max() <= 16, (name, (x, y), got, want)
+        # the stable spiral's glyph is a blue spiral: blue on its outer turn, and around it
+        col, row = np.asarray(frame.point(0.0, 0.0)) + glyphs.spiral_points()[-4] * glyphs.SIZE * scale
+        assert np.abs(image[int(row), int(col)] - STABLE).max() <= 40, (name, image[int(row), int(col)])
         col, row = frame.point(2.0, 2.0)  # the trajectory's start: a white dot ringed in teal
         ring = image[int(row) - 6:int(row) + 7, int(col) - 6:int(col) + 7].reshape(-1, 3)
         assert (np.abs(ring - TRAJECTORY).max(axis=1) <= 40).any(), name

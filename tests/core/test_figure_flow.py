@@ -14,10 +14,12 @@ import numpy as np
 import pytest
 from test_figure_svg import _cairosvg, _rsvg
 
-from jacviz.core.figure import layout_figure, svg_text
+from jacviz.core.figure import glyphs, layout_figure, svg_text
 from jacviz.core.figure.build import figure_spec
-from jacviz.core.figure.primitives import Polyline, Shape
-from jacviz.core.figure.theme import SADDLE, SPEED_COLOURS, STABLE, TRAJECTORY, VEIL_ALPHA
+from jacviz.core.figure.geometry import text_width
+from jacviz.core.figure.layout import REFERENCE
+from jacviz.core.figure.primitives import Polyline, Shape, Text
+from jacviz.core.figure.theme import SADDLE, SPEED_COLOURS, STABLE, TRAJECTORY, UNSTABLE, VEIL_ALPHA, WHITE
 
 PENDULUM = "y, -sin(x) - 0.5y"
 RECT = (-7.0, 7.0, -4.0, 4.0)
@@ -50,18 +52,99 @@ def test_the_figure_fades_the_heatmap_and_draws_arrows_in_every_speed_colour(pen
                    for i in plain.items)
 
 
+def _render(fig, renderer, tmp_path):
+    text, size = svg_text(fig), (fig.width, fig.height)
+    image = _rsvg(text, *size, tmp_path) if renderer == "rsvg" else _cairosvg(text, *size)
+    return image[..., :3].astype(int)
+
+
+def _scale(size=SIZE) -> float:
+    """The line scale of a domain figure of ``size`` (as layout_figure computes it)."""
+    ref_w, ref_h = REFERENCE[("domain", False)]
+    return max(min(size[0] / ref_w, size[1] / ref_h), 0.35)
+
+
+def _is(rgb, colour, tolerance=12) -> bool:
+    return bool(np.abs(np.asarray(rgb) - colour).max() <= tolerance)
+
+
 @pytest.mark.parametrize("renderer", ["rsvg", "cairosvg"])
-def test_other_programs_draw_each_equilibrium_in_its_type_colour(pendulum, renderer, tmp_path):
+def test_other_programs_draw_each_equilibrium_as_its_types_glyph(pendulum, renderer, tmp_path):
+    """A saddle is a cross (its arms dark, the gaps between them not), a stable spiral a
+    blue spiral: blue along the curve, but far fewer blue pixels than a disc would have."""
     spec, fig = pendulum
-    text = svg_text(fig)
-    image = _rsvg(text, *SIZE, tmp_path) if renderer == "rsvg" else _cairosvg(text, *SIZE)
-    rgb = image[..., :3].astype(int)
+    rgb = _render(fig, renderer, tmp_path)
     frame = fig.frames["domain"]
+    size = glyphs.SIZE * _scale()
+
+    def at(centre, offset):
+        x, y = np.asarray(centre) + np.asarray(offset) * size
+        return rgb[int(y), int(x)]
+
     for eq in spec.portrait.equilibria.items:
-        col, row = frame.point(*eq.point)
-        got = rgb[int(row), int(col)]
-        want = STABLE if str(eq.kind) == "stable spiral" else SADDLE
-        assert np.abs(got - want).max() <= 12, f"{eq.kind} at {eq.point}: {got} instead of {want}"
+        c = frame.point(*eq.point)
+        if str(eq.kind) == "saddle":
+            for arm in ((0.25, 0.25), (-0.25, 0.25), (0.25, -0.25), (-0.25, -0.25), (0, 0)):
+                assert _is(at(c, arm), SADDLE), f"saddle at {eq.point}, arm {arm}: {at(c, arm)}"
+            for gap in ((0.3, 0), (-0.3, 0), (0, 0.3), (0, -0.3)):
+                assert not _is(at(c, gap), SADDLE, 60), f"saddle at {eq.point}, gap {gap}"
+        else:
+            assert str(eq.kind) == "stable spiral"
+            half = int(0.5 * size)
+            x, y = int(c[0]), int(c[1])
+            blue = sum(_is(rgb[y + i, x + j], STABLE, 20) for i in range(-half, half + 1)
+                       for j in range(-half, half + 1))
+            disc = math.pi * (glyphs.SPIRAL_OUTER * size) ** 2
+            assert 8 <= blue <= 0.6 * disc, f"spiral at {eq.point}: {blue} blue pixels, a disc has {disc:.0f}"
+            outer = glyphs.spiral_points()[-4]  # near the end of the outer turn
+            assert _is(at(c, outer), STABLE, 40), f"spiral at {eq.point}: {at(c, outer)}"
+
+
+COMPETING = "x(3 - x - 2y), y(2 - x - y)"
+
+
+def _closed_form_eigenvalues(x, y):
+    """The competing species' J = [[3 − 2x − 2y, −2x], [−y, 2 − x − 2y]] and its eigenvalues."""
+    return sorted(np.linalg.eigvals(np.array([[3 - 2 * x - 2 * y, -2 * x], [-y, 2 - x - 2 * y]])).real)
+
+
+@pytest.mark.parametrize("renderer", ["rsvg", "cairosvg"])
+def test_competing_species_glyphs_and_eigenvalue_labels(renderer, tmp_path):
+    """The four equilibria of the competing species (0, 0) unstable node, (0, 2) and (3, 0)
+    stable nodes, (1, 1) saddle: each glyph's colours where the mathematics puts them, and a
+    label per equilibrium with its eigenvalues, the one at (3, 0) turned to the left of the
+    point so that it stays inside the view."""
+    spec = figure_spec(COMPETING, rect=(-0.5, 3.5, -0.5, 2.5), vector_field=True)
+    fig = layout_figure(spec, "domain", (900, 700))  # (3, 0) is then 70 px from the right edge
+    rgb = _render(fig, renderer, tmp_path)
+    frame = fig.frames["domain"]
+    size = glyphs.SIZE * _scale((900, 700))
+    items = spec.portrait.equilibria.items
+    kinds = {(round(eq.point[0], 6), round(eq.point[1], 6)): str(eq.kind) for eq in items}
+    assert kinds == {(0, 0): "unstable node", (0, 2): "stable node", (3, 0): "stable node", (1, 1): "saddle"}
+    for point, colour in (((0, 2), STABLE), ((3, 0), STABLE), ((1, 1), SADDLE), ((0, 0), WHITE)):
+        x, y = frame.point(*point)
+        assert _is(rgb[int(y), int(x)], colour), f"{point}: {rgb[int(y), int(x)]}"
+    x, y = frame.point(0, 0)  # the open disc's rim
+    assert _is(rgb[int(y), int(x + 0.46 * size)], UNSTABLE, 40)
+    labels = [i for i in fig.items if isinstance(i, Text) and i.text.startswith("λ = ")]
+    assert len(labels) == 4
+    for label in labels:
+        near = min(kinds, key=lambda p: math.dist(frame.point(*p), (label.x, label.y)))
+        numbers = sorted(float(v) for v in label.text[4:].replace("−", "-").split(","))
+        assert numbers == pytest.approx(_closed_form_eigenvalues(*near), abs=5e-3), label.text
+        assert frame.box.x <= label.x and label.x + text_width(label.text, label.size) <= frame.box.right
+        assert (label.x < frame.point(*near)[0]) == (near == (3, 0)), label.text
+
+
+def test_labels_that_would_overlap_or_leave_the_view_are_placed_so():
+    texts = ["λ = 1, 2", "λ = 3, 4", "λ = 5, 6", "λ = 7, 8"]
+    points = [(10, 100), (20, 105), (10, 300), (395, 200)]
+    placed = glyphs.place_labels(points, texts, right=400)
+    # the second would cover the first; the last would pass the right edge, so goes left
+    assert placed == [(0, False), (2, False), (3, True)]
+    assert glyphs.place_labels(points, texts, limit=2) == [(0, False), (2, False)]
+    assert glyphs.place_labels([(float("nan"), 0.0)], ["λ = 0, 0"]) == []
 
 
 def test_a_trajectory_of_the_centre_lies_on_its_circle():

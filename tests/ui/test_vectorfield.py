@@ -46,6 +46,18 @@ def _vector_field(qtbot, window, text, rect):
     return tool
 
 
+def test_an_eigenvalue_label_near_the_right_edge_is_drawn_left_of_its_point(qtbot, window):
+    """(3, 0)'s label "λ = −1, −3" would leave a view that ends at x = 3.2: it is turned to
+    the left of the point, and every label stays inside the view."""
+    tool = _vector_field(qtbot, window, COMPETING, (-0.5, 3.2, -0.5, 2.5))
+    x0, x1, _y0, _y1 = window.domain.visible_rect()
+    labels = {label.toPlainText(): label.mapRectToView(label.boundingRect()) for label in tool._labels}
+    assert "λ = −1, −3" in labels and "λ = 3, 2" in labels
+    assert labels["λ = −1, −3"].right() < 3.0 and labels["λ = 3, 2"].left() > 0.0
+    for text, rect in labels.items():
+        assert x0 <= rect.left() and rect.right() <= x1, text
+
+
 def test_the_competing_species_show_their_four_equilibria_with_their_types(qtbot, window):
     tool = _vector_field(qtbot, window, COMPETING, (-0.5, 3.5, -0.5, 2.5))
     assert window.model.dynamics.vector_field and tool.panel.isVisible()

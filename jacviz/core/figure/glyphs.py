@@ -84,20 +84,23 @@ def square_corners() -> np.ndarray:
 
 def place_labels(points_px: Sequence[tuple[float, float]], texts: Sequence[str],
                  limit: int = MAX_LABELS, char_px: float = LABEL_CHAR_PX,
-                 height_px: float = LABEL_HEIGHT_PX) -> list[int]:
-    """The indices of the labels to draw, in order: each label's box is above and right of
-    its point (in pixels, y down), and one that would cover a label already placed is left
-    out (every equilibrium is listed in the panel anyway), as is every label past ``limit``."""
+                 height_px: float = LABEL_HEIGHT_PX, right: float | None = None) -> list[tuple[int, bool]]:
+    """The labels to draw, in order, as (index, on the left): each label's box is above and
+    right of its point (in pixels, y down), or left of it where it would pass ``right`` (the
+    view's right edge). One that would cover a label already placed is left out (every
+    equilibrium is listed in the panel anyway), as is every label past ``limit``."""
     taken: list[tuple[float, float, float, float]] = []
-    chosen: list[int] = []
+    chosen: list[tuple[int, bool]] = []
     for i, ((px, py), text) in enumerate(zip(points_px, texts, strict=True)):
         if len(chosen) >= limit:
             break
         if not (math.isfinite(px) and math.isfinite(py)):
             continue
-        box = (px, py - height_px, px + char_px * len(text), py)
+        width = char_px * len(text)
+        left = right is not None and px + width > right and px - width >= 0
+        box = (px - width, py - height_px, px, py) if left else (px, py - height_px, px + width, py)
         if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
             continue
         taken.append(box)
-        chosen.append(i)
+        chosen.append((i, left))
     return chosen

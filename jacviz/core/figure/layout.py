@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from jacviz.core.figure import glyphs
 from jacviz.core.figure.colormaps import scale_colormap
 from jacviz.core.figure.geometry import (
     arrow,
@@ -40,8 +41,8 @@ from jacviz.core.figure.primitives import (
 from jacviz.core.figure.spec import VIEWS, FigureSpec
 from jacviz.core.figure.theme import (
     DEGENERATE,
-    EQUILIBRIUM_COLOURS,
-    OUTLINE,
+    LABEL_BACKGROUND,
+    LABEL_TEXT,
     SPEED_COLOURS,
     STABLE,
     THEME_BY_NAME,
@@ -340,14 +341,57 @@ def _flow(b: _Builder, frame: PlotFrame, spec: FigureSpec, clip: str) -> None:
 
 
 def _equilibria(b: _Builder, frame: PlotFrame, portrait, clip: str) -> None:
-    """One dot per equilibrium, coloured by its type as in the window (filled: stable, open: unstable)."""
-    for eq in portrait.equilibria.items:
-        centre = frame.point(*eq.point)
-        if not np.isfinite(centre).all():
-            continue
-        fill, edge = EQUILIBRIUM_COLOURS.get(str(eq.kind), (DEGENERATE, OUTLINE))
-        b.fig.items.append(Shape(np.array(centre, dtype=float), _rgba(fill), b.stroke(edge, 2.0),
-                                 radius=5.5 * b.s, clip=clip))
+    """Each equilibrium with its type's glyph and its eigenvalues' label, as in the window
+    (:mod:`.glyphs`: filled stable, open unstable; labels that would overlap are left out)."""
+    items = list(portrait.equilibria.items)
+    centres = [frame.point(*eq.point) for eq in items]
+    for eq, centre in zip(items, centres, strict=True):
+        if np.isfinite(centre).all() and frame.box.contains(*centre):
+            _glyph(b, np.array(centre), glyphs.glyph_style(eq.kind), clip)
+    size = 10.5 * b.fs  # the window's 8 pt
+    texts = [eq.linear.eigenvalue_text() for eq in items]
+    inside = [c if frame.box.contains(*c) else (math.nan, math.nan) for c in centres]
+    char, height = glyphs.LABEL_CHAR_PX * b.fs, glyphs.LABEL_HEIGHT_PX * b.fs
+    pad = 0.3 * size
+    box_px = [(c[0] - frame.box.x, c[1]) for c in inside]
+    for i, on_left in glyphs.place_labels(box_px, texts, char_px=char, height_px=height, right=frame.box.w):
+        (px, py), text = centres[i], texts[i]
+        width = text_width(text, size) + 2 * pad
+        left, bottom = (px - 1.08 * width if on_left else px + 0.08 * width), py - 0.1 * height
+        box = np.array([[left, bottom - height], [left + width, bottom - height], [left + width, bottom],
+                        [left, bottom]])
+        b.fig.items.append(Shape(box, _rgba(LABEL_BACKGROUND[:3], LABEL_BACKGROUND[3]), None, clip=clip))
+        b.text(left + pad, bottom - 0.3 * height, text, size, LABEL_TEXT, clip=clip)
+
+
+def _glyph(b: _Builder, centre: np.ndarray, style: glyphs.GlyphStyle, clip: str) -> None:
+    """One glyph at ``centre`` (pixels): a stroke shape (cross, spiral, ring) is its outline
+    colour drawn wide, then its fill colour on top; a disc or a square is a filled shape."""
+    size = glyphs.SIZE * b.s
+    rim = 2 * style.outline_width
+
+    def stroked(runs, width: float) -> None:
+        unit = width * glyphs.SIZE
+        b.lines([centre + r * size for r in runs], b.stroke(style.outline, unit + rim), clip)
+        b.lines([centre + r * size for r in runs], b.stroke(style.fill, unit), clip)
+
+    outline = b.stroke(style.outline, style.outline_width)
+    fill = _rgba(style.fill)
+    shapes = b.fig.items
+    if style.shape == "cross":
+        stroked(glyphs.cross_arms(), glyphs.CROSS_WIDTH)
+    elif style.shape == "spiral":
+        stroked([glyphs.spiral_points()], glyphs.SPIRAL_WIDTH)
+    elif style.shape == "ring":
+        unit = glyphs.RING_WIDTH * glyphs.SIZE
+        for rgb, width in ((style.outline, unit + rim), (style.fill, unit)):
+            ring = b.stroke(rgb, width)
+            shapes.append(Shape(centre, None, ring, radius=glyphs.RING_RADIUS * size, clip=clip))
+        shapes.append(Shape(centre, fill, outline, radius=glyphs.DOT_RADIUS * size, clip=clip))
+    elif style.shape == "disc":
+        shapes.append(Shape(centre, fill, outline, radius=glyphs.DISC_RADIUS * size, clip=clip))
+    else:
+        shapes.append(Shape(centre + glyphs.square_corners() * size, fill, outline, clip=clip))
 
 
 def _arrow(b: _Builder, frame: PlotFrame, origin, vector, stroke: Stroke, clip: str) -> None:

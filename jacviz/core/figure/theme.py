@@ -96,9 +96,3 @@ OUTLINE: RGB = (20, 20, 20)
 WHITE: RGB = (255, 255, 255)
 LABEL_TEXT: RGB = (20, 20, 20)  # an equilibrium's eigenvalue label, on a white box
 LABEL_BACKGROUND = (255, 255, 255, 200)
-# An equilibrium's dot in a figure by its type (jacviz.core.lab.dynamics.Kind's values): fill, edge
-EQUILIBRIUM_COLOURS: dict[str, tuple[RGB, RGB]] = {
-    "saddle": (SADDLE, WHITE), "stable node": (STABLE, OUTLINE), "unstable node": (WHITE, UNSTABLE),
-    "stable spiral": (STABLE, WHITE), "unstable spiral": (UNSTABLE, WHITE), "centre": (CENTRE, WHITE),
-    "degenerate": (DEGENERATE, OUTLINE),
-}

@@ -286,8 +286,8 @@ class VectorFieldTool(Tool):
         sy = view.viewbox.height() / (y1 - y0)
         texts = [eq.linear.eigenvalue_text() for eq in items]
         points = [((eq.point[0] - x0) * sx, (y1 - eq.point[1]) * sy) for eq in items]
-        for i in place_labels(points, texts):
-            label = pg.TextItem(texts[i], color=LABEL_TEXT, anchor=(-0.08, 1.1),
+        for i, left in place_labels(points, texts, right=view.viewbox.width()):
+            label = pg.TextItem(texts[i], color=LABEL_TEXT, anchor=(1.08 if left else -0.08, 1.1),
                                 fill=pg.mkBrush(*LABEL_BACKGROUND))
             label.setFont(self._label_font)
             label.setPos(*items[i].point)
