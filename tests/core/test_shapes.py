@@ -237,3 +237,17 @@ def test_undefined_points_are_nan_and_noted():
     info = shapes.shape_info(compiled, (-1.0,))
     assert math.isnan(info.speed) and info.notes == ("F is undefined here",)
     assert info.as_dict()["speed"] is None
+
+
+def test_contour_levels_are_round_numbers_inside_the_fields_range():
+    contour_levels = shapes.contour_levels
+    x, y = np.meshgrid(np.linspace(-2, 2, 256), np.linspace(-1, 3, 256))
+    rosenbrock = (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+    levels = contour_levels(rosenbrock, 12)
+    lo, hi = np.percentile(rosenbrock, [2, 98])
+    assert levels == tuple(100.0 * k for k in range(1, len(levels) + 1))  # 100, 200, …
+    assert lo < levels[0] and levels[-1] < hi and 8 <= len(levels) <= 20
+    tiny = contour_levels(1e-7 * np.sin(x), 12)
+    assert 0.0 in tiny and all(abs(v / 2e-8 - round(v / 2e-8)) < 1e-9 for v in tiny)
+    assert contour_levels(np.full((4, 4), 3.0), 12) == ()
+    assert contour_levels(np.full((4, 4), np.nan), 12) == ()

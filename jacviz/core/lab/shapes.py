@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jacviz.core.errors import MappingError, UsageError
+from jacviz.core.figure.geometry import nice_ticks
 from jacviz.core.numbers import json_matrix, json_number, json_vector
 from jacviz.core.numeric.protocol import NumericMapping, Params
 from jacviz.core.sampling.geometry import MAX_COORDINATE, MIN_EXTENT, MIN_RELATIVE_EXTENT, check_rect
@@ -363,14 +364,17 @@ class DomainField:
         return lo, hi
 
 
-def _levels(field: np.ndarray, count: int) -> tuple[float, ...]:
+def contour_levels(field: np.ndarray, count: int) -> tuple[float, ...]:
+    """About ``count`` contour levels at round values (1, 2 or 5 times a power of ten apart,
+    as an axis's ticks) strictly between the field's 2nd and 98th percentiles: the labels
+    then read 200, 400, 600 rather than 152.1, 304.2, 456.4."""
     finite = field[np.isfinite(field)]
     if finite.size == 0:
         return ()
     lo, hi = (float(v) for v in np.percentile(finite, [2, 98]))
     if not hi > lo:
         return ()
-    return tuple(float(v) for v in np.linspace(lo, hi, count + 2)[1:-1])
+    return tuple(float(f"{v:.12g}") for v in nice_ticks(lo, hi, count + 1, 1.0) if lo < v < hi)
 
 
 def scalar_field(compiled: NumericMapping, rect, params: Params = None, samples: int = 256,
@@ -383,7 +387,7 @@ def scalar_field(compiled: NumericMapping, rect, params: Params = None, samples:
     xs, ys = cell_centres(rect, samples)
     (f,) = compiled.evaluate((xs[None, :], ys[:, None]), params, jacobian=False).values
     f = np.array(np.broadcast_to(f, (samples, samples)), dtype=float)
-    chosen = _levels(f, levels)
+    chosen = contour_levels(f, levels)
     contours = tuple(critical_segments(f, rect, level) for level in chosen)
     ax, ay = cell_centres(rect, arrows)
     gx, gy = np.meshgrid(ax, ay)
