@@ -283,3 +283,32 @@ def test_the_window_exports_the_vector_field_it_shows(qtbot, window, tmp_path):
     window.tool("vectorfield").action.setChecked(False)  # off: the plain figure again
     _wait(qtbot, window)
     assert window_figure(window).portrait is None
+
+
+def test_the_veil_stays_through_a_small_pan_and_covers_the_view_after_any(qtbot, window):
+    """The veil over the heatmap reaches a view's size beyond the view on every side: a 1 %
+    pan keeps it where it is (moving it repaints the whole view); a long pan or a zoom out
+    moves it, and it always covers the view."""
+    tool = _vector_field(qtbot, window, "y, -x", (-2, 2, -2, 2))
+
+    def covers() -> bool:
+        x0, x1, y0, y1 = window.domain.visible_rect()
+        r = tool.veil.rect()
+        return r.left() <= x0 and x1 <= r.right() and r.top() <= y0 and y1 <= r.bottom()
+
+    assert covers()
+    before = tool.veil.rect()
+    x0, x1, y0, y1 = window.domain.visible_rect()
+    d = 0.01 * (x1 - x0)
+    window.domain.show_rect((x0 + d, x1 + d, y0, y1))
+    _wait(qtbot, window)
+    assert tool.veil.rect() == before and covers()
+    for rect in ((x0 + 0.8 * (x1 - x0), x1 + 0.8 * (x1 - x0), y0, y1), (-5, 5, -5, 5), (-40, 40, -40, 40)):
+        window.domain.show_rect(rect)
+        _wait(qtbot, window)
+        assert covers(), rect
+        vx0, vx1, vy0, vy1 = window.domain.visible_rect()
+        r = tool.veil.rect()
+        assert r.left() <= vx0 - 0.5 * (vx1 - vx0) and vx1 + 0.5 * (vx1 - vx0) <= r.right(), rect
+        assert r.top() <= vy0 - 0.5 * (vy1 - vy0) and vy1 + 0.5 * (vy1 - vy0) <= r.bottom(), rect
+    assert tool.veil.rect() != before

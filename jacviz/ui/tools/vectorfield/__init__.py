@@ -17,6 +17,8 @@ a preset whose ``view`` is "vector field" turns the mode on.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Signal
@@ -271,10 +273,19 @@ class VectorFieldTool(Tool):
             item.setVisible(on)
 
     def _place_veil(self, rect) -> None:
+        """The veil covers the view and one view's size beyond it on every side, so a pan keeps
+        it: it is moved only when the view comes within half a view of its edge or the zoom
+        changes (moving it dirties the whole view and drops its cached pixmap)."""
         x0, x1, y0, y1 = rect
         w, h = x1 - x0, y1 - y0
+        now = self.veil.rect()
+        if not now.isNull() and math.isclose(now.width(), 3 * w, rel_tol=0.05) \
+                and math.isclose(now.height(), 3 * h, rel_tol=0.05) \
+                and now.left() + 0.5 * w <= x0 and x1 <= now.right() - 0.5 * w \
+                and now.top() + 0.5 * h <= y0 and y1 <= now.bottom() - 0.5 * h:
+            return
         drop_cache(self.veil)
-        self.veil.setRect(QRectF(x0 - w, y0 - h, 3 * w, 3 * h))  # beyond a pan step on every side
+        self.veil.setRect(QRectF(x0 - w, y0 - h, 3 * w, 3 * h))
 
     def _place_labels(self, items) -> None:
         view = self.host.domain
