@@ -138,11 +138,6 @@ class PlotView(pg.PlotWidget):
         self.clicked.emit(float(p.x()), float(p.y()), event.modifiers(), bool(event.double()))
 
     def _on_range_changed(self, *_args) -> None:
-        # pyqtgraph moves the view's items (the child group's transform) only when it next
-        # paints, and that move dirties them again: every pan or zoom painted the whole view
-        # twice. Moving them now, when the range changes, leaves one paint (a 1 % pan of the
-        # pendulum's vector field: the portrait's worker waited 0.87× as long for the GIL).
-        self.viewbox.updateMatrix()
         self.visibleRectChanged.emit(self.visible_rect())
 
     # -- geometry
