@@ -69,7 +69,54 @@ def test_an_error_in_a_chunk_reaches_the_caller_and_stops_the_rest():
     assert 3 not in done and len(done) < 199
 
 
+def _returns(fn) -> bool:
+    """True when fn() returns (on a thread of its own, waited for up to a minute: a call that
+    waits for itself would otherwise hang the suite)."""
+    done = threading.Event()
+
+    def run():
+        fn()
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    return done.wait(60)
+
+
+def test_a_call_from_inside_a_chunk_returns(monkeypatch):
+    monkeypatch.setattr(chunks, "HELPERS", 1)
+    seen = []
+
+    def outer(c):
+        chunks.run_chunks(lambda i: seen.append((c, i)), range(3))
+
+    assert _returns(lambda: chunks.run_chunks(outer, range(2)))
+    assert sorted(seen) == [(c, i) for c in range(2) for i in range(3)]
+
+
+def test_a_helper_busy_with_another_field_is_not_waited_for(monkeypatch):
+    """While the helper runs another caller's chunk, a second caller does all its own chunks
+    and returns; the first caller's chunk is let go only afterwards."""
+    monkeypatch.setattr(chunks, "HELPERS", 1)
+    release, started = threading.Event(), threading.Event()
+
+    def blocking(c):
+        started.set()
+        release.wait(60)
+
+    first = threading.Thread(target=chunks.run_chunks, args=(blocking, range(2)), daemon=True)
+    first.start()
+    assert started.wait(60)
+    seen = []
+    try:
+        assert _returns(lambda: chunks.run_chunks(seen.append, range(5)))
+    finally:
+        release.set()
+        first.join(60)
+    assert sorted(seen) == list(range(5))
+
+
 def test_two_threads_write_the_bits_one_thread_writes(monkeypatch):
+    monkeypatch.setattr(chunks, "HELPERS", 1)  # two threads even on a one-core machine
     rect = (-2.0, 2.0, -1.5, 1.5)
     for net in _nets():
         monkeypatch.setattr(limits, "CHUNK_VALUES", 50 * 3 * net.plan.width(net.route))

@@ -38,11 +38,24 @@ def _helper_pool() -> ThreadPoolExecutor:
         return _pool
 
 
+def _forget_pool_after_fork() -> None:
+    """A forked child has none of the parent's threads: its first field makes a new pool
+    (the inherited one would wait for a helper that is not there)."""
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
 def run_chunks(work: Callable[[int], None], chunks: Sequence[int]) -> None:
     """Call ``work(c)`` once for every c in ``chunks``, on this thread and the helpers.
 
     ``work`` must write only its own part of the result. The first exception raised by any
-    call is raised here, after every thread has stopped taking chunks.
+    call is raised here, after every thread has stopped taking chunks. A helper that has not
+    started by the time this thread has taken the last chunk (it is busy with another
+    caller's field, or this call came from inside a chunk) is cancelled, not waited for.
     """
     if HELPERS == 0 or len(chunks) < 2:
         for c in chunks:
@@ -66,9 +79,13 @@ def run_chunks(work: Callable[[int], None], chunks: Sequence[int]) -> None:
                     failed.append(err)
                 return
 
-    helpers = [_helper_pool().submit(pull) for _ in range(HELPERS)]
+    try:
+        helpers = [_helper_pool().submit(pull) for _ in range(HELPERS)]
+    except RuntimeError:  # the interpreter is shutting down: no new threads
+        helpers = []
     pull()
     for h in helpers:
-        h.result()
+        if not h.cancel():  # it started: it is on this call's last chunk, or done
+            h.result()
     if failed:
         raise failed[0]
