@@ -138,13 +138,20 @@ def test_competing_species_glyphs_and_eigenvalue_labels(renderer, tmp_path):
 
 
 def test_labels_that_would_overlap_or_leave_the_view_are_placed_so():
-    texts = ["λ = 1, 2", "λ = 3, 4", "λ = 5, 6", "λ = 7, 8"]
-    points = [(10, 100), (20, 105), (10, 300), (395, 200)]
-    placed = glyphs.place_labels(points, texts, right=400)
-    # the second would cover the first; the last would pass the right edge, so goes left
-    assert placed == [(0, False), (2, False), (3, True)]
-    assert glyphs.place_labels(points, texts, limit=2) == [(0, False), (2, False)]
-    assert glyphs.place_labels([(float("nan"), 0.0)], ["λ = 0, 0"]) == []
+    points = [(10, 100), (20, 105), (10, 300), (395, 200), (300, 400), (200, 395)]
+    widths = [50, 50, 50, 50, 92, 100]
+    placed = glyphs.place_labels(points, widths, right=400)
+    # the second would cover the first; the fourth would pass the right edge, so goes left;
+    # the fifth, at 307.36..399.36, just fits on the right; the sixth (208..308) would cover
+    # the fifth by 0.64 px, and one pixel narrower (207.9..306.9) it would not
+    assert placed == [(0, False), (2, False), (3, True), (4, False)]
+    narrower = glyphs.place_labels(points, [*widths[:5], 99], right=400)
+    assert narrower == [(0, False), (2, False), (3, True), (4, False), (5, False)]
+    assert glyphs.place_labels(points, widths, limit=2) == [(0, False), (2, False)]
+    assert glyphs.place_labels(points[:3], [5.0, 5.0, 5.0]) == [(0, False), (1, False), (2, False)]
+    assert glyphs.place_labels([(float("nan"), 0.0)], [50.0]) == []
+    # a label that fits neither side stays on the right (the view clips it)
+    assert glyphs.place_labels([(20, 50)], [500.0], right=100) == [(0, False)]
 
 
 def test_a_trajectory_of_the_centre_lies_on_its_circle():

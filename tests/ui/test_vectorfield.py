@@ -49,6 +49,7 @@ def _vector_field(qtbot, window, text, rect):
 def test_an_eigenvalue_label_near_the_right_edge_is_drawn_left_of_its_point(qtbot, window):
     """(3, 0)'s label "λ = −1, −3" would leave a view that ends at x = 3.2: it is turned to
     the left of the point, and every label stays inside the view."""
+    window.resize(1100, 760)  # the view's width in pixels decides which labels fit
     tool = _vector_field(qtbot, window, COMPETING, (-0.5, 3.2, -0.5, 2.5))
     x0, x1, _y0, _y1 = window.domain.visible_rect()
     labels = {label.toPlainText(): label.mapRectToView(label.boundingRect()) for label in tool._labels}

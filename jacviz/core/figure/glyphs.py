@@ -9,8 +9,10 @@ Shapes are given in units of the glyph's size, centred on 0, with y pointing dow
 screen: the window's vector field tool (jacviz.ui.tools.vectorfield.glyphs) builds Qt paths
 from them, and :mod:`.layout` draws them as polylines and shapes in exported figures.
 
-The eigenvalue labels next to the glyphs are placed here too (:func:`place_labels`), so that
-the window and a figure leave out the same ones where they would overlap.
+The eigenvalue labels next to the glyphs are placed here too (:func:`place_labels`), by one
+rule for the window and for figures: each caller measures its own labels (Qt's font metrics,
+or the figure's text widths), so the two leave out about the same ones where they would
+overlap, not always exactly the same.
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ RING_RADIUS, RING_WIDTH, DOT_RADIUS = 0.36, 0.13, 0.1
 DISC_RADIUS = 0.5  # pyqtgraph's "o" and "s" symbols fill the unit square
 SQUARE_HALF = 0.5
 
-# Eigenvalue labels: at most this many in a view, each box estimated from its length
+# Eigenvalue labels: at most this many in a view; each box's height in pixels at scale 1
+# (the window's 8 pt label with its padding), and its gap from the point as a fraction of
+# its width (the window's TextItem anchor -0.08 or 1.08)
 MAX_LABELS = 30
-LABEL_CHAR_PX, LABEL_HEIGHT_PX = 6.5, 16.0
+LABEL_HEIGHT_PX = 16.0
+LABEL_GAP = 0.08
 
 
 @dataclass(frozen=True)
@@ -82,23 +87,28 @@ def square_corners() -> np.ndarray:
     return np.array([[-h, -h], [h, -h], [h, h], [-h, h]])
 
 
-def place_labels(points_px: Sequence[tuple[float, float]], texts: Sequence[str],
-                 limit: int = MAX_LABELS, char_px: float = LABEL_CHAR_PX,
-                 height_px: float = LABEL_HEIGHT_PX, right: float | None = None) -> list[tuple[int, bool]]:
-    """The labels to draw, in order, as (index, on the left): each label's box is above and
-    right of its point (in pixels, y down), or left of it where it would pass ``right`` (the
-    view's right edge). One that would cover a label already placed is left out (every
-    equilibrium is listed in the panel anyway), as is every label past ``limit``."""
+def place_labels(points_px: Sequence[tuple[float, float]], widths_px: Sequence[float],
+                 limit: int = MAX_LABELS, height_px: float = LABEL_HEIGHT_PX,
+                 right: float | None = None) -> list[tuple[int, bool]]:
+    """The labels to draw, in order, as (index, on the left).
+
+    Label i is a box ``widths_px[i]`` wide and ``height_px`` high whose bottom is at its
+    point's y (pixels, y down). It sits right of the point, a gap of :data:`LABEL_GAP` of its
+    width away, or left of it where it would pass ``right`` (the view's right edge) and fits
+    on the left. One that would cover a label already placed is left out (every equilibrium
+    is listed in the panel anyway), as is every label past ``limit``."""
     taken: list[tuple[float, float, float, float]] = []
     chosen: list[tuple[int, bool]] = []
-    for i, ((px, py), text) in enumerate(zip(points_px, texts, strict=True)):
+    for i, ((px, py), width) in enumerate(zip(points_px, widths_px, strict=True)):
         if len(chosen) >= limit:
             break
         if not (math.isfinite(px) and math.isfinite(py)):
             continue
-        width = char_px * len(text)
-        left = right is not None and px + width > right and px - width >= 0
-        box = (px - width, py - height_px, px, py) if left else (px, py - height_px, px + width, py)
+        near, far = px + LABEL_GAP * width, px + (1 + LABEL_GAP) * width
+        left = right is not None and far > right and px - (1 + LABEL_GAP) * width >= 0
+        if left:
+            near, far = px - (1 + LABEL_GAP) * width, px - LABEL_GAP * width
+        box = (near, py - height_px, far, py)
         if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
             continue
         taken.append(box)

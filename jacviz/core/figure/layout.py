@@ -351,13 +351,12 @@ def _equilibria(b: _Builder, frame: PlotFrame, portrait, clip: str) -> None:
     size = 10.5 * b.fs  # the window's 8 pt
     texts = [eq.linear.eigenvalue_text() for eq in items]
     inside = [c if frame.box.contains(*c) else (math.nan, math.nan) for c in centres]
-    char, height = glyphs.LABEL_CHAR_PX * b.fs, glyphs.LABEL_HEIGHT_PX * b.fs
-    pad = 0.3 * size
+    height, pad, gap = glyphs.LABEL_HEIGHT_PX * b.fs, 0.3 * size, glyphs.LABEL_GAP
+    widths = [text_width(text, size) + 2 * pad for text in texts]
     box_px = [(c[0] - frame.box.x, c[1]) for c in inside]
-    for i, on_left in glyphs.place_labels(box_px, texts, char_px=char, height_px=height, right=frame.box.w):
-        (px, py), text = centres[i], texts[i]
-        width = text_width(text, size) + 2 * pad
-        left, bottom = (px - 1.08 * width if on_left else px + 0.08 * width), py - 0.1 * height
+    for i, on_left in glyphs.place_labels(box_px, widths, height_px=height, right=frame.box.w):
+        (px, py), text, width = centres[i], texts[i], widths[i]
+        left, bottom = (px - (1 + gap) * width if on_left else px + gap * width), py - 0.1 * height
         box = np.array([[left, bottom - height], [left + width, bottom - height], [left + width, bottom],
                         [left, bottom]])
         b.fig.items.append(Shape(box, _rgba(LABEL_BACKGROUND[:3], LABEL_BACKGROUND[3]), None, clip=clip))

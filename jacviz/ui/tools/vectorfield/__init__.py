@@ -26,7 +26,7 @@ from PySide6.QtGui import QAction, QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from jacviz.core.errors import JacvizError
-from jacviz.core.figure.glyphs import place_labels
+from jacviz.core.figure.glyphs import LABEL_GAP, place_labels
 from jacviz.core.figure.theme import (
     DEGENERATE,
     LABEL_BACKGROUND,
@@ -295,12 +295,17 @@ class VectorFieldTool(Tool):
         x0, x1, y0, y1 = view.visible_rect()
         sx = view.viewbox.width() / (x1 - x0)
         sy = view.viewbox.height() / (y1 - y0)
-        texts = [eq.linear.eigenvalue_text() for eq in items]
         points = [((eq.point[0] - x0) * sx, (y1 - eq.point[1]) * sy) for eq in items]
-        for i, left in place_labels(points, texts, right=view.viewbox.width()):
-            label = pg.TextItem(texts[i], color=LABEL_TEXT, anchor=(1.08 if left else -0.08, 1.1),
+        labels = []
+        for eq in items:  # made first so that each is measured as Qt will draw it
+            label = pg.TextItem(eq.linear.eigenvalue_text(), color=LABEL_TEXT,
                                 fill=pg.mkBrush(*LABEL_BACKGROUND))
             label.setFont(self._label_font)
+            labels.append(label)
+        widths = [label.textItem.boundingRect().width() for label in labels]
+        for i, left in place_labels(points, widths, right=view.viewbox.width()):
+            label = labels[i]
+            label.setAnchor((1 + LABEL_GAP, 1.1) if left else (-LABEL_GAP, 1.1))
             label.setPos(*items[i].point)
             view.add(label, 9)
             self._labels.append(label)
