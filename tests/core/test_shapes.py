@@ -251,3 +251,11 @@ def test_contour_levels_are_round_numbers_inside_the_fields_range():
     assert 0.0 in tiny and all(abs(v / 2e-8 - round(v / 2e-8)) < 1e-9 for v in tiny)
     assert contour_levels(np.full((4, 4), 3.0), 12) == ()
     assert contour_levels(np.full((4, 4), np.nan), 12) == ()
+    assert contour_levels(rosenbrock, 0) == ()
+    # a step of 0.1 gives 0.3, not 0.30000000000000004 (k × 0.1 in floating point)
+    tenths = contour_levels(x, 30)
+    assert 0.3 in tenths and all(v == round(v, 1) for v in tenths)
+    # far from 0 the levels stay apart: 1e12 + 0.1 x has one every 0.05
+    far = contour_levels(1e12 + 0.1 * x, 12)
+    assert len(far) >= 6 and len(set(far)) == len(far)
+    assert all(1e12 - 0.2 < v < 1e12 + 0.2 for v in far) and np.all(np.diff(far) > 0)

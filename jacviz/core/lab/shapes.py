@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from jacviz.core.errors import MappingError, UsageError
-from jacviz.core.figure.geometry import nice_ticks
 from jacviz.core.numbers import json_matrix, json_number, json_vector
 from jacviz.core.numeric.protocol import NumericMapping, Params
 from jacviz.core.sampling.geometry import MAX_COORDINATE, MIN_EXTENT, MIN_RELATIVE_EXTENT, check_rect
@@ -367,14 +366,24 @@ class DomainField:
 def contour_levels(field: np.ndarray, count: int) -> tuple[float, ...]:
     """About ``count`` contour levels at round values (1, 2 or 5 times a power of ten apart,
     as an axis's ticks) strictly between the field's 2nd and 98th percentiles: the labels
-    then read 200, 400, 600 rather than 152.1, 304.2, 456.4."""
+    then read 200, 400, 600 rather than 152.1, 304.2, 456.4.
+
+    Each level is rounded to a tenth of the step's decade, which takes off the float noise
+    of k × step (0.30000000000000004) and keeps levels apart however far from 0 the field
+    lies (1e12 + 0.1 x); levels that float cannot tell apart are given once."""
+    # imported here: the figure package is not needed to open the window (cold start)
+    from jacviz.core.figure.geometry import nice_ticks
+
     finite = field[np.isfinite(field)]
-    if finite.size == 0:
+    if count < 1 or finite.size == 0:
         return ()
     lo, hi = (float(v) for v in np.percentile(finite, [2, 98]))
     if not hi > lo:
         return ()
-    return tuple(float(f"{v:.12g}") for v in nice_ticks(lo, hi, count + 1, 1.0) if lo < v < hi)
+    ticks = nice_ticks(lo, hi, count + 1, 1.0)
+    step = (ticks[-1] - ticks[0]) / (len(ticks) - 1) if len(ticks) > 1 else 0.0
+    rounded = (round(v, 1 - math.floor(math.log10(step))) for v in ticks) if step > 0 else ticks
+    return tuple(dict.fromkeys(v for v in rounded if lo < v < hi))
 
 
 def scalar_field(compiled: NumericMapping, rect, params: Params = None, samples: int = 256,
