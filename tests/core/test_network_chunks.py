@@ -162,3 +162,23 @@ def test_a_stack_that_cannot_hold_unit_tangents_is_refused():
     net = _nets()[-1]
     with pytest.raises(ValueError, match="unit tangents"):
         net.plan.run(np.zeros((2, 5, 2)), net.route, basis=True)
+
+
+def test_a_wide_layer_with_unit_tangents_has_the_bits_of_the_product():
+    """A layer's own Jacobian inside a network starts from unit tangents 64 wide; there the
+    product goes to BLAS, which rounds a one-row value differently from the value rows of the
+    whole stack (seen at one point, the cursor's case), so nothing is copied and the two agree."""
+    from jacviz.core.network import operators
+
+    rng = np.random.default_rng(1)
+    for n in (2, 8, 64):
+        w = rng.normal(size=(n, 64)).astype(np.float32)
+        kernel = operators._fast_gemm([operators.Dual(np.zeros((1 + n, 1, n), np.float32)), w, None], {})
+        for points in (1, 3, 17):
+            stack = np.zeros((1 + n, points, n), np.float32)
+            stack[0] = rng.normal(size=(points, n))
+            for i in range(n):
+                stack[1 + i, :, i] = 1
+            copied = kernel([operators.Dual(stack, basis=True), w], {}, None)[0].data
+            multiplied = kernel([operators.Dual(stack), w], {}, None)[0].data
+            np.testing.assert_array_equal(copied, multiplied, err_msg=f"{n} wide, {points} points")

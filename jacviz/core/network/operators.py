@@ -50,7 +50,9 @@ class Dual:
     ``basis`` says that the tangents are the unit vectors: data is (1 + n, B, n) and tangent
     i is eᵢ at every point, as for the model's input when F and J are computed together. A
     first linear layer then has W's rows as its tangents and need not multiply them
-    (:func:`_fast_gemm`). Every kernel's result is a plain Dual (basis False).
+    (:func:`_fast_gemm`). Every kernel's result is a plain Dual (basis False), except that
+    Identity, and ReduceSum over no axes, hand on the Dual they were given, flag and all,
+    which is right: its tangents are still the unit vectors.
     """
 
     __slots__ = ("basis", "data")
@@ -760,9 +762,11 @@ def _fast_gemm(ins, attrs) -> Kernel | None:
     def gemm(ins, attrs, ctx):
         x, w = ins[0], ins[1]
         d = x.data
-        if x.basis and d.shape[0] == 1 + w.shape[0]:
+        if x.basis and d.shape[0] == 1 + w.shape[0] and w.shape[0] <= 4:
             # tangent i of x·W is eᵢ·W, row i of W, at every point: copied, not multiplied
-            # (for a 2 → 64 first layer this is two thirds of the layer's work)
+            # (for a 2 → 64 first layer this is two thirds of the layer's work). Only where
+            # _product is an einsum, whose value rows have the bits of the full product; BLAS
+            # (n > 4, a layer's own Jacobian inside the network) rounds by row count.
             out = np.empty((d.shape[0], d.shape[1], w.shape[1]), dtype=d.dtype)
             out[0] = _product(d[0], w)
             out[1:] = w[:, None, :]
