@@ -21,13 +21,15 @@ del _os, _name
 def _keep_freed_memory() -> None:
     """Let glibc's malloc keep freed blocks of up to 32 MiB for reuse, unless the user chose.
 
-    A network's field allocates and frees arrays of about 1 MiB per chunk of points. With
+    A network's field allocates and frees arrays of 2 to 4 MiB per chunk of points (2**19
+    values of float32 or float64), on two threads at once, so in two of malloc's arenas. With
     glibc's defaults (a block above 128 KiB is mapped on its own, and the top of the heap is
     returned to the system once 128 KiB of it is free; both raised only by chance, when a
     large block happens to be freed) every chunk mapped fresh pages that the kernel zeroed:
     162,000 page faults and 0.25 s of system time for the shipped flow's 512² field in a fresh
     process, 0.63 s in all against 0.40 s with these settings (python -m jacviz.bench.networks).
-    The cost is up to 128 MiB of freed memory kept by the process instead of returned.
+    The cost is up to 128 MiB of freed memory per arena kept by the process instead of
+    returned (two arenas are in use while a field is computed).
     """
     import ctypes
     import os

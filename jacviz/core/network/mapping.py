@@ -9,8 +9,9 @@ F and J come out of one forward pass: the input stack carries the point and the 
 tangents e₁, e₂, and every operator pushes both along (forward-mode differentiation), so J
 costs about twice F and never a finite difference. Points are processed in chunks sized so
 that the widest layer's stack stays below :data:`~.limits.CHUNK_VALUES` values, which bounds
-memory for a 512² heatmap and keeps the arrays in the CPU's cache; the chunks of one call
-are shared between this thread and a helper (:mod:`.chunks`).
+memory for a 512² heatmap and keeps each chunk's arrays a few MiB, near the size of the
+CPU's caches (the size was chosen by measuring, :mod:`.limits`); the chunks of one call are
+shared between this thread and a helper (:mod:`.chunks`).
 
 The mapping is the model's first output unless another is chosen; the others (such as a
 flow's log-determinant) are available through :meth:`NetworkMapping.outputs_at`.
