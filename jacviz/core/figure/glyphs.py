@@ -104,11 +104,10 @@ def place_labels(points_px: Sequence[tuple[float, float]], widths_px: Sequence[f
             break
         if not (math.isfinite(px) and math.isfinite(py)):
             continue
-        near, far = px + LABEL_GAP * width, px + (1 + LABEL_GAP) * width
-        left = right is not None and far > right and px - (1 + LABEL_GAP) * width >= 0
-        if left:
-            near, far = px - (1 + LABEL_GAP) * width, px - LABEL_GAP * width
-        box = (near, py - height_px, far, py)
+        gap = LABEL_GAP * width
+        left = right is not None and px + gap + width > right and px - gap - width >= 0
+        x0 = px - gap - width if left else px + gap
+        box = (x0, py - height_px, x0 + width, py)
         if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
             continue
         taken.append(box)

@@ -22,7 +22,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QPen
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from jacviz.core.errors import JacvizError
@@ -60,6 +60,8 @@ def speed_colours() -> list[tuple[int, int, int]]:
     exported figures use too)."""
     return list(SPEED_COLOURS)
 
+
+_LABEL_MARGIN_PX = 4.0  # QTextDocument's default documentMargin, which TextItem keeps
 
 class VectorFieldTool(Tool):
     """F read as a vector field (see the module docstring)."""
@@ -296,16 +298,13 @@ class VectorFieldTool(Tool):
         sx = view.viewbox.width() / (x1 - x0)
         sy = view.viewbox.height() / (y1 - y0)
         points = [((eq.point[0] - x0) * sx, (y1 - eq.point[1]) * sy) for eq in items]
-        labels = []
-        for eq in items:  # made first so that each is measured as Qt will draw it
-            label = pg.TextItem(eq.linear.eigenvalue_text(), color=LABEL_TEXT,
-                                fill=pg.mkBrush(*LABEL_BACKGROUND))
-            label.setFont(self._label_font)
-            labels.append(label)
-        widths = [label.textItem.boundingRect().width() for label in labels]
+        texts = [eq.linear.eigenvalue_text() for eq in items]
+        metrics = QFontMetricsF(self._label_font)  # a TextItem is its text plus a 4 px margin each side
+        widths = [metrics.horizontalAdvance(text) + 2 * _LABEL_MARGIN_PX for text in texts]
         for i, left in place_labels(points, widths, right=view.viewbox.width()):
-            label = labels[i]
-            label.setAnchor((1 + LABEL_GAP, 1.1) if left else (-LABEL_GAP, 1.1))
+            anchor = (1 + LABEL_GAP if left else -LABEL_GAP, 1.1)
+            label = pg.TextItem(texts[i], color=LABEL_TEXT, anchor=anchor, fill=pg.mkBrush(*LABEL_BACKGROUND))
+            label.setFont(self._label_font)
             label.setPos(*items[i].point)
             view.add(label, 9)
             self._labels.append(label)
