@@ -328,3 +328,83 @@ def test_valid_hand_written_program_runs():
     s, prod = p.run(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     np.testing.assert_array_equal(s, [5.0, 10.0])
     np.testing.assert_array_equal(prod, [3.0, 8.0])
+
+
+# -- one point: the cursor's path (Program.run_point, CompiledMapping.values_and_jacobian)
+
+def _preset_mappings():
+    from jacviz.core.persistence.presets import load_presets
+
+    out = []
+    for preset in load_presets():
+        try:
+            mapping = compiled(preset.mapping)
+        except Exception:  # shapes other than 2 → 2 are not compiled mappings of the plane
+            continue
+        if isinstance(mapping, CompiledMapping) and mapping.shape == (2, 2):
+            out.append((preset.mapping, mapping))
+    return out
+
+
+_EDGE_POINTS = [(0.0, 0.0), (1.0, 0.0), (-1.0, 0.0), (0.0, -1.0), (-2.0, -0.0), (1e-300, 1e300),
+                (-750.0, 3.0), (np.nan, 1.0), (np.inf, 0.0)]
+
+
+def test_run_point_gives_run_s_numbers_bit_for_bit():
+    """Every preset's programs, random and edge points (poles, branch cuts, overflow, NaN)."""
+    rng = np.random.default_rng(7)
+    mappings = _preset_mappings()
+    assert len(mappings) >= 10
+    for text, mapping in mappings:
+        params = [1.3] * len(mapping.parameters)
+        points = [*map(tuple, rng.normal(size=(40, 2)) * 3), *_EDGE_POINTS]
+        for program in (mapping.values_program, mapping.jacobian_program):
+            for x, y in points:
+                fast = program.run_point(x, y, *params)
+                slow = [float(a) for a in program.run(x, y, *params)]
+                assert all(isinstance(v, float) for v in fast)
+                assert np.array_equal(fast, slow, equal_nan=True), (text, x, y)
+
+
+def test_values_and_jacobian_at_a_point_are_values_and_jacobian():
+    rng = np.random.default_rng(11)
+    for text, mapping in _preset_mappings():
+        params = {name: 0.7 for name in mapping.parameters}
+        for x, y in [*map(tuple, rng.normal(size=(20, 2)) * 2), *_EDGE_POINTS]:
+            (u, v), entries = mapping.values_and_jacobian(np.array(x), np.array(y), params)
+            want = [*mapping.values(np.array(x), np.array(y), params),
+                    *mapping.jacobian(np.array(x), np.array(y), params)]
+            got = [u, v, *entries]
+            assert all(np.ndim(g) == 0 for g in got)
+            assert np.array_equal(np.array(got, dtype=float), np.array(want, dtype=float), equal_nan=True), \
+                (text, x, y)
+
+
+def test_values_and_jacobian_blank_j_where_f_is_undefined():
+    mapping = compiled("log(x), x*y")
+    (u, v), (a, b, c, d, det) = mapping.values_and_jacobian(np.array(-1.0), np.array(2.0))
+    assert np.isnan(u) and float(v) == -2.0
+    assert all(np.isnan(e) for e in (a, b, c, d, det))  # 1/x has a value at −1, F has none
+    (u, v), (a, b, c, d, det) = mapping.values_and_jacobian(np.array(2.0), np.array(3.0))
+    assert (float(u), float(v)) == (pytest.approx(np.log(2.0)), 6.0)
+    assert [float(e) for e in (a, b, c, d, det)] == [0.5, 0.0, 3.0, 2.0, 1.0]
+
+
+def test_values_and_jacobian_on_arrays_are_the_two_array_calls():
+    mapping = compiled("x^2 - y^2, 2 x y")
+    xs, ys = np.linspace(-1, 1, 5), np.linspace(2, 3, 5)
+    (u, v), (a, b, c, d, det) = mapping.values_and_jacobian(xs, ys)
+    assert np.array_equal(u, xs**2 - ys**2) and np.array_equal(v, 2 * xs * ys)
+    assert np.array_equal(a, 2 * xs) and np.array_equal(b, -2 * ys) and np.array_equal(c, 2 * ys)
+    assert np.array_equal(d, 2 * xs) and np.array_equal(det, 4 * (xs**2 + ys**2))
+
+
+def test_dividing_by_a_parameter_of_zero_is_nan_not_an_exception():
+    """A parameter is a plain float; 1/a at a = 0 raised ZeroDivisionError from Python's division."""
+    mapping = compiled("x/a + 1/a, y^3")
+    zero = {"a": 0.0}
+    for run in (lambda: mapping.values(1.0, 2.0, zero), lambda: mapping.values(np.ones(3), 2.0, zero),
+                lambda: mapping.values_and_jacobian(np.array(1.0), np.array(2.0), zero)[0]):
+        u, v = run()
+        assert np.isnan(u).all() and np.all(v == 8.0)
+    assert np.isnan(mapping.values_program.run_point(0.0, 2.0, 0.0)[0])

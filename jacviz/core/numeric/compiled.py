@@ -18,6 +18,7 @@ sympy-backed mapping. Its programs, for n variables and m components:
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +96,22 @@ class CompiledMapping(MappingBase):
         *entries, u, v = self.jacobian_program.run(*self._inputs((x, y), params), dtype=dtype)
         nan_where_undefined(entries, np.isnan(u) | np.isnan(v))
         return tuple(entries)
+
+    def values_and_jacobian(self, x, y, params: Params = None, dtype=np.float64):
+        """((u, v), (a, b, c, d, det)): what :meth:`values` and :meth:`jacobian` give (2×2 only).
+
+        At one point (the cursor) both come from plain floats (:meth:`Program.run_point`):
+        the readout asks for them on every mouse move, and four fifths of the time of two
+        array runs was bookkeeping for arrays of one element.
+        """
+        if self.shape != (2, 2) or np.ndim(x) or np.ndim(y) or np.dtype(dtype) != np.float64:
+            return self.values(x, y, params, dtype), self.jacobian(x, y, params, dtype)
+        inputs = self._inputs((float(x), float(y)), params)
+        u, v = self.values_program.run_point(*inputs)
+        *entries, ju, jv = self.jacobian_program.run_point(*inputs)
+        if math.isnan(ju) or math.isnan(jv):
+            entries = [math.nan] * len(entries)
+        return (np.array(u), np.array(v)), tuple(np.array(e) for e in entries)
 
     def det(self, x, y, params: Params = None, dtype=np.float64):
         """det J at the points (x, y) (square only); NaN wherever F or J is undefined."""

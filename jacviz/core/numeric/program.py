@@ -18,6 +18,7 @@ Complex-form mappings use the principal-branch kernels of :mod:`jacviz.core.nume
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,11 +45,11 @@ def _cot(x):
 
 
 def _cube(x):
-    return x * x * x
+    return np.multiply(np.multiply(x, x), x)  # ufuncs: on plain floats too, no exception
 
 
 def _recip(x):
-    return 1.0 / x
+    return np.divide(1.0, x)  # 1.0 / 0.0 in plain floats would raise ZeroDivisionError
 
 
 def _rsqrt(x):
@@ -146,23 +147,15 @@ class Program:
         with np.errstate(all="ignore"):  # a parameter of 1e308 overflows float32 on its way in
             for value in values:
                 if isinstance(value, (int, float)):
-                    regs.append(dtype(value).item() if dtype is np.float64 else dtype(value))
+                    # a numpy scalar, never a plain float: 1/a at a = 0 is then inf (NaN
+                    # below), where Python's float division raised ZeroDivisionError
+                    regs.append(dtype(value))
                 else:
                     arr = np.asarray(value, dtype=dtype)
                     shapes.append(arr.shape)
                     regs.append(arr)
             shape = np.broadcast_shapes(*shapes) if shapes else ()
-            for func, arg, free in self._steps:  # type: ignore[attr-defined]
-                if func is None:
-                    regs.append(arg)
-                elif len(arg) == 1:
-                    regs.append(func(regs[arg[0]]))
-                elif len(arg) == 2:
-                    regs.append(func(regs[arg[0]], regs[arg[1]]))
-                else:
-                    regs.append(func(*(regs[i] for i in arg)))
-                for slot in free:
-                    regs[slot] = None
+            self._execute(regs)
             out = []
             for index in self.outputs:
                 value = regs[index]
@@ -176,6 +169,36 @@ class Program:
                     arr[bad] = np.nan
                 out.append(arr)
         return out
+
+    def _execute(self, regs: list) -> None:
+        """Append each operation's result to ``regs`` (the inputs), freeing slots after their last use."""
+        for func, arg, free in self._steps:  # type: ignore[attr-defined]
+            if func is None:
+                regs.append(arg)
+            elif len(arg) == 1:
+                regs.append(func(regs[arg[0]]))
+            elif len(arg) == 2:
+                regs.append(func(regs[arg[0]], regs[arg[1]]))
+            else:
+                regs.append(func(*(regs[i] for i in arg)))
+            for slot in free:
+                regs[slot] = None
+
+    def run_point(self, *values: float) -> list[float]:
+        """:meth:`run` at one point (scalar inputs): the same numbers, as Python floats.
+
+        The cursor's readout evaluates J at one point on every mouse move; there the array
+        bookkeeping of :meth:`run`'s outputs (shapes, copies, a NaN mask per output) took
+        most of the time. Every operation is the same call on the same values, so the
+        results are those of :meth:`run` bit for bit (tests/core/test_numeric.py).
+        """
+        if len(values) != len(self.inputs):
+            raise MappingError(f"expected {len(self.inputs)} inputs, got {len(values)}")
+        regs: list = [np.float64(v) for v in values]
+        with np.errstate(all="ignore"):
+            self._execute(regs)
+            out = [float(regs[index]) for index in self.outputs]
+        return [v if math.isfinite(v) else math.nan for v in out]
 
     def overflows(self, *values) -> tuple[bool, ...]:
         """For one point (scalar inputs): which outputs are not finite because a number overflowed.
