@@ -1086,7 +1086,8 @@ class MainWindow(QMainWindow):
         x, y = cursor
         params = self.model.param_values()
         info = point_info(numeric, x, y, params)
-        lin = linearization(numeric, (x, y), self.model.h, params, jacobian=info.jacobian)
+        lin = linearization(numeric, (x, y), self.model.h, params, jacobian=info.jacobian,
+                            stretches=info.stretches)
         self.domain.show_linearization(lin)
         self.codomain.show_linearization(lin)
         self.readout.show_point(info)

@@ -19,12 +19,13 @@ tell them apart (:meth:`Program.overflows`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from jacviz.core.numeric.protocol import NumericMapping
-from jacviz.core.sampling.linearization import principal_stretches
+from jacviz.core.numeric.small import eigenvalues2
+from jacviz.core.sampling.linearization import Stretches, principal_stretches
 
 # s2 / s1 below this counts as singular: J(p) squashes the neighbourhood onto a line.
 SINGULAR_RATIO = 1e-9
@@ -52,6 +53,8 @@ class PointInfo:
     eigenvalues: tuple[complex, complex]
     singular_values: tuple[float, float]
     notes: tuple[str, ...] = ()  # see NOT_DIFFERENTIABLE, JUMPS, "u overflows at this point", ...
+    # J's singular value decomposition read geometrically, which the linearization reuses
+    stretches: Stretches | None = field(default=None, repr=False, compare=False)
 
     @property
     def defined(self) -> bool:
@@ -115,17 +118,17 @@ def point_info(compiled: NumericMapping, x: float, y: float, params=None) -> Poi
     if not (np.isfinite(value).all() and np.isfinite(jac).all()):
         notes.extend(_undefined_notes(compiled, (float(x), float(y)), params, value, jac, notes))
     if np.isfinite(jac).all():
-        eig = np.linalg.eigvals(jac)
-        eigenvalues = (complex(eig[0]), complex(eig[1]))
         # order: real part descending, then imaginary part descending (conjugates: +i first)
-        eigenvalues = tuple(sorted(eigenvalues, key=lambda z: (-z.real, -z.imag)))  # type: ignore[assignment]
-        s = principal_stretches(jac).singular_values
+        eigenvalues = eigenvalues2(*(float(e) for e in jac.reshape(4)))
+        stretches = principal_stretches(jac)
+        s = stretches.singular_values
         svals = (float(s[0]), float(s[1]))
         detf = float(det)
     else:
         eigenvalues = (complex(math.nan, 0), complex(math.nan, 0))
         svals = (math.nan, math.nan)
         detf = math.nan
+        stretches = principal_stretches(jac)
     return PointInfo(
         (float(x), float(y)),
         (float(value[0]), float(value[1])),
@@ -135,6 +138,7 @@ def point_info(compiled: NumericMapping, x: float, y: float, params=None) -> Poi
         eigenvalues,  # type: ignore[arg-type]
         svals,
         tuple(notes),
+        stretches,
     )
 
 

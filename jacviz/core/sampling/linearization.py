@@ -6,11 +6,13 @@ ellipse's axes and the domain directions stretched most and least.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from jacviz.core.numeric.protocol import NumericMapping
+from jacviz.core.numeric.small import svd2
 
 
 @dataclass(frozen=True)
@@ -27,13 +29,17 @@ class Stretches:
 
 
 def principal_stretches(jac: np.ndarray) -> Stretches:
-    """Singular values and principal directions of a 2×2 matrix (NaN if it is undefined)."""
-    jac = np.asarray(jac, dtype=float)
-    if not np.isfinite(jac).all():
+    """Singular values and principal directions of a 2×2 matrix (NaN if it is undefined).
+
+    In closed form (:func:`~jacviz.core.numeric.small.svd2`): the cursor asks for it on
+    every mouse move.
+    """
+    a, b, c, d = (float(e) for e in np.asarray(jac, dtype=float).reshape(4))
+    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c) and math.isfinite(d)):
         nan2 = np.full((2, 2), np.nan)
         return Stretches(np.full(2, np.nan), nan2, nan2)
-    u, s, vt = np.linalg.svd(jac)
-    return Stretches(s, u, vt.T)
+    s, u, v = svd2(a, b, c, d)
+    return Stretches(np.array(s), np.array(u), np.array(v))
 
 
 @dataclass(frozen=True)
@@ -64,11 +70,12 @@ _CIRCLE = unit_circle()
 
 
 def linearization(compiled: NumericMapping, point, h: float, params=None,
-                  jacobian: np.ndarray | None = None) -> Linearization:
+                  jacobian: np.ndarray | None = None, stretches: Stretches | None = None) -> Linearization:
     """F near p: the true image of the h-circle and its linear prediction F(p) + J(p)·h·c.
 
-    ``jacobian``, J(p) when the caller already has it (the window's readout does), saves
-    evaluating it a second time on every cursor move.
+    ``jacobian``, J(p), and ``stretches``, its :func:`principal_stretches`, when the caller
+    already has them (the window's readout does), save computing them a second time on
+    every cursor move.
     """
     p = np.asarray(point, dtype=float).reshape(2)
     circle = p + h * _CIRCLE
@@ -80,5 +87,6 @@ def linearization(compiled: NumericMapping, point, h: float, params=None,
     true_image = np.stack([u[1:], v[1:]], axis=1)
     jac = compiled.jacobian_at(p[0], p[1], params) if jacobian is None else np.asarray(jacobian, float)
     linear_image = value + h * _CIRCLE @ jac.T
-    return Linearization(p, value, jac, float(h), circle, true_image, linear_image,
-                         principal_stretches(jac))
+    if stretches is None or jacobian is None:
+        stretches = principal_stretches(jac)
+    return Linearization(p, value, jac, float(h), circle, true_image, linear_image, stretches)
