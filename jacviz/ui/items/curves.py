@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -15,18 +16,27 @@ _EMPTY = np.empty((0, 2))
 
 def arrow_segments(origin: np.ndarray, vector: np.ndarray, head: float = 0.22,
                    spread_deg: float = 24.0) -> np.ndarray:
-    """Line segments (pairs of points) drawing an arrow from ``origin`` along ``vector``."""
-    o = np.asarray(origin, dtype=float)
-    v = np.asarray(vector, dtype=float)
-    tip = o + v
-    length = float(np.hypot(*v))
-    if not np.isfinite(length) or length == 0:
+    """Line segments (pairs of points) drawing an arrow from ``origin`` along ``vector``.
+
+    In plain floats: it is called for every arrow on every cursor move, and numpy's
+    overhead on two-element arrays was most of its time.
+    """
+    ox, oy = (float(c) for c in origin)
+    vx, vy = (float(c) for c in vector)
+    length = math.hypot(vx, vy)
+    if not math.isfinite(length) or length == 0 or not (math.isfinite(ox) and math.isfinite(oy)):
         return _EMPTY
-    back = -v / length * head * length
-    c, s = math.cos(math.radians(spread_deg)), math.sin(math.radians(spread_deg))
-    left = np.array([c * back[0] - s * back[1], s * back[0] + c * back[1]])
-    right = np.array([c * back[0] + s * back[1], -s * back[0] + c * back[1]])
-    return np.array([o, tip, tip, tip + left, tip, tip + right])
+    tx, ty = ox + vx, oy + vy
+    bx, by = -vx * head, -vy * head  # back along the shaft, head × its length
+    c, s = _spread(spread_deg)
+    return np.array([[ox, oy], [tx, ty],
+                     [tx, ty], [tx + c * bx - s * by, ty + s * bx + c * by],
+                     [tx, ty], [tx + c * bx + s * by, ty - s * bx + c * by]])
+
+
+@functools.lru_cache(maxsize=8)
+def _spread(degrees: float) -> tuple[float, float]:
+    return math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
 
 
 def set_pairs(item: pg.PlotCurveItem, segments: np.ndarray) -> None:
@@ -45,7 +55,14 @@ def set_path(item: pg.PlotCurveItem, points: np.ndarray) -> None:
 
 
 def marker(x: float, y: float, size: float = 7.0):
-    return (pg.mkPen(style.INK, width=1.5), pg.mkBrush(style.PAPER), float(x), float(y), size)
+    """A dot of ``size`` pixels at (x, y), in an overlay's (pen, brush, x, y, size) form."""
+    return (*_marker_pen_and_brush(style.INK, style.PAPER), float(x), float(y), size)
+
+
+@functools.lru_cache(maxsize=4)
+def _marker_pen_and_brush(ink, paper):
+    # made once per theme: a pen and a brush per cursor move were a tenth of the overlay's time
+    return pg.mkPen(ink, width=1.5), pg.mkBrush(paper)
 
 
 

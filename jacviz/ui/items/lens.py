@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QWidget
 
 from jacviz.core.sampling.linearization import Linearization
@@ -45,6 +45,9 @@ class Lens(QWidget):
             "je2": style.pen(style.VERTICAL, 2.5),
             "axes": style.pen(style.AXES, 1.5),
         }
+        self._marker_pen = pg.mkPen(style.INK, width=1.5)
+        self._background_pixmap = QPixmap()
+        self._background_key: tuple | None = None
 
     def clear(self) -> None:
         self._strokes, self._markers, self._labels = [], [], []
@@ -77,14 +80,28 @@ class Lens(QWidget):
         transform.scale(scale, -scale)
         return area, transform
 
+    def _background(self) -> QPixmap:
+        """The paper, the frame and the title: drawn once per size, not on every cursor move."""
+        ratio = self.devicePixelRatioF()
+        key = (self.width(), self.height(), ratio, self.font().key())
+        if self._background_key != key:
+            pixmap = QPixmap(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
+            pixmap.setDevicePixelRatio(ratio)
+            painter = QPainter(pixmap)
+            painter.setFont(self.font())
+            painter.fillRect(self.rect(), QColor(*style.PAPER))
+            painter.setPen(QColor(*style.FRAME))
+            painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+            painter.setPen(QColor(*style.FOREGROUND))
+            painter.drawText(QRectF(0, 2, self.width(), self.fontMetrics().height() + 2),
+                             int(Qt.AlignmentFlag.AlignHCenter), "near F(p), magnified")
+            painter.end()
+            self._background_pixmap, self._background_key = pixmap, key
+        return self._background_pixmap
+
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(*style.PAPER))
-        painter.setPen(QColor(*style.FRAME))
-        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
-        painter.setPen(QColor(*style.FOREGROUND))
-        painter.drawText(QRectF(0, 2, self.width(), self.fontMetrics().height() + 2),
-                         int(Qt.AlignmentFlag.AlignHCenter), "near F(p), magnified")
+        painter.drawPixmap(0, 0, self._background())
         area, transform = self._frame()
         painter.setClipRect(area)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -94,7 +111,7 @@ class Lens(QWidget):
             painter.drawPath(path)
         painter.resetTransform()
         painter.setClipping(False)
-        painter.setPen(pg.mkPen(style.INK, width=1.5))
+        painter.setPen(self._marker_pen)
         painter.setBrush(QColor(*style.PAPER))
         for x, y in self._markers:
             painter.drawEllipse(transform.map(QPointF(x, y)), 3.5, 3.5)

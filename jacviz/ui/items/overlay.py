@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+
+from jacviz.ui.items.static_curve import polyline_path
 
 
 class Overlay(pg.GraphicsObject):
@@ -34,34 +37,32 @@ class Overlay(pg.GraphicsObject):
         ``markers``: (pen, brush, x, y, diameter in pixels); ``labels``: (colour, x, y, text),
         drawn just above and centred on (x, y)."""
         self._labels = [(QColor(*c), float(x), float(y), t) for c, x, y, t in labels
-                        if np.isfinite(x) and np.isfinite(y)]
+                        if math.isfinite(x) and math.isfinite(y)]
         self.prepareGeometryChange()
         self._strokes = []
-        boxes = []
+        xs: list[float] = []
+        ys: list[float] = []
         for pen, pts, connect in strokes:
-            pts = np.asarray(pts, dtype=float)
-            if pts.size == 0:
-                continue
-            finite = pts[np.isfinite(pts).all(axis=1)]
-            if finite.size == 0:
-                continue
-            path = pg.functions.arrayToQPath(pts[:, 0], pts[:, 1], connect=connect)
-            self._strokes.append((pen, path))
-            boxes.append((finite.min(axis=0), finite.max(axis=0)))
-        self._markers = [m for m in markers if np.isfinite(m[2]) and np.isfinite(m[3])]
-        for m in self._markers:
-            boxes.append((np.array([m[2], m[3]]), np.array([m[2], m[3]])))
+            path, rect = polyline_path(pts, connect)
+            if path is not None:
+                self._strokes.append((pen, path))
+                xs += (rect.left(), rect.right())
+                ys += (rect.top(), rect.bottom())
+        self._markers = [m for m in markers if math.isfinite(m[2]) and math.isfinite(m[3])]
+        for _pen, _brush, x, y, _size in self._markers:
+            xs.append(x)
+            ys.append(y)
         for _c, x, y, _t in self._labels:
-            boxes.append((np.array([x, y]), np.array([x, y])))
-        if not boxes:
+            xs.append(x)
+            ys.append(y)
+        if not xs:
             self._rect = QRectF()
         else:
-            lo = np.min([b[0] for b in boxes], axis=0)
-            hi = np.max([b[1] for b in boxes], axis=0)
             px, py = self._pixel_size()
             margin = self.LABEL_MARGIN_PX if self._labels else self.MARGIN_PX
             mx, my = margin * px, margin * py
-            self._rect = QRectF(lo[0] - mx, lo[1] - my, hi[0] - lo[0] + 2 * mx, hi[1] - lo[1] + 2 * my)
+            x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+            self._rect = QRectF(x0 - mx, y0 - my, x1 - x0 + 2 * mx, y1 - y0 + 2 * my)
         self.update()
 
     def _pixel_size(self) -> tuple[float, float]:
