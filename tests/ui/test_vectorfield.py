@@ -313,3 +313,26 @@ def test_the_veil_stays_through_a_small_pan_and_covers_the_view_after_any(qtbot,
         assert r.left() <= vx0 - 0.5 * (vx1 - vx0) and vx1 + 0.5 * (vx1 - vx0) <= r.right(), rect
         assert r.top() <= vy0 - 0.5 * (vy1 - vy0) and vy1 + 0.5 * (vy1 - vy0) <= r.bottom(), rect
     assert tool.veil.rect() != before
+
+
+def test_every_label_of_the_log_colour_bar_is_drawn_whole_inside_the_view(qtbot, window):
+    """The symmetric log bar's seven labels: the end ones were cut by the view's top edge
+    ("2.3e2") or left out (the axis was 45 px wide, too narrow for "−1.7e2")."""
+    from PySide6.QtGui import QPainter, QPixmap
+
+    window.resize(1100, 760)
+    _vector_field(qtbot, window, COMPETING, (-0.5, 3.2, -0.5, 2.5))
+    axis = window.domain.colorbar.axis
+    wanted = [text for _t, text in axis._tickLevels[0]]
+    pixmap = QPixmap(10, 10)
+    painter = QPainter(pixmap)
+    try:
+        drawn = axis.generateDrawSpecs(painter)[2]
+    finally:
+        painter.end()
+    assert sorted(text for _r, _f, text in drawn) == sorted(wanted) and len(wanted) == 7
+    assert any(t.startswith("−") and "e" in t for t in wanted)  # the widest, at the bottom
+    view = window.domain.rect()
+    for rect, _flags, text in drawn:
+        box = window.domain.mapFromScene(axis.mapRectToScene(rect)).boundingRect()
+        assert view.contains(box), (text, box, view)

@@ -9,9 +9,12 @@ small items so that a move repaints little.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QFontMetricsF
 
 from jacviz.core.pipeline.scene import Scene, heatmap_scale
 from jacviz.core.sampling.heatmap import HEATMAP_LABELS
@@ -22,6 +25,18 @@ from jacviz.ui.items.overlay import Overlay
 from jacviz.ui.items.static_curve import StaticCurve, drop_cache
 from jacviz.ui.views.base import PlotView
 from jacviz.ui.views.paths import scene_paths
+
+# The end ticks of a log bar sit this fraction of the bar inside its ends, so that their
+# labels, centred on the tick, fit inside the view ("2.3e2" was cut in half at the top).
+BAR_END_INSET = 0.03
+
+
+def _bar_ticks(lo: float, hi: float) -> np.ndarray:
+    """Seven tick positions on a log colour bar: evenly spaced, the two ends moved inside."""
+    ticks = np.linspace(lo, hi, 7)
+    inset = BAR_END_INSET * (hi - lo)
+    ticks[0], ticks[-1] = lo + inset, hi - inset
+    return ticks
 
 
 def _short(value: float) -> str:
@@ -43,6 +58,15 @@ class DomainView(PlotView):
             interactive=False, width=14,
         )
         self.colorbar.setImageItem(self.image, insert_in=self.getPlotItem())
+        # A label that would pass the end of the bar is left out, not cut by the view's edge.
+        self.colorbar.axis.setStyle(hideOverlappingLabels=True)
+        # pyqtgraph fixes the bar's axis at 45 px, room for "−100" but too little for a log
+        # bar's "−1.7e2", which was left out. The first log bar widens it by the difference,
+        # and it stays so: an axis that followed its labels' width resized the view, which
+        # resampled, which changed the labels, and a slider's change never settled.
+        metrics = QFontMetricsF(self.colorbar.axis.style["tickFont"] or self.font())
+        extra = metrics.horizontalAdvance("−8.8e-88") - metrics.horizontalAdvance("−100")
+        self._log_bar_width = (self.colorbar.axis.fixedWidth or 45) + max(0, math.ceil(extra))
         # Drawn over the heatmap, whose colour maps are light where det J is small: the curves
         # keep their light-background colours in either theme, so the critical curve shows.
         ink = style.LIGHT
@@ -110,7 +134,9 @@ class DomainView(PlotView):
             axis.setTicks([[(float(i), str(i)) for i in range(round(scale.levels[1] + 0.5))], []])
         elif scale.kind in ("symlog", "log-one-sided"):  # ticks labelled with the det J they stand for
             lo, hi = scale.levels
-            ticks = [(t, _short(scale.value_at(t))) for t in np.linspace(lo, hi, 7)]
+            ticks = [(t, _short(scale.value_at(t))) for t in _bar_ticks(lo, hi)]
+            if (axis.fixedWidth or 0) < self._log_bar_width:
+                axis.setWidth(self._log_bar_width)
             axis.setTicks([ticks, []])
         else:
             axis.setTicks(None)
