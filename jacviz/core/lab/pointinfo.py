@@ -117,18 +117,15 @@ def point_info(compiled: NumericMapping, x: float, y: float, params=None) -> Poi
             jac = np.full((2, 2), np.nan)
     if not (np.isfinite(value).all() and np.isfinite(jac).all()):
         notes.extend(_undefined_notes(compiled, (float(x), float(y)), params, value, jac, notes))
+    stretches = principal_stretches(jac)  # NaN where J is undefined
+    svals = (float(stretches.singular_values[0]), float(stretches.singular_values[1]))
     if np.isfinite(jac).all():
         # order: real part descending, then imaginary part descending (conjugates: +i first)
         eigenvalues = eigenvalues2(*(float(e) for e in jac.reshape(4)))
-        stretches = principal_stretches(jac)
-        s = stretches.singular_values
-        svals = (float(s[0]), float(s[1]))
         detf = float(det)
     else:
         eigenvalues = (complex(math.nan, 0), complex(math.nan, 0))
-        svals = (math.nan, math.nan)
         detf = math.nan
-        stretches = principal_stretches(jac)
     return PointInfo(
         (float(x), float(y)),
         (float(value[0]), float(value[1])),

@@ -28,15 +28,10 @@ def arrow_segments(origin: np.ndarray, vector: np.ndarray, head: float = 0.22,
         return _EMPTY
     tx, ty = ox + vx, oy + vy
     bx, by = -vx * head, -vy * head  # back along the shaft, head × its length
-    c, s = _spread(spread_deg)
+    c, s = math.cos(math.radians(spread_deg)), math.sin(math.radians(spread_deg))
     return np.array([[ox, oy], [tx, ty],
                      [tx, ty], [tx + c * bx - s * by, ty + s * bx + c * by],
                      [tx, ty], [tx + c * bx + s * by, ty - s * bx + c * by]])
-
-
-@functools.lru_cache(maxsize=8)
-def _spread(degrees: float) -> tuple[float, float]:
-    return math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
 
 
 def set_pairs(item: pg.PlotCurveItem, segments: np.ndarray) -> None:
@@ -56,7 +51,12 @@ def set_path(item: pg.PlotCurveItem, points: np.ndarray) -> None:
 
 def marker(x: float, y: float, size: float = 7.0):
     """A dot of ``size`` pixels at (x, y), in an overlay's (pen, brush, x, y, size) form."""
-    return (*_marker_pen_and_brush(style.INK, style.PAPER), float(x), float(y), size)
+    return (*marker_pen_and_brush(), float(x), float(y), size)
+
+
+def marker_pen_and_brush():
+    """The cursor dot's outline and fill, in the theme's ink and paper (the lens's dot too)."""
+    return _marker_pen_and_brush(style.INK, style.PAPER)
 
 
 @functools.lru_cache(maxsize=4)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QWidget
 
 from jacviz.core.sampling.linearization import Linearization
 from jacviz.ui import style
+from jacviz.ui.items.curves import marker_pen_and_brush
 from jacviz.ui.items.static_curve import polyline_path
 
 
@@ -45,7 +45,6 @@ class Lens(QWidget):
             "je2": style.pen(style.VERTICAL, 2.5),
             "axes": style.pen(style.AXES, 1.5),
         }
-        self._marker_pen = pg.mkPen(style.INK, width=1.5)
         self._background_pixmap = QPixmap()
         self._background_key: tuple | None = None
 
@@ -111,8 +110,9 @@ class Lens(QWidget):
             painter.drawPath(path)
         painter.resetTransform()
         painter.setClipping(False)
-        painter.setPen(self._marker_pen)
-        painter.setBrush(QColor(*style.PAPER))
+        pen, brush = marker_pen_and_brush()
+        painter.setPen(pen)
+        painter.setBrush(brush)
         for x, y in self._markers:
             painter.drawEllipse(transform.map(QPointF(x, y)), 3.5, 3.5)
         metrics = painter.fontMetrics()
