@@ -2,8 +2,8 @@
 
 Both are there for speed (python -m jacviz.bench.networks); what is tested here is that
 they change no number: every chunk is computed once, the threads write the same bits as
-one thread, and a first Gemm whose input tangents are the unit vectors gives what
-multiplying them gives.
+one thread, and a first Gemm whose input tangents are the unit vectors (kept as W's rows,
+scaled by the activation after it) gives what multiplying them gives.
 """
 
 from __future__ import annotations
@@ -130,32 +130,80 @@ def test_two_threads_write_the_bits_one_thread_writes(monkeypatch):
             assert np.isfinite(one).all(), net.name
 
 
-def test_unit_tangents_copied_from_w_are_the_multiplied_ones():
-    """Plan.run(basis=True) skips multiplying the unit tangents in a first Gemm; the numbers
-    are those of the product (1·w + 0·w' = w exactly) and of the checked kernels."""
+def test_unit_tangents_kept_as_rows_give_the_multiplied_numbers():
+    """Plan.run(basis=True) keeps a first Gemm's tangents as W's rows scaled point by point
+    and folds them into the next Gemm's W; the numbers are those of multiplying the stacked
+    unit tangents, and of the checked kernels, to rounding (the products are grouped
+    differently: (s·rᵢ)·W against s·(rᵢ·W))."""
     rng = np.random.default_rng(4)
     used = 0
     for net in _nets():
         plan = net.plan
         targets = [plan.slot[o] for o in net.graph.outputs if plan.is_computed(plan.slot[o])]
         route = plan.route(targets)
-        for dtype in (np.float32, np.float64):
+        for dtype, rtol in ((np.float32, 2e-5), (np.float64, 1e-13)):
             stack = np.zeros((3, 41, 2), dtype=dtype)
             stack[0] = rng.uniform(-2, 2, size=(41, 2))
             stack[1, :, 0] = stack[2, :, 1] = 1
-            copied = plan.run(stack, route, basis=True)
+            kept = plan.run(stack, route, basis=True)
             multiplied = plan.run(stack, route)
             kernels, plan.kernels = plan.kernels, [s.kernel for s in plan.steps]
             try:
                 checked = plan.run(stack, route)
             finally:
                 plan.kernels = kernels
-            for a, b, c in zip(copied, multiplied, checked, strict=True):
-                np.testing.assert_array_equal(a, b, err_msg=net.name)
-                np.testing.assert_array_equal(a, c, err_msg=net.name)
+            for a, b, c in zip(kept, multiplied, checked, strict=True):
+                np.testing.assert_array_equal(a[0], b[0], err_msg=net.name)  # values: same steps
+                scale = np.abs(b).max(axis=(0, 1), keepdims=True)  # per output, as J's entries
+                np.testing.assert_allclose(a / scale, b / scale, rtol=0, atol=rtol, err_msg=net.name)
+                np.testing.assert_array_equal(b, c, err_msg=net.name)
         first = plan.steps[route.steps[0]]
         used += first.node.op == "Gemm" and first.inputs[0] == 0
-    assert used >= 2  # the MLPs begin with a Gemm on the input, so the copy was taken
+    assert used >= 2  # the MLPs begin with a Gemm on the input, so the rows were kept
+
+
+def test_a_dual_of_scaled_rows_builds_the_stack_it_stands_for():
+    from jacviz.core.network.operators import Dual
+
+    rng = np.random.default_rng(7)
+    value, scale, rows = rng.normal(size=(5, 3)), rng.normal(size=(5, 3)), rng.normal(size=(2, 3))
+    d = Dual.scaled_rows(value, scale, rows)
+    assert (d.rank, d.sample_shape) == (2, (3,))
+    want = np.stack([value, scale * rows[0], scale * rows[1]])
+    np.testing.assert_array_equal(d.data, want)
+    assert d.data is d.data  # built once
+    plain = Dual.scaled_rows(value, None, rows).data
+    np.testing.assert_array_equal(plain, np.stack([value, np.broadcast_to(rows[0], (5, 3)),
+                                                   np.broadcast_to(rows[1], (5, 3))]))
+
+
+def test_scaled_rows_reach_a_kernel_that_reads_the_whole_stack():
+    """Gemm → Tanh → Softmax: the softmax kernel has no scaled-row path and reads ``data``;
+    its tangents must be the chain rule's, checked against central differences."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    from jacviz.core.network.build import model_bytes as to_bytes
+
+    rng = np.random.default_rng(3)
+    w, b = rng.normal(size=(2, 6)), rng.normal(size=6)
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "W", "B"], ["h"]), helper.make_node("Tanh", ["h"], ["t"]),
+         helper.make_node("Softmax", ["t"], ["y"], axis=1)],
+        "softmax-after-tanh",
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N", 6])],
+        [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "B")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    net = model_from_bytes(to_bytes(model))
+    p, h = np.array([0.3, -0.7]), 1e-6
+
+    def f(q):
+        t = np.tanh(q @ w + b)
+        e = np.exp(t - t.max())
+        return e / e.sum()
+
+    fd = np.stack([(f(p + h * e) - f(p - h * e)) / (2 * h) for e in np.eye(2)], axis=1)
+    np.testing.assert_allclose(net.jacobian_at(*p), fd, rtol=1e-7, atol=1e-9)
 
 
 def test_a_stack_that_cannot_hold_unit_tangents_is_refused():
