@@ -80,9 +80,9 @@ def test_scalar_field_readout_after_a_mouse_move(qtbot, window):
     assert "J(p), 1×2:" in text and "∇f = Jᵀ =" in text and "|∇f| =" in text
     assert "steepest ascent" in text and "det J" not in text
     # ∇f(p) is drawn at p, and the level line through p is the circle of radius |p|
-    gx, gy = pane.gradient.getData()
+    gx, gy = pane.cursor_strokes["gradient"].T
     assert len(gx) == 6 and gx[0] == pytest.approx(x) and gy[0] == pytest.approx(y)
-    lx, ly = pane.level.getData()
+    lx, ly = pane.cursor_strokes["level"].T
     assert len(lx) > 20
     np.testing.assert_allclose(np.hypot(lx, ly), math.hypot(x, y), rtol=2e-2)
     # only the piece near p: within LEVEL_HALF_CELLS cells of it, and through it
@@ -357,12 +357,13 @@ def _plain_move(pane, x: float, y: float) -> None:
 
 
 def _rgb(image) -> np.ndarray:
-    """An image's pixels as an (h, w, 3) int array."""
+    """An image's pixels as an (h, w, 3) int array of red, green and blue (RGB32 is B, G, R, A
+    in memory on the little-endian machines Qt runs on here)."""
     from PySide6.QtGui import QImage
 
     image = image.convertToFormat(QImage.Format.Format_RGB32)
     raw = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
-    return raw[:, : image.width(), :3].astype(int)
+    return raw[:, : image.width(), [2, 1, 0]].astype(int)
 
 
 def test_the_last_of_quick_pointer_moves_is_the_one_shown(qtbot, window):
@@ -374,8 +375,46 @@ def test_the_last_of_quick_pointer_moves_is_the_one_shown(qtbot, window):
     assert pane.cursor == pytest.approx((1.1, -0.6), abs=0.02)
     x, y = pane.cursor
     assert pane.info.gradient == pytest.approx((2 * x, 2 * y), rel=1e-12)
-    lx, ly = pane.level.getData()
+    lx, ly = pane.cursor_strokes["level"].T
     np.testing.assert_allclose(np.hypot(lx, ly), math.hypot(x, y), rtol=2e-2)
+
+
+def test_the_cursor_marks_are_painted_where_the_level_line_and_gradient_are(qtbot, window):
+    """The level line (orange) through p and ∇f(p) (green) are painted by one overlay item:
+    the grabbed view has the level line's colour on the circle |q| = |p| and the arrow's on the
+    ray from p along p, and the dot's black at p itself."""
+    pane = load(qtbot, window, "Paraboloid")
+    _plain_move(pane, 0.9, 0.6)
+    assert pane.cursor == pytest.approx((0.9, 0.6), abs=0.02)
+    pane.domain.repaint()
+    rgb = _rgb(pane.domain.grab().toImage())
+    vb = pane.domain.getPlotItem().vb
+    ratio = pane.domain.devicePixelRatioF()
+
+    def pixel(x, y):
+        q = pane.domain.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+        return rgb[round(q.y() * ratio), round(q.x() * ratio)]
+
+    def near(colour, points):
+        # the strokes are 2.2–2.4 px wide and antialiased: within 1 px of the mathematical line
+        hits = 0
+        for x, y in points:
+            q = pane.domain.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+            cx, cy = round(q.x() * ratio), round(q.y() * ratio)
+            patch = rgb[cy - 1:cy + 2, cx - 1:cx + 2].reshape(-1, 3)
+            hits += bool((np.abs(patch - colour).sum(axis=1) < 60).any())
+        return hits / len(points)
+
+    x, y = pane.cursor
+    r, a = math.hypot(x, y), math.atan2(y, x)
+    # the level circle, away from p (the dot and the arrow cover it there)
+    arc = [(r * math.cos(a + t), r * math.sin(a + t)) for t in np.linspace(0.12, 0.3, 10)]
+    assert near((230, 120, 0), arc) >= 0.9
+    # the gradient's shaft: along p, beyond the dot
+    size = 0.12 * min(pane.rect[1] - pane.rect[0], pane.rect[3] - pane.rect[2])
+    shaft = [(x + s * math.cos(a), y + s * math.sin(a)) for s in np.linspace(0.15, 0.6, 8) * size]
+    assert near((0, 120, 40), shaft) >= 0.9
+    assert pixel(x, y).max() < 60  # the black dot
 
 
 def test_cached_layers_show_the_new_field_after_a_pan_and_a_change(qtbot, window):

@@ -66,6 +66,7 @@ from jacviz.core.sampling.geometry import check_rect
 from jacviz.ui import style
 from jacviz.ui.background import LatestWorker
 from jacviz.ui.guard import guarded
+from jacviz.ui.items.overlay import Overlay
 from jacviz.ui.items.static_curve import drop_cache
 from jacviz.ui.panels.readout import mono_label
 from jacviz.ui.shapes.gl import Scene3D, gl_available, message_label
@@ -319,16 +320,20 @@ class ShapesPane(QWidget):
         self.grid = pg.PlotCurveItem(pen=style.pen((90, 90, 90), 0.8, alpha=110), connect="pairs")
         self.arrows = pg.PlotCurveItem(pen=style.pen((20, 20, 20), 1.0, alpha=140), connect="pairs")
         self.speed_curve = pg.PlotCurveItem(pen=style.pen((30, 90, 200), 2.0))
-        self.level = pg.PlotCurveItem(pen=style.pen((230, 120, 0), 2.2), connect="pairs")
-        self.gradient = pg.PlotCurveItem(pen=style.pen((0, 120, 40), 2.4), connect="pairs")
-        self.marker = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen("w"))
+        # What follows the cursor (the level line through p, ∇f(p), the dot) is one overlay item,
+        # as in the planar views: three pyqtgraph items updated and painted on every move were
+        # most of a scalar field's cursor time (jacviz.bench.shapes).
+        self.cursor_marks = Overlay()
+        self._mark_pens = {"level": style.pen((230, 120, 0), 2.2), "gradient": style.pen((0, 120, 40), 2.4)}
+        self._dot = (pg.mkPen("w"), pg.mkBrush(0, 0, 0))
+        self.cursor_strokes: dict[str, np.ndarray] = {}  # what the overlay draws, by name
         self.t_line = pg.InfiniteLine(angle=90, pen=style.pen((200, 0, 0), 1.5))
         self.path_line = pg.PlotCurveItem(pen=style.pen(PATH_COLOR, 2.0))
         self.path_dots = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(*PATH_COLOR),
                                             pen=pg.mkPen("w", width=0.8))
         self.labels: list[pg.TextItem] = []
-        for item in (self.contours, self.grid, self.arrows, self.speed_curve, self.level, self.gradient,
-                     self.path_line, self.path_dots, self.marker):
+        for item in (self.contours, self.grid, self.arrows, self.speed_curve, self.path_line, self.path_dots,
+                     self.cursor_marks):
             self.domain.addItem(item, ignoreBounds=True)
         self.domain.addItem(self.t_line, ignoreBounds=True)
         # What is drawn once per mapping is cached as pixmaps (as the planar views' static layers,
@@ -722,12 +727,11 @@ class ShapesPane(QWidget):
     def _draw_cursor(self, info: core.ShapeInfo, m: int, n: int) -> None:
         x0, x1, y0, y1 = self.rect
         size = 0.12 * min(x1 - x0, y1 - y0) if n > 1 else 0.1 * (x1 - x0)
-        self.level.setData([], [])
-        self.gradient.setData([], [])
+        strokes: dict[str, np.ndarray] = {}
         if n == 1:
             t = self.cursor[0]
             self.t_line.setValue(t)
-            self.marker.setData([t], [info.speed if info.speed is not None else 0])
+            dot = (t, info.speed if info.speed is not None else 0.0)
             if m == 2:
                 p, v = np.array(info.value), info.jacobian[:, 0]
                 self.plane_marker.setData([p[0]], [p[1]])
@@ -735,16 +739,19 @@ class ShapesPane(QWidget):
                 self.plane_tangent.setData(seg[:, 0], seg[:, 1], connect="pairs")
         else:
             px, py = self.cursor[0], self.cursor[1]
-            self.marker.setData([px], [py])
+            dot = (px, py)
             if m == 1 and info.ascent is not None and self.field is not None:
                 grad = np.array(info.gradient)
                 vec = grad / np.hypot(*grad) * size
-                segs = _arrow_segments(np.array([[px, py]]), vec[None, :])
-                self.gradient.setData(segs[:, 0], segs[:, 1], connect="pairs")
                 if math.isfinite(info.value[0]):
                     level = local_level_line(self.field.field, self.field.rect, (px, py), info.value[0])
                     if len(level):
-                        self.level.setData(level[:, 0], level[:, 1], connect="pairs")
+                        strokes["level"] = level
+                strokes["gradient"] = _arrow_segments(np.array([[px, py]]), vec[None, :])
+        self.cursor_strokes = strokes
+        pen, brush = self._dot
+        self.cursor_marks.set_strokes([(self._mark_pens[k], pts, "pairs") for k, pts in strokes.items()],
+                                      [(pen, brush, float(dot[0]), float(dot[1]), 9.0)])
         if self.scene3d is not None:
             self._draw_cursor_3d(info, m, n, size)
 
