@@ -66,6 +66,8 @@ def test_last_position_of_a_fast_movement_is_shown(qtbot, window):
 
 def test_clicking_pins_a_point_and_it_can_be_removed(qtbot, window):
     view = window.domain
+    # with no pins, the pin markers are hidden (an empty scatter item still costs a paint)
+    assert not window.domain.pins.isVisible() and not window.codomain.pins.isVisible()
     pos = view.data_to_widget(0.5, -0.25)
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     qtbot.waitUntil(lambda: len(window.pins) == 1, timeout=5000)
@@ -77,8 +79,11 @@ def test_clicking_pins_a_point_and_it_can_be_removed(qtbot, window):
     cx, cy = window.codomain.pins.getData()
     fx, fy = window.prepared.compiled.value_at(px, py, window.current_params())
     assert cx[0] == pytest.approx(fx) and cy[0] == pytest.approx(fy)
+    assert window.domain.pins.isVisible() and window.codomain.pins.isVisible()
     window.pin_section.remove_button.click()
     assert window.pins == [] and window.pin_section.list.count() == 0
+    qtbot.waitUntil(lambda: not window.domain.pins.isVisible(), timeout=5000)
+    assert not window.codomain.pins.isVisible()
 
 
 def _planar(preset) -> bool:

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from jacviz.core.pipeline.scene import Scene
 from jacviz.core.sampling.linearization import Linearization
 from jacviz.ui import style
-from jacviz.ui.items.curves import arrow_segments, marker
+from jacviz.ui.items.curves import arrow_segments, marker, set_points
 from jacviz.ui.items.lens import Lens
 from jacviz.ui.items.overlay import Overlay
 from jacviz.ui.items.static_curve import StaticCurve
@@ -36,6 +36,7 @@ class CodomainView(PlotView):
         self.pins = self.add(
             pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen(style.INK), brush=pg.mkBrush(*style.PIN)), 15
         )
+        set_points(self.pins, [], [])
         self._lens_corner = (1, 0)  # top right, until F(p) is there
         self.lens_wanted = True
         self.lens = Lens(self)
@@ -112,9 +113,9 @@ class CodomainView(PlotView):
     def show_pins(self, images: np.ndarray) -> None:
         ok = images[np.isfinite(images).all(axis=1)] if images.size else images
         if ok.size:
-            self.pins.setData(ok[:, 0], ok[:, 1])
+            set_points(self.pins, ok[:, 0], ok[:, 1])
         else:
-            self.pins.setData([], [])
+            set_points(self.pins, [], [])
 
     def accepts_pointer(self, pos) -> bool:
         """Moves over the lens are not moves over the plot."""

@@ -20,7 +20,7 @@ from jacviz.core.pipeline.scene import Scene, heatmap_scale
 from jacviz.core.sampling.heatmap import HEATMAP_LABELS
 from jacviz.core.sampling.linearization import Linearization
 from jacviz.ui import style
-from jacviz.ui.items.curves import arrow_segments, marker
+from jacviz.ui.items.curves import arrow_segments, marker, set_points
 from jacviz.ui.items.overlay import Overlay
 from jacviz.ui.items.static_curve import StaticCurve, drop_cache
 from jacviz.ui.views.base import PlotView
@@ -82,6 +82,7 @@ class DomainView(PlotView):
         }
         pins = pg.ScatterPlotItem(size=11, symbol="d", pen=pg.mkPen(ink["INK"]), brush=pg.mkBrush(*style.PIN))
         self.pins = self.add(pins, 15)
+        set_points(self.pins, [], [])
         self.mode = "auto"
         self.scale = None  # the HeatmapScale drawn
         self._scene: Scene | None = None
@@ -164,6 +165,6 @@ class DomainView(PlotView):
     def show_pins(self, points) -> None:
         if len(points):
             arr = np.asarray(points, dtype=float)
-            self.pins.setData(arr[:, 0], arr[:, 1])
+            set_points(self.pins, arr[:, 0], arr[:, 1])
         else:
-            self.pins.setData([], [])
+            set_points(self.pins, [], [])

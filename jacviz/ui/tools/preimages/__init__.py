@@ -13,6 +13,7 @@ from jacviz.core.errors import JacvizError
 from jacviz.ui import style
 from jacviz.ui.background import LatestWorker
 from jacviz.ui.guard import guarded
+from jacviz.ui.items.curves import set_points
 from jacviz.ui.tools.base import Tool
 
 
@@ -34,12 +35,14 @@ class PreimageTool(Tool):
         self.hover = host.codomain.add(
             pg.ScatterPlotItem(size=13, symbol="+", pen=pg.mkPen(style.PREIMAGE, width=2.5)), 16
         )
+        set_points(self.markers, [], [])
+        set_points(self.hover, [], [])
         host.codomain.pointerMoved.connect(self._on_hover)
 
     def mapping_changed(self) -> None:
         self.points = np.empty((0, 2))
-        self.markers.setData([], [])
-        self.hover.setData([], [])
+        set_points(self.markers, [], [])
+        set_points(self.hover, [], [])
 
     def close(self) -> None:
         self.worker.close()
@@ -54,7 +57,7 @@ class PreimageTool(Tool):
         rect = self.host.domain.visible_rect()
         params = self.host.model.param_values()
         q = (u, v)
-        self.hover.setData([u], [v])
+        set_points(self.hover, [u], [v])
         self.worker.submit(lambda: (q, preimages(numeric, q, rect, params)))
 
     @guarded
@@ -64,9 +67,9 @@ class PreimageTool(Tool):
         q, points = result
         self.points = points
         if len(points):
-            self.markers.setData(points[:, 0], points[:, 1])
+            set_points(self.markers, points[:, 0], points[:, 1])
         else:
-            self.markers.setData([], [])
+            set_points(self.markers, [], [])
         n = len(points)
         noun = "preimage" if n == 1 else "preimages"
         self.host.show_message(f"({q[0]:.4g}, {q[1]:.4g}) has {n} {noun} in the visible domain "
