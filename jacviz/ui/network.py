@@ -49,6 +49,7 @@ from jacviz.core.pipeline.network import (
     sample_mapping_scene,
 )
 from jacviz.core.sampling.heatmap import HEATMAP_MODES, NETWORK_MODES
+from jacviz.core.sampling.linearization import probe_points
 from jacviz.ui import style
 from jacviz.ui.guard import guarded
 from jacviz.ui.items.curves import marker
@@ -340,6 +341,9 @@ class NetworkSupport(QObject):
         if net is None or net.square:
             if net is not None:
                 self._cursor_gradient(None)
+                if numeric is net.network:
+                    # the readout, the lens and the layer panel read their numbers from one run
+                    net.network.prefetch_values(*probe_points(cursor, self.window.model.h))
             return False
         window = self.window
         info = network_point(net.network, cursor)

@@ -456,3 +456,44 @@ def test_the_cursor_evaluates_a_flow_once_for_the_readout_and_the_layer_panel(mo
     assert info.det == pytest.approx(np.linalg.det(expected.matrix()), rel=1e-12)
     moved = layers_at(net, (0.41, -0.25))  # a new point: a new pass
     assert runs[1] == ("whole model", 2) and not np.array_equal(moved.jacobian, report.jacobian)
+
+
+@pytest.mark.parametrize("file", ["moons_flow.onnx", "spirals_mlp.onnx"])
+def test_a_prefetch_gives_the_cursor_its_pass_and_the_circle_in_one_run(monkeypatch, file):
+    """The window runs the model once per cursor move: prefetch_values carries the
+    linearization's circle through the point pass, and point_info, linearization and
+    layers_at are answered from it, with the numbers of separate runs."""
+    from jacviz.core.lab.pointinfo import point_info
+    from jacviz.core.network.plan import Plan
+    from jacviz.core.sampling.linearization import linearization, probe_points
+
+    net = open_model_preset(_presets()[file])
+    p, h = (0.4, -0.25), 0.03
+    xs, ys = probe_points(p, h)
+    separate = open_model_preset(_presets()[file])
+    expected_info = point_info(separate, *p)
+    expected_lin = linearization(separate, p, h, jacobian=expected_info.jacobian)
+    runs = []
+    real_run = Plan.run
+
+    def counting_run(self, stack, route, start=0, **kw):
+        whole = start == 0 and net.output_slot in route.targets
+        runs.append(("whole model" if whole else "one layer", stack.shape[0] - 1, stack.shape[1]))
+        return real_run(self, stack, route, start, **kw)
+
+    monkeypatch.setattr(Plan, "run", counting_run)
+    net.prefetch_values(xs, ys)
+    info = point_info(net, *p)
+    lin = linearization(net, p, h, jacobian=info.jacobian, stretches=info.stretches)
+    assert runs == [("whole model", 2, len(xs))]  # F and J at p and F on the circle: one run
+    report = layers_at(net, p)
+    assert [(kind, n) for kind, _, n in runs[1:]] == [("one layer", 1)] * len(network_layers(net))
+    np.testing.assert_allclose(info.value, expected_info.value, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(info.jacobian, expected_info.jacobian, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(lin.true_image, expected_lin.true_image, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(report.jacobian, info.jacobian, rtol=1e-12, atol=1e-14)
+    # the circle is answered only for the very same points
+    del runs[:]
+    u, _ = net.values(xs + 1e-3, ys)
+    assert runs == [("whole model", 0, len(xs))]
+    np.testing.assert_allclose(u, separate.values(xs + 1e-3, ys)[0], rtol=1e-13, atol=1e-15)

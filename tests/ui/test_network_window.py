@@ -71,6 +71,33 @@ def test_a_flow_opens_and_is_drawn_as_a_mapping(qtbot, window, tmp_path):
     assert scene.grid.vertical_image.size and np.isfinite(scene.grid.vertical_image).any()
 
 
+def test_a_cursor_move_runs_a_planar_model_once(qtbot, window, tmp_path, monkeypatch):
+    """The readout's F and J and the lens's circle come from one run of the whole model."""
+    from jacviz.core.network.plan import Plan
+
+    _open(qtbot, window, write_shipped(tmp_path / "moons.onnx"))
+    net = window.prepared.network
+    runs = []
+    real_run = Plan.run
+
+    def counting_run(self, stack, route, start=0, **kw):
+        if start == 0 and net.output_slot in route.targets:
+            runs.append(stack.shape[1])  # points in the run
+        return real_run(self, stack, route, start, **kw)
+
+    points = [(0.3, 0.2), (-0.5, 0.1), (0.7, -0.4)]
+    shown = []
+    monkeypatch.setattr(Plan, "run", counting_run)
+    for k, p in enumerate(points):
+        window.model.set_cursor(p)
+        assert runs == [98] * (k + 1)  # p and the 97 points of the h-circle
+        shown.append((window.readout.labels["value"].text(), window.readout.labels["det"].text()))
+    monkeypatch.undo()
+    for p, (value, det) in zip(points, shown, strict=True):
+        u, v = net.value_at(*p)
+        assert value == f"({fmt(u)}, {fmt(v)})" and det == fmt(float(net.det(np.array(p[0]), np.array(p[1]))))
+
+
 def test_decision_regions_are_coloured_by_class(qtbot, window, tmp_path):
     _open(qtbot, window, write_linear3(tmp_path / "three.onnx"))
     assert window.model.heatmap_mode == "classes"

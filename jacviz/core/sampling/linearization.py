@@ -69,6 +69,23 @@ def unit_circle(n: int = 97) -> np.ndarray:
 _CIRCLE = unit_circle()
 
 
+def probe_points(point, h: float) -> tuple[np.ndarray, np.ndarray]:
+    """The points where :func:`linearization` evaluates F: p, then the circle p + h·(cos θ, sin θ).
+
+    As x and y arrays; a mapping that can evaluate them together with J at p in one pass is
+    given these very arrays beforehand (``NetworkMapping.prefetch_values``).
+    """
+    p = np.asarray(point, dtype=float).reshape(2)
+    xs = np.empty(len(_CIRCLE) + 1)
+    ys = np.empty(len(_CIRCLE) + 1)
+    xs[0], ys[0] = p
+    np.multiply(_CIRCLE[:, 0], h, out=xs[1:])
+    np.multiply(_CIRCLE[:, 1], h, out=ys[1:])
+    xs[1:] += p[0]
+    ys[1:] += p[1]
+    return xs, ys
+
+
 def linearization(compiled: NumericMapping, point, h: float, params=None,
                   jacobian: np.ndarray | None = None, stretches: Stretches | None = None) -> Linearization:
     """F near p: the true image of the h-circle and its linear prediction F(p) + J(p)·h·c.
@@ -78,11 +95,9 @@ def linearization(compiled: NumericMapping, point, h: float, params=None,
     every cursor move.
     """
     p = np.asarray(point, dtype=float).reshape(2)
-    circle = p + h * _CIRCLE
-    # one call evaluates F at p and on the circle together
-    xs = np.concatenate([[p[0]], circle[:, 0]])
-    ys = np.concatenate([[p[1]], circle[:, 1]])
-    u, v = compiled.values(xs, ys, params)
+    xs, ys = probe_points(p, h)
+    circle = np.stack([xs[1:], ys[1:]], axis=1)
+    u, v = compiled.values(xs, ys, params)  # F at p and on the circle, in one call
     value = np.array([u[0], v[0]])
     true_image = np.stack([u[1:], v[1:]], axis=1)
     jac = compiled.jacobian_at(p[0], p[1], params) if jacobian is None else np.asarray(jacobian, float)
