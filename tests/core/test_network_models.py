@@ -497,3 +497,51 @@ def test_a_prefetch_gives_the_cursor_its_pass_and_the_circle_in_one_run(monkeypa
     u, _ = net.values(xs + 1e-3, ys)
     assert runs == [("whole model", 0, len(xs))]
     np.testing.assert_allclose(u, separate.values(xs + 1e-3, ys)[0], rtol=1e-13, atol=1e-15)
+
+
+def test_a_float32_model_has_its_grid_sampled_in_float32_where_its_field_is(monkeypatch):
+    """A float32 network is a float32 computation: its grid lines are evaluated in float32
+    when its det J field is (the images as float64 would give them, to float32's digits); a
+    float64 model, a typed mapping and a deep zoom keep float64."""
+    from jacviz.core.pipeline.prepare import prepare
+    from jacviz.core.pipeline.scene import sample_scene
+    from jacviz.core.sampling.grid import sample_grid
+
+    calls = []
+    real_values = MappingBase.values
+
+    def spying_values(self, x, y, params=None, dtype=np.float64):
+        calls.append((type(self).__name__, np.dtype(dtype).name, np.size(x)))
+        return real_values(self, x, y, params, dtype)
+
+    flow = open_model_preset(_presets()["moons_flow.onnx"])
+    assert flow.precision == np.float32
+    rect = (-1.5, 2.5, -1.0, 1.5)
+    monkeypatch.setattr(MappingBase, "values", spying_values)
+    scene = sample_scene(flow, rect)
+    assert scene.det.dtype == np.float32
+    grid_calls = [c for c in calls if c[2] > 1000]  # the two families of grid lines
+    assert [c[:2] for c in grid_calls] == [("NetworkMapping", "float32")] * 2
+    exact = sample_grid(flow, rect, scene_quality(), visible=rect)
+    for a, b in ((scene.grid.vertical_image, exact.vertical_image),
+                 (scene.grid.horizontal_image, exact.horizontal_image)):
+        assert a.dtype == np.float64 and np.array_equal(np.isnan(a), np.isnan(b))
+        pixel = (np.nanmax(b) - np.nanmin(b)) / 3840  # of a 4K-wide view of the whole image
+        np.testing.assert_allclose(a, b, rtol=0, atol=0.1 * pixel)  # float32 through 86 steps
+        assert not np.array_equal(a, b)  # float32 digits, not float64's
+    # a deep zoom: float32 cannot place the cell centres, so neither the field nor the grid is float32
+    del calls[:]
+    deep = (0.3, 0.3 + 1e-6, 0.2, 0.2 + 1e-6)
+    assert sample_scene(flow, deep).det.dtype == np.float64
+    assert {c[1] for c in calls if c[2] > 1000} == {"float64"}
+    # a typed mapping samples its grid in float64 (its det J field is float32 here)
+    typed = prepare("tanh(x + 2y), tanh(x - y)").compiled
+    assert sample_scene(typed, rect).det.dtype == np.float32
+    exact = sample_grid(typed, rect, scene_quality(), visible=rect)
+    np.testing.assert_array_equal(sample_scene(typed, rect).grid.vertical_image, exact.vertical_image)
+
+
+def scene_quality():
+    from jacviz.core.pipeline.scene import DEFAULT_QUALITY
+
+    return DEFAULT_QUALITY

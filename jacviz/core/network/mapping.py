@@ -49,6 +49,7 @@ class NetworkMapping(MappingBase):
     def __init__(self, graph: ModelGraph, output: str | None = None, *, source: str | None = None) -> None:
         self.variables = VARIABLES
         self.graph = graph
+        self.precision = np.dtype(graph.input_dtype)  # float32 for a float32 model (MappingBase)
         self.plan = Plan(graph)
         self.source = source
         self.name = graph.name

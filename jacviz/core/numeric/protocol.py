@@ -101,6 +101,11 @@ class MappingBase:
 
     variables: tuple[str, ...]
     parameters: tuple[str, ...]
+    # The precision of the mapping's own numbers. A formula is exact, so float64 is only a
+    # limit of the sampling; a trained network with a float32 input is a float32 computation
+    # in any runtime, and sampling its grid lines in float64 would buy digits it does not have
+    # (at four times the cost of its transcendental functions).
+    precision: np.dtype = np.dtype(np.float64)
 
     @property
     def n_outputs(self) -> int:  # pragma: no cover - every subclass defines it

@@ -235,7 +235,11 @@ def sample_scene(compiled: NumericMapping, rect: Rect, quality: Quality = DEFAUL
     rect = expand(visible, margin) if margin > 0 else visible
     n = round(quality.heatmap * (1 + 2 * margin))
     field_ = det_field(compiled, rect, n, params, dtype=None)  # float32 unless it would lose (sampling_dtype)
-    grid = sample_grid(compiled, rect, quality, params, visible=visible)
+    # the grid in float64, except for a float32 mapping (a network) where its det J field
+    # was found safe in float32: then float64 adds nothing the mapping knows
+    single = np.dtype(getattr(compiled, "precision", np.float64)) == np.float32 and field_.dtype == np.float32
+    grid = sample_grid(compiled, rect, quality, params, visible=visible,
+                       dtype=np.float32 if single else np.float64)
     critical = critical_curve(compiled, field_, rect, params)
     critical_image = map_segments(compiled, critical, params)
     limits = _visible_limits(grid, visible)

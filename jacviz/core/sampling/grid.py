@@ -88,11 +88,12 @@ def grid_positions(lo: float, hi: float, count: int, step: float | None = None) 
 
 
 def sample_grid(compiled: NumericMapping, rect: Rect, quality, params=None,
-                visible: Rect | None = None) -> GridLines:
+                visible: Rect | None = None, dtype=np.float64) -> GridLines:
     """Grid lines over ``rect`` (see :func:`grid_positions`) and their images.
 
     With ``visible`` (a part of ``rect``), the spacing of lines and of samples along them is
     what ``quality`` asks for on ``visible``, carried out over the whole of ``rect``.
+    ``dtype`` is the precision F is evaluated in; the images are float64 arrays either way.
     """
     x0, x1, y0, y1 = rect
     v0, v1, w0, w1 = visible or rect
@@ -107,8 +108,9 @@ def sample_grid(compiled: NumericMapping, rect: Rect, quality, params=None,
     vy = np.broadcast_to(ty[None, :], (xs.size, ny))
     hx = np.broadcast_to(tx[None, :], (ys.size, nx))
     hy = np.broadcast_to(ys[:, None], (ys.size, nx))
-    vu, vv = compiled.values(vx, vy, params)
-    hu, hv = compiled.values(hx, hy, params)
+    kw = {} if np.dtype(dtype) == np.float64 else {"dtype": dtype}
+    vu, vv = (np.asarray(a, dtype=np.float64) for a in compiled.values(vx, vy, params, **kw))
+    hu, hv = (np.asarray(a, dtype=np.float64) for a in compiled.values(hx, hy, params, **kw))
     return GridLines(
         with_breaks(vx, vy),
         with_breaks(hx, hy),
