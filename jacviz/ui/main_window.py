@@ -716,6 +716,7 @@ class MainWindow(QMainWindow):
                 job.rect = None  # the shapes pane frames its own domain
             from jacviz.ui.shapes.pane import show_shape
 
+            self.network.shape_shown()
             show_shape(self, prepared, values, job)
             return
         if self._showing_shape():

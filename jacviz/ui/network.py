@@ -281,11 +281,20 @@ class NetworkSupport(QObject):
             self.open_path(path)
 
     # ------------------------------------------------------------------ hooks of the window
+    def shape_shown(self) -> None:
+        """A typed mapping of another shape is about to be shown (the shapes pane): no model is.
+
+        Without this, a session saved then recorded both the typed mapping and the model
+        shown before it, and opened as the model."""
+        self.window.model.set("network", None)
+        self.window.mapping_bar.show_model(None)
+
     def mapping_shown(self, prepared) -> None:
         """A new mapping or model is about to be drawn (MainWindow._on_compiled)."""
         window, model = self.window, self.window.model
         net = prepared if isinstance(prepared, PreparedNetwork) else None
         model.set("network", net.source.as_dict() if net is not None else None)
+        window.mapping_bar.show_model(prepared.text if net is not None else None)
         allowed = allowed_modes(prepared)
         for mode, action in window.mode_actions.items():
             action.setEnabled(mode in allowed)

@@ -218,6 +218,41 @@ def test_a_session_records_the_model_by_path_and_hash(qtbot, window, tmp_path, a
     assert window.model.network["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def test_a_scalar_field_typed_after_a_model_is_saved_and_reopened_as_itself(qtbot, window, tmp_path):
+    """The session of a typed mapping of another shape, shown after a model, records no model:
+    it used to record both and open as the model."""
+    _open(qtbot, window, write_shipped(tmp_path / "moons.onnx"))
+    apply(qtbot, window, "x^2 + y^2")
+    session = tmp_path / "field.jacviz"
+    assert window.files.save_to(session)
+    data = json.loads(session.read_text())
+    assert data["mapping"] == "x^2 + y^2" and data["model"] is None
+    apply(qtbot, window, "x, y")
+    with qtbot.waitSignal(window.mappingApplied, timeout=APPLY_TIMEOUT_MS):
+        assert window.files.open_path(session)
+    wait_idle(qtbot, window)
+    assert not isinstance(window.prepared, PreparedNetwork)
+    assert window.model.mapping == "x^2 + y^2" and window.model.network is None
+    assert window.shapes.isVisible() and "moons" not in window.windowTitle()
+
+
+def test_the_mapping_bar_says_when_the_views_show_a_model(qtbot, window, tmp_path):
+    """The typed text stays in the bar (it is the draft), and a line under it says that the
+    views show the model instead; it goes when a typed mapping is drawn again."""
+    apply(qtbot, window, "x^2 - y^2, 2xy")
+    note = window.mapping_bar.note
+    assert not note.isVisible()
+    _open(qtbot, window, write_shipped(tmp_path / "moons.onnx"))
+    assert window.mapping_bar.text() == "x^2 - y^2, 2xy"
+    assert note.isVisible() and "moons.onnx" in note.text() and "Enter" in note.text()
+    apply(qtbot, window, "x^2 + y^2")  # a scalar field: the shapes pane
+    assert not note.isVisible()
+    _open(qtbot, window, write_shipped(tmp_path / "moons.onnx"))
+    assert note.isVisible()
+    apply(qtbot, window, "x^2 - y^2, 2xy")
+    assert not note.isVisible() and note.text() == ""
+
+
 def test_export_of_a_model_from_the_window(qtbot, window, tmp_path):
     from PySide6.QtGui import QImage
 

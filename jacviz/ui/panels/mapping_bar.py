@@ -107,6 +107,16 @@ class MappingBar(QWidget):
         self.error.setWordWrap(True)
         self.error.setVisible(False)
         outer.addWidget(self.error)
+        # What the views show when it is not the text above: an opened model. The typed text
+        # stays (it is the session's draft), and this line says it is not what is drawn.
+        self.note = QLabel("")
+        self.note.setObjectName("mappingNote")
+        self.note.setWordWrap(True)
+        font = self.note.font()
+        font.setItalic(True)
+        self.note.setFont(font)
+        self.note.setVisible(False)
+        outer.addWidget(self.note)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(VALIDATE_DELAY_MS)
@@ -133,6 +143,15 @@ class MappingBar(QWidget):
         err = validate(text, default_variables=self.default_variables)
         self.show_error(err)
         return err
+
+    def show_model(self, name: str | None) -> None:
+        """Say that the views show the model ``name``, not the mapping typed in the bar
+        (None: they show what was typed, and the line goes)."""
+        text = "" if name is None else (f"The views show the model {name}, not the mapping typed above; "
+                                        "Enter (or Apply) draws the typed mapping instead.")
+        if self.note.text() != text:
+            self.note.setText(text)
+            self.note.setVisible(bool(text))
 
     def show_error(self, err: MappingError | str | None) -> None:
         if err is None:
