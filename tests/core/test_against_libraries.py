@@ -15,7 +15,7 @@ from jacviz.core.lab.region import region_report
 from jacviz.core.sampling.contours import critical_segments
 from jacviz.core.sampling.fields import cell_centres, det_field
 
-contourpy = pytest.importorskip("contourpy", reason="pip install contourpy (a test dependency)")
+contourpy = pytest.importorskip("contourpy", reason="pip install contourpy (a dependency of jacviz)")
 integrate = pytest.importorskip("scipy.integrate", reason="pip install scipy")
 
 

@@ -21,7 +21,7 @@ from uihelpers import APPLY_TIMEOUT_MS, apply, run_gl_script, wait_idle
 
 from jacviz.core.figure.build import number
 from jacviz.core.persistence.presets import load_presets
-from jacviz.ui.shapes.pane import LEVEL_HALF_CELLS, SLIDER_STEPS
+from jacviz.ui.shapes.pane import LEVEL_HALF_CELLS, SLIDER_STEPS, local_level_line
 
 SHAPE_PRESETS = ["Paraboloid", "Rosenbrock's valley", "Helix", "Sphere", "Torus", "Cylindrical coordinates",
                  "Spherical coordinates"]
@@ -82,7 +82,8 @@ def test_scalar_field_readout_after_a_mouse_move(qtbot, window):
     # ∇f(p) is drawn at p, and the level line through p is the circle of radius |p|
     gx, gy = pane.cursor_strokes["gradient"].T
     assert len(gx) == 6 and gx[0] == pytest.approx(x) and gy[0] == pytest.approx(y)
-    lx, ly = pane.cursor_strokes["level"].T
+    level = pane.cursor_strokes["level"]
+    lx, ly = level[np.isfinite(level).all(axis=1)].T  # pieces are separated by NaN rows
     assert len(lx) > 20
     np.testing.assert_allclose(np.hypot(lx, ly), math.hypot(x, y), rtol=2e-2)
     # only the piece near p: within LEVEL_HALF_CELLS cells of it, and through it
@@ -366,6 +367,41 @@ def _rgb(image) -> np.ndarray:
     return raw[:, : image.width(), [2, 1, 0]].astype(int)
 
 
+def test_the_local_level_line_is_the_marching_squares_line_near_p():
+    """contourpy's level line near p has the vertices of jacviz's own marching squares on the
+    same window (both interpolate linearly along the same edges), in pieces separated by NaN,
+    and leaves out the squares that touch NaN (a pole)."""
+    from jacviz.core.sampling.contours import critical_segments
+    from jacviz.core.sampling.fields import cell_centres
+
+    rect, n = (-2.0, 2.0, -2.0, 2.0), 192
+    xs, ys = cell_centres(rect, n)
+    gx, gy = np.meshgrid(xs, ys)
+    field = (gx**2 + gy**2) * (1 + 0.3 * np.sin(3 * gx))
+    p = (0.9, -0.4)
+    level = float((p[0] ** 2 + p[1] ** 2) * (1 + 0.3 * np.sin(3 * p[0])))
+    hole = (np.hypot(gx - 0.95, gy + 0.35) < 0.06)  # a few NaN samples on the line, near p
+    field[hole] = np.nan
+    line = local_level_line(field, rect, p, level)
+    finite = np.isfinite(line).all(axis=1)
+    assert finite.sum() > 20 and (~finite).sum() >= 1  # the hole cuts the line in two (or more)
+    pts = line[finite]
+    # the hand-written marching squares on the same window of cells: the same vertices
+    dx = (rect[1] - rect[0]) / n
+    j, i = int((p[0] - rect[0]) / dx), int((p[1] - rect[2]) / dx)
+    h = LEVEL_HALF_CELLS
+    sub = (rect[0] + (j - h) * dx, rect[0] + (j + h) * dx, rect[2] + (i - h) * dx, rect[2] + (i + h) * dx)
+    ours = critical_segments(field[i - h:i + h, j - h:j + h], sub, level)
+    key = lambda a: {(round(x, 9), round(y, 9)) for x, y in a}  # noqa: E731
+    assert key(pts) == key(ours)
+    # nothing is drawn in a square with a NaN corner: the edges of the other squares keep at
+    # least a cell's width from every NaN sample
+    hx, hy = gx[hole], gy[hole]
+    gap = np.min(np.hypot(pts[:, 0, None] - hx[None], pts[:, 1, None] - hy[None]), axis=1)
+    assert gap.min() >= dx * (1 - 1e-9)
+    assert local_level_line(field, rect, p, 1e9).shape == (0, 2)  # no line at that level
+
+
 def test_the_last_of_quick_pointer_moves_is_the_one_shown(qtbot, window):
     # pyqtgraph's sigMouseMoved drops a move that follows the previous one within 10 ms;
     # the pane takes moves from the viewport, so none is lost and the last one stays shown
@@ -375,7 +411,8 @@ def test_the_last_of_quick_pointer_moves_is_the_one_shown(qtbot, window):
     assert pane.cursor == pytest.approx((1.1, -0.6), abs=0.02)
     x, y = pane.cursor
     assert pane.info.gradient == pytest.approx((2 * x, 2 * y), rel=1e-12)
-    lx, ly = pane.cursor_strokes["level"].T
+    level = pane.cursor_strokes["level"]
+    lx, ly = level[np.isfinite(level).all(axis=1)].T
     np.testing.assert_allclose(np.hypot(lx, ly), math.hypot(x, y), rtol=2e-2)
 
 

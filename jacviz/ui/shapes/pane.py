@@ -38,8 +38,10 @@ from __future__ import annotations
 import math
 import re
 
+import contourpy
 import numpy as np
 import pyqtgraph as pg
+from contourpy import LineType
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -60,7 +62,6 @@ from jacviz.core.figure.build import number
 from jacviz.core.lab import descent
 from jacviz.core.lab import shapes as core
 from jacviz.core.persistence.presets import ranges_for
-from jacviz.core.sampling.contours import critical_segments
 from jacviz.core.sampling.framing import shape_domain
 from jacviz.core.sampling.geometry import check_rect
 from jacviz.ui import style
@@ -244,12 +245,16 @@ def label_positions(levels, contours, rect, margin: float = 0.08, spacing: float
 
 def local_level_line(field: np.ndarray, rect, point, level: float,
                      half: int = LEVEL_HALF_CELLS) -> np.ndarray:
-    """The level line f = ``level`` within ``half`` cells of ``point``, as endpoint pairs.
+    """The level line f = ``level`` within ``half`` cells of ``point``: (n, 2) points, its
+    pieces separated by a row of NaN (a path with connect='finite'); squares touching NaN
+    (a pole) are left out.
 
     Only the piece near p is drawn at each cursor move: marching squares on a (2·half)² window
     of the field costs a tenth of the whole, and the repainted region is a small square, not
     most of the view (a whole-view level line made a scalar field's cursor move three times the
-    planar one's).
+    planar one's). contourpy does the marching squares: 0.14 ms where jacviz's own numpy
+    version (:mod:`jacviz.core.sampling.contours`, for the critical curve) took 0.37 ms, and
+    whole polylines are cheaper to stroke than the same line as separate segments.
     """
     rows, cols = field.shape
     x0, x1, y0, y1 = rect
@@ -259,8 +264,12 @@ def local_level_line(field: np.ndarray, rect, point, level: float,
     i0, i1 = max(i - half, 0), min(i + half, rows)
     if j1 - j0 < 2 or i1 - i0 < 2:
         return np.empty((0, 2))
-    sub_rect = (x0 + j0 * dx, x0 + j1 * dx, y0 + i0 * dy, y0 + i1 * dy)
-    return critical_segments(field[i0:i1, j0:j1], sub_rect, level)
+    xs = x0 + (np.arange(j0, j1) + 0.5) * dx  # the field's samples are at cell centres
+    ys = y0 + (np.arange(i0, i1) + 0.5) * dy
+    generator = contourpy.contour_generator(xs, ys, field[i0:i1, j0:j1], name="serial",
+                                            corner_mask=False, line_type=LineType.ChunkCombinedNan)
+    (chunk,) = generator.lines(level)[0]
+    return np.empty((0, 2)) if chunk is None else chunk
 
 
 def needs_resample(sampled, visible, slack: float = 0.02, zoom: float = 2.0) -> bool:
@@ -750,7 +759,8 @@ class ShapesPane(QWidget):
                 strokes["gradient"] = _arrow_segments(np.array([[px, py]]), vec[None, :])
         self.cursor_strokes = strokes
         pen, brush = self._dot
-        self.cursor_marks.set_strokes([(self._mark_pens[k], pts, "pairs") for k, pts in strokes.items()],
+        self.cursor_marks.set_strokes([(self._mark_pens[k], pts, "finite" if k == "level" else "pairs")
+                                       for k, pts in strokes.items()],
                                       [(pen, brush, float(dot[0]), float(dot[1]), 9.0)])
         if self.scene3d is not None:
             self._draw_cursor_3d(info, m, n, size)
