@@ -2,8 +2,9 @@
 
 Hand-written rather than taken from contourpy: it must tell a true zero of det J from a sign
 change through a pole (see :func:`critical_curve`), which needs the segments' cells, and it
-returns segment pairs ready for a connect='pairs' path. tests/core/test_sampling.py checks it
-against contourpy.
+returns segment pairs ready for a connect='pairs' path. tests/core/test_against_libraries.py
+checks it against contourpy, which draws the level lines that need no such care (a scalar
+field's level line through the cursor, :func:`jacviz.ui.shapes.pane.local_level_line`).
 """
 
 from __future__ import annotations
