@@ -529,6 +529,13 @@ def test_a_float32_model_has_its_grid_sampled_in_float32_where_its_field_is(monk
         pixel = (np.nanmax(b) - np.nanmin(b)) / 3840  # of a 4K-wide view of the whole image
         np.testing.assert_allclose(a, b, rtol=0, atol=0.1 * pixel)  # float32 through 86 steps
         assert not np.array_equal(a, b)  # float32 digits, not float64's
+    # the morph of a float32 model is a float32 computation too
+    from jacviz.core.numeric.morph import MorphedMapping
+
+    del calls[:]
+    morph = MorphedMapping(flow, 0.5)
+    assert sample_scene(morph, rect).det.dtype == np.float32
+    assert [c[1] for c in calls if c[2] > 1000][:2] == ["float32"] * 2  # (then the fold's image)
     # a deep zoom: float32 cannot place the cell centres, so neither the field nor the grid is float32
     del calls[:]
     deep = (0.3, 0.3 + 1e-6, 0.2, 0.2 + 1e-6)

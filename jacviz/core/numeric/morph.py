@@ -37,6 +37,8 @@ class MorphedMapping(MappingBase):
         self.t = t
         self.variables = compiled.variables
         self.parameters = compiled.parameters
+        # (1 − t)·x + t·F(x) knows no more digits than F does (a float32 network's: MappingBase)
+        self.precision = getattr(compiled, "precision", np.dtype(np.float64))
 
     def __repr__(self) -> str:
         return f"MorphedMapping({self.compiled!r}, t={self.t!r})"
