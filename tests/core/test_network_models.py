@@ -486,6 +486,8 @@ def test_a_prefetch_gives_the_cursor_its_pass_and_the_circle_in_one_run(monkeypa
     info = point_info(net, *p)
     lin = linearization(net, p, h, jacobian=info.jacobian, stretches=info.stretches)
     assert runs == [("whole model", 2, len(xs))]  # F and J at p and F on the circle: one run
+    net.prefetch_values(xs.copy(), ys.copy())  # the overlay redrawn at the same cursor
+    assert runs == [("whole model", 2, len(xs))]  # nothing to run again
     report = layers_at(net, p)
     assert [(kind, n) for kind, _, n in runs[1:]] == [("one layer", 1)] * len(network_layers(net))
     np.testing.assert_allclose(info.value, expected_info.value, rtol=1e-13, atol=1e-15)

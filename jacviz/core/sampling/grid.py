@@ -108,9 +108,8 @@ def sample_grid(compiled: NumericMapping, rect: Rect, quality, params=None,
     vy = np.broadcast_to(ty[None, :], (xs.size, ny))
     hx = np.broadcast_to(tx[None, :], (ys.size, nx))
     hy = np.broadcast_to(ys[:, None], (ys.size, nx))
-    kw = {} if np.dtype(dtype) == np.float64 else {"dtype": dtype}
-    vu, vv = (np.asarray(a, dtype=np.float64) for a in compiled.values(vx, vy, params, **kw))
-    hu, hv = (np.asarray(a, dtype=np.float64) for a in compiled.values(hx, hy, params, **kw))
+    vu, vv = (np.asarray(a, dtype=np.float64) for a in compiled.values(vx, vy, params, dtype=dtype))
+    hu, hv = (np.asarray(a, dtype=np.float64) for a in compiled.values(hx, hy, params, dtype=dtype))
     return GridLines(
         with_breaks(vx, vy),
         with_breaks(hx, hy),

@@ -76,14 +76,8 @@ def probe_points(point, h: float) -> tuple[np.ndarray, np.ndarray]:
     given these very arrays beforehand (``NetworkMapping.prefetch_values``).
     """
     p = np.asarray(point, dtype=float).reshape(2)
-    xs = np.empty(len(_CIRCLE) + 1)
-    ys = np.empty(len(_CIRCLE) + 1)
-    xs[0], ys[0] = p
-    np.multiply(_CIRCLE[:, 0], h, out=xs[1:])
-    np.multiply(_CIRCLE[:, 1], h, out=ys[1:])
-    xs[1:] += p[0]
-    ys[1:] += p[1]
-    return xs, ys
+    circle = p + h * _CIRCLE
+    return np.concatenate([p[:1], circle[:, 0]]), np.concatenate([p[1:], circle[:, 1]])
 
 
 def linearization(compiled: NumericMapping, point, h: float, params=None,
@@ -95,9 +89,8 @@ def linearization(compiled: NumericMapping, point, h: float, params=None,
     every cursor move.
     """
     p = np.asarray(point, dtype=float).reshape(2)
-    xs, ys = probe_points(p, h)
-    circle = np.stack([xs[1:], ys[1:]], axis=1)
-    u, v = compiled.values(xs, ys, params)  # F at p and on the circle, in one call
+    circle = p + h * _CIRCLE
+    u, v = compiled.values(*probe_points(p, h), params)  # F at p and on the circle, in one call
     value = np.array([u[0], v[0]])
     true_image = np.stack([u[1:], v[1:]], axis=1)
     jac = compiled.jacobian_at(p[0], p[1], params) if jacobian is None else np.asarray(jacobian, float)

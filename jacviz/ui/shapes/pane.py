@@ -62,6 +62,7 @@ from jacviz.core.figure.build import number
 from jacviz.core.lab import descent
 from jacviz.core.lab import shapes as core
 from jacviz.core.persistence.presets import ranges_for
+from jacviz.core.sampling.fields import cell_centres
 from jacviz.core.sampling.framing import shape_domain
 from jacviz.core.sampling.geometry import check_rect
 from jacviz.ui import style
@@ -74,6 +75,8 @@ from jacviz.ui.shapes.gl import Scene3D, gl_available, message_label
 from jacviz.ui.views.base import consume_hover
 
 SAMPLES = 192  # heatmap samples per side
+# how the cursor's marks are drawn: the level line as polylines broken at NaN, the arrow as segments
+MARK_CONNECT = {"level": "finite", "gradient": "pairs"}
 LEVEL_HALF_CELLS = 24  # the level line through p is drawn within this many cells of p (1/8 of the view)
 DRAG_SAMPLES = 64  # while the slice slider is dragged: a coarse slice at display rate, refined on release
 RESAMPLE_AFTER_MS = 150  # a pan or zoom resamples once the view has rested this long
@@ -264,8 +267,8 @@ def local_level_line(field: np.ndarray, rect, point, level: float,
     i0, i1 = max(i - half, 0), min(i + half, rows)
     if j1 - j0 < 2 or i1 - i0 < 2:
         return np.empty((0, 2))
-    xs = x0 + (np.arange(j0, j1) + 0.5) * dx  # the field's samples are at cell centres
-    ys = y0 + (np.arange(i0, i1) + 0.5) * dy
+    xs = cell_centres(rect, cols)[0][j0:j1]  # the field's samples are at cell centres
+    ys = cell_centres(rect, rows)[1][i0:i1]
     generator = contourpy.contour_generator(xs, ys, field[i0:i1, j0:j1], name="serial",
                                             corner_mask=False, line_type=LineType.ChunkCombinedNan)
     (chunk,) = generator.lines(level)[0]
@@ -759,7 +762,7 @@ class ShapesPane(QWidget):
                 strokes["gradient"] = _arrow_segments(np.array([[px, py]]), vec[None, :])
         self.cursor_strokes = strokes
         pen, brush = self._dot
-        self.cursor_marks.set_strokes([(self._mark_pens[k], pts, "finite" if k == "level" else "pairs")
+        self.cursor_marks.set_strokes([(self._mark_pens[k], pts, MARK_CONNECT[k])
                                        for k, pts in strokes.items()],
                                       [(pen, brush, float(dot[0]), float(dot[1]), 9.0)])
         if self.scene3d is not None:
