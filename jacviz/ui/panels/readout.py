@@ -193,6 +193,53 @@ class Sentence(QWidget):
         painter.end()
 
 
+class PaintedText(QWidget):
+    """Wrapped monospace text painted in one pass, reading like a QLabel (text, setText).
+
+    A word-wrapped QLabel whose text changes makes the whole side panel lay itself out
+    again on every cursor move; this widget only changes its height when the wrapped
+    text needs another number of lines.
+    """
+
+    def __init__(self, name: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setFont(_mono())
+        self._text = ""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(0)
+
+    def text(self) -> str:
+        return self._text
+
+    def _flags(self) -> int:
+        return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - the QLabel name, on purpose
+        if text == self._text:
+            return
+        self._text = text
+        self._fit()
+        self.update()
+
+    def _fit(self) -> None:
+        width = max(self.width(), 120)
+        box = self.fontMetrics().boundingRect(0, 0, width - 4, 100000, self._flags(), self._text)
+        height = box.height() + 4 if self._text else 0
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        painter.drawText(self.rect().adjusted(2, 2, -2, -2), self._flags(), self._text)
+        painter.end()
+
+
 class Readout(QWidget):
     """Shows a :class:`PointInfo` and the symbolic Jacobian; copies formulas on request."""
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QSizePo
 
 from jacviz.core.figure.colormaps import COLORMAPS
 from jacviz.ui.guard import guarded
-from jacviz.ui.panels.readout import ACCESSIBLE_DELAY_MS, fmt, mono_label
+from jacviz.ui.panels.readout import ACCESSIBLE_DELAY_MS, PaintedText, fmt
 
 MATRIX_WIDTH = 132  # pixels for the widest matrix
 MAX_CELL = 14
@@ -161,53 +161,6 @@ class LayerStrip(QWidget):
         painter.setPen(text)
         label_y = int(top + self.fontMetrics().ascent())
         painter.drawText(int(x + s.size * width + 4), label_y, f"σ₁ {fmt(top_s)}")
-
-
-class PaintedText(QWidget):
-    """Wrapped monospace text painted in one pass, reading like a QLabel (text, setText).
-
-    A word-wrapped QLabel whose text changes makes the whole side panel lay itself out
-    again on every cursor move; this widget only changes its height when the wrapped
-    text needs another number of lines.
-    """
-
-    def __init__(self, name: str, parent=None) -> None:
-        super().__init__(parent)
-        self.setObjectName(name)
-        self.setFont(mono_label(name).font())
-        self._text = ""
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(0)
-
-    def text(self) -> str:
-        return self._text
-
-    def _flags(self) -> int:
-        return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)
-
-    def setText(self, text: str) -> None:  # noqa: N802 - the QLabel name, on purpose
-        if text == self._text:
-            return
-        self._text = text
-        self._fit()
-        self.update()
-
-    def _fit(self) -> None:
-        width = max(self.width(), 120)
-        box = self.fontMetrics().boundingRect(0, 0, width - 4, 100000, self._flags(), self._text)
-        height = box.height() + 4 if self._text else 0
-        if height != self.height():
-            self.setFixedHeight(height)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._fit()
-
-    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
-        painter.drawText(self.rect().adjusted(2, 2, -2, -2), self._flags(), self._text)
-        painter.end()
 
 
 class LayersPanel(QGroupBox):
