@@ -12,11 +12,13 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QEvent, QObject, QPointF
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QLabel
 from uihelpers import APPLY_TIMEOUT_MS, apply, run_gl_script, wait_idle
 
 from jacviz.core.figure.build import number
@@ -95,6 +97,59 @@ def test_scalar_field_readout_after_a_mouse_move(qtbot, window):
     # perpendicular: the shaft of the arrow is along p, the level circle's tangent is across it
     shaft = np.array([gx[1] - gx[0], gy[1] - gy[0]])
     assert abs(shaft[0] * y - shaft[1] * x) < 1e-9 * np.linalg.norm(shaft)
+
+
+class _Events(QObject):
+    """Counts the paint and layout-request events of the widgets it watches."""
+
+    def __init__(self, *widgets):
+        super().__init__()
+        self.seen = Counter()
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event):
+        if event.type() in (QEvent.Type.Paint, QEvent.Type.LayoutRequest):
+            self.seen[(obj.objectName() or "parent", event.type().name)] += 1
+        return False
+
+
+def test_a_cursor_move_repaints_the_readout_alone(qtbot, window):
+    # a word-wrapped QLabel asked the side panel to lay itself out, and its parents to paint
+    # under it, at every move: 0.9 ms of a 3 ms move; the readout now paints all of itself
+    pane = load(qtbot, window, "Rosenbrock's valley")
+    mouse_move(pane, 0.4, 0.5)
+    qtbot.waitUntil(lambda: pane.readout.height() > 0)
+    QApplication.processEvents()
+    side = pane.readout.parentWidget()
+    events = _Events(pane.readout, side)
+    before = pane.readout.text()
+    mouse_move(pane, 0.45, 0.6)
+    assert pane.readout.text() != before
+    qtbot.waitUntil(lambda: events.seen[("shapeReadout", "Paint")] > 0)
+    QApplication.processEvents()
+    assert events.seen[("parent", "Paint")] == 0
+    assert events.seen[("parent", "LayoutRequest")] == 0
+    # it is opaque: the corner under no text has the window's colour, painted by the readout
+    corner = pane.readout.grab().toImage().pixelColor(pane.readout.width() - 2, pane.readout.height() - 2)
+    assert corner == pane.readout.palette().color(QPalette.ColorRole.Window)
+
+
+def test_the_readout_grows_only_when_its_text_needs_more_lines_and_copies_it(qtbot, window):
+    pane = load(qtbot, window, "Rosenbrock's valley")
+    readout = pane.readout
+    mouse_move(pane, 0.4, 0.5)
+    height = readout.height()
+    line = readout.fontMetrics().height()
+    lines = readout.text().count("\n") + 1
+    assert lines * line <= height < (lines + 3) * line  # one line wraps at this width
+    readout.setText(readout.text().replace("0.4", "0.5"))
+    assert readout.height() == height
+    readout.setText(readout.text() + "\none more line")
+    assert readout.height() == height + line
+    (copy,) = readout.actions()
+    copy.trigger()
+    assert QApplication.clipboard().text() == readout.text()
 
 
 def test_scalar_field_heatmap_pixels_are_dark_at_the_minimum_and_bright_at_the_corner(qtbot, window):

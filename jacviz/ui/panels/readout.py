@@ -197,17 +197,38 @@ class PaintedText(QWidget):
     """Wrapped monospace text painted in one pass, reading like a QLabel (text, setText).
 
     A word-wrapped QLabel whose text changes makes the whole side panel lay itself out
-    again on every cursor move; this widget only changes its height when the wrapped
-    text needs another number of lines.
+    again on every cursor move, and its parents repaint under it (measured on the shapes
+    pane's readout: 0.9 ms of a 3 ms cursor move). This widget only changes its height when
+    the wrapped text needs another number of lines, and it is opaque: it paints its whole
+    rectangle, so nothing under it is repainted. Right-click copies the text.
+
+    ``hint_chars`` asks the layout for a width of that many characters (a QLabel's own
+    size hint); without it the widget takes the width it is given.
     """
 
-    def __init__(self, name: str, parent=None) -> None:
+    def __init__(self, name: str, parent=None, hint_chars: int | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self.setFont(_mono())
         self._text = ""
+        self._hint_chars = hint_chars
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(0)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        copy = QAction("Copy this text", self)
+        copy.triggered.connect(self._copy)
+        self.addAction(copy)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().sizeHint()
+        if self._hint_chars is None:
+            return hint
+        return QSize(self.fontMetrics().horizontalAdvance("0" * self._hint_chars) + 4, self.height())
+
+    @guarded
+    def _copy(self, *_args) -> None:
+        QGuiApplication.clipboard().setText(self._text)
 
     def text(self) -> str:
         return self._text
@@ -235,6 +256,7 @@ class PaintedText(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window))
         painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
         painter.drawText(self.rect().adjusted(2, 2, -2, -2), self._flags(), self._text)
         painter.end()

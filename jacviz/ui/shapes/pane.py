@@ -70,7 +70,7 @@ from jacviz.ui.background import LatestWorker
 from jacviz.ui.guard import guarded
 from jacviz.ui.items.overlay import Overlay
 from jacviz.ui.items.static_curve import drop_cache
-from jacviz.ui.panels.readout import mono_label
+from jacviz.ui.panels.readout import PaintedText, mono_label
 from jacviz.ui.shapes.gl import Scene3D, gl_available, message_label
 from jacviz.ui.views.base import consume_hover
 
@@ -83,6 +83,7 @@ RESAMPLE_AFTER_MS = 150  # a pan or zoom resamples once the view has rested this
 GRID_LINES = 13  # grid lines per family on a surface or a slice
 MESH = 48  # vertices per side of a 3D mesh
 SLIDER_STEPS = 200
+READOUT_CHARS = 46  # the readout's width: a QLabel's own choice for these lines
 DESCENT_STEPS = 200  # the descent path's step budget
 PATH_COLOR = (220, 20, 60)  # crimson: clear on viridis' purple and on its yellow
 
@@ -390,7 +391,7 @@ class ShapesPane(QWidget):
         self.slider.sliderReleased.connect(self._on_slider_released)
         self.slider_label = QLabel("", self)
         self.slider_label.setObjectName("sliceLabel")
-        self.readout = mono_label("shapeReadout")
+        self.readout = PaintedText("shapeReadout", hint_chars=READOUT_CHARS)
         self.readout.setAccessibleName("readout")
         self.title = QLabel("", self)
         self.title.setObjectName("shapeTitle")
