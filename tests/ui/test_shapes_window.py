@@ -147,6 +147,10 @@ def test_the_readout_grows_only_when_its_text_needs_more_lines_and_copies_it(qtb
     assert readout.height() == height
     readout.setText(readout.text() + "\none more line")
     assert readout.height() == height + line
+    font = readout.font()
+    font.setPointSizeF(2 * font.pointSizeF())
+    readout.setFont(font)  # the same text in a larger font is measured again
+    assert readout.height() > 1.8 * (height + line)
     (copy,) = readout.actions()
     copy.trigger()
     assert QApplication.clipboard().text() == readout.text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -209,8 +209,8 @@ class PaintedText(QWidget):
     def __init__(self, name: str, parent=None, hint_chars: int | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
-        self.setFont(_mono())
         self._text = ""
+        self.setFont(_mono())
         self._hint_chars = hint_chars
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(0)
@@ -253,6 +253,11 @@ class PaintedText(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit()
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
