@@ -232,6 +232,31 @@ def test_three_huge_components_are_refused_as_too_large():
     assert "too large" in info.value.message
 
 
+@pytest.mark.parametrize("text", [PARABOLOID, ROSENBROCK, HELIX, "(t) -> cos(t), sin(t)", SPHERE, TORUS,
+                                  CYLINDRICAL, SPHERICAL, "(t) -> log(t), sqrt(t)", "log(x) + 1/y"])
+def test_the_one_point_path_gives_evaluate_s_numbers_bit_for_bit(text):
+    compiled = build(text).compiled
+    m, n = compiled.shape
+    for point in [*np.array(points(n, 6, -1.0, 2.9)).T, np.zeros(n), np.full(n, -0.5)]:
+        value, rows = compiled.point_values_and_jacobian(point, {"R": 2.0, "r": 1.0})
+        ev = compiled.evaluate(tuple(np.array(c) for c in point), {"R": 2.0, "r": 1.0})
+        want_value = [float(v) for v in ev.values]
+        want_rows = [[float(e) for e in row] for row in ev.jacobian]
+        assert len(value) == m and len(rows) == m and all(len(row) == n for row in rows)
+        # equal as floats, and NaN exactly where evaluate has NaN
+        assert np.array_equal(value, want_value, equal_nan=True), (point, value, want_value)
+        assert np.array_equal(rows, want_rows, equal_nan=True), (point, rows, want_rows)
+        info = shapes.shape_info(compiled, point, {"R": 2.0, "r": 1.0})
+        jac = np.array(want_rows)
+        if np.isfinite(jac).all():
+            want = np.linalg.svd(jac, compute_uv=False)
+            np.testing.assert_allclose(info.singular_values, want, rtol=0, atol=1e-15 * max(want[0], 1e-300))
+        else:
+            assert all(math.isnan(s) for s in info.singular_values)
+    with pytest.raises(UsageError, match=f"needs {n} coordinates"):
+        compiled.point_values_and_jacobian(np.zeros(n + 1))
+
+
 def test_undefined_points_are_nan_and_noted():
     compiled = build("(t) -> log(t), t").compiled
     info = shapes.shape_info(compiled, (-1.0,))

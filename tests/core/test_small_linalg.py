@@ -1,11 +1,11 @@
-"""The closed-form 2×2 eigenvalues and SVD the cursor uses, against numpy's LAPACK."""
+"""The closed-form eigenvalues, SVD and singular values the cursor uses, against numpy's LAPACK."""
 
 import math
 
 import numpy as np
 import pytest
 
-from jacviz.core.numeric.small import eigenvalues2, svd2
+from jacviz.core.numeric.small import eigenvalues2, singular_values_small, svd2
 
 HARD = [
     [[1.0, 2.0], [2.0, 4.0]],  # singular
@@ -83,3 +83,34 @@ def test_the_largest_and_smallest_floats_give_numbers_not_exceptions(big):
     assert got == (complex(big), 1.0) or got == (1.0, complex(big))
     (s1, s2), _u, _v = svd2(big, 0.0, 0.0, 1.0)
     assert sorted((s1, s2)) == sorted((abs(big), 1.0))
+
+
+def _shaped(shape, count=2000):
+    rng = np.random.default_rng(7)
+    out = [rng.normal(size=shape) * 10 ** rng.uniform(-6, 6) for _ in range(count)]
+    out += [np.zeros(shape), np.full(shape, 1e300), np.full(shape, -1e-310), np.full(shape, 5e-324)]
+    return out
+
+
+@pytest.mark.parametrize("shape", [(1, 2), (1, 3), (2, 1), (3, 1), (2, 2), (3, 2)])
+def test_singular_values_of_the_pane_s_shapes_match_lapack(shape):
+    for jac in _shaped(shape):
+        got = singular_values_small(jac.tolist())
+        want = np.linalg.svd(jac, compute_uv=False)
+        assert len(got) == len(want) and all(math.isfinite(s) for s in got), jac
+        scale = max(float(want[0]), 5e-324)
+        np.testing.assert_allclose(got, want, rtol=0, atol=8e-16 * scale, err_msg=str(jac))
+
+
+def test_a_nearly_flat_surface_element_keeps_its_small_singular_value():
+    # columns e₁ and (cos a, sin a, 0): σ₂ = √2 sin(a/2) exactly. At a = 1e-9 the smaller
+    # eigenvalue of JᵀJ, 2 − λ₁, is lost to cancellation; σ₂ = |J₁ × J₂| / σ₁ keeps its digits
+    a = 1e-9
+    s1, s2 = singular_values_small([[1.0, math.cos(a)], [0.0, math.sin(a)], [0.0, 0.0]])
+    assert s1 == pytest.approx(math.sqrt(2) * math.cos(a / 2), rel=1e-15)
+    assert s2 == pytest.approx(math.sqrt(2) * math.sin(a / 2), rel=1e-12)
+
+
+def test_other_shapes_are_left_to_numpy():
+    assert singular_values_small(np.eye(3).tolist()) is None
+    assert singular_values_small(np.ones((2, 3)).tolist()) is None

@@ -29,6 +29,7 @@ import numpy as np
 from jacviz.core.errors import MappingError, UsageError
 from jacviz.core.numbers import json_matrix, json_number, json_vector
 from jacviz.core.numeric.protocol import NumericMapping, Params
+from jacviz.core.numeric.small import singular_values_small
 from jacviz.core.sampling.geometry import MAX_COORDINATE, MIN_EXTENT, MIN_RELATIVE_EXTENT, check_rect
 
 Box = tuple[float, float, float, float, float, float]
@@ -152,23 +153,36 @@ class ShapeInfo:
         return out
 
 
+def _values_and_jacobian(compiled: NumericMapping, p: tuple[float, ...], params: Params):
+    """F(p) and J(p) as floats: the mapping's one-point path where it has one."""
+    at_point = getattr(compiled, "point_values_and_jacobian", None)
+    if at_point is not None:
+        return at_point(p, params)
+    ev = compiled.evaluate(tuple(np.array(c) for c in p), params, jacobian=True)
+    return tuple(float(v) for v in ev.values), tuple(tuple(float(e) for e in row) for row in ev.jacobian)
+
+
 def shape_info(compiled: NumericMapping, point, params: Params = None) -> ShapeInfo:
     """What J says at ``point`` (n coordinates) for a mapping of any shape."""
     n, m = len(compiled.variables), compiled.n_outputs
     p = tuple(float(c) for c in np.asarray(point, dtype=float).reshape(-1))
     if len(p) != n:
         raise UsageError(f"a point of this mapping needs {n} coordinates, not {len(p)}")
-    ev = compiled.evaluate(tuple(np.array(c) for c in p), params, jacobian=True)
-    value = tuple(float(v) for v in ev.values)
-    jac = np.array([[float(e) for e in row] for row in ev.jacobian], dtype=float).reshape(m, n)
+    value, rows = _values_and_jacobian(compiled, p, params)
+    jac = np.array(rows, dtype=float).reshape(m, n)
+    finite = all(math.isfinite(e) for row in rows for e in row)
     notes: list[str] = []
     if not all(math.isfinite(v) for v in value):
         notes.append("F is undefined here")
-    elif not np.isfinite(jac).all():
+    elif not finite:
         notes.append("not differentiable here: J is infinite or undefined")
-    finite = bool(np.isfinite(jac).all())
-    singular = (tuple(float(s) for s in np.linalg.svd(jac, compute_uv=False)) if finite
-                else (math.nan,) * min(m, n))
+    if finite:
+        # closed forms for the shapes the pane shows at every mouse move (LAPACK's first call
+        # after an idle frame costs a tenth of a millisecond), numpy for a map of space
+        singular = (singular_values_small(rows)
+                    or tuple(float(s) for s in np.linalg.svd(jac, compute_uv=False)))
+    else:
+        singular = (math.nan,) * min(m, n)
     extra: dict[str, object] = {}
     if m == n:
         extra["det"] = float(np.linalg.det(jac)) if finite else math.nan

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jacviz.core.errors import MappingError
+from jacviz.core.errors import MappingError, UsageError
 from jacviz.core.numeric.program import Program
 from jacviz.core.numeric.protocol import Evaluation, MappingBase, Params, nan_where_undefined
 
@@ -112,6 +112,19 @@ class CompiledMapping(MappingBase):
         if math.isnan(ju) or math.isnan(jv):
             entries = [math.nan] * len(entries)
         return (np.array(u), np.array(v)), tuple(np.array(e) for e in entries)
+
+    def point_values_and_jacobian(self, p, params: Params = None):
+        """F(p) and J(p) at one point, from plain floats (:meth:`Program.run_point`): the
+        numbers of :meth:`evaluate` bit for bit, without its bookkeeping for arrays."""
+        coords = [float(c) for c in np.asarray(p, dtype=float).reshape(-1)]
+        if len(coords) != self.n_inputs:
+            raise UsageError(f"a point of this mapping needs {self.n_inputs} coordinates, not {len(coords)}")
+        m, n = self.shape
+        out = self.jacobian_program.run_point(*self._inputs(coords, params))
+        entries, values = out[: m * n], out[len(out) - m:]
+        if any(math.isnan(v) for v in values):
+            entries = [math.nan] * (m * n)
+        return tuple(values), tuple(tuple(entries[i * n:(i + 1) * n]) for i in range(m))
 
     def det(self, x, y, params: Params = None, dtype=np.float64):
         """det J at the points (x, y) (square only); NaN wherever F or J is undefined."""

@@ -140,6 +140,17 @@ class MappingBase:
         ev = self.evaluate(_point(p, self.n_inputs), params, jacobian=True)
         return np.array([[float(e) for e in row] for row in ev.jacobian], dtype=float)
 
+    def point_values_and_jacobian(self, p, params: Params = None
+                                  ) -> tuple[tuple[float, ...], tuple[tuple[float, ...], ...]]:
+        """F(p) (m floats) and J(p) (m rows of n floats) at one point, NaN where undefined.
+
+        The shapes pane's readout asks for both on every mouse move; a mapping with a faster
+        way to answer for one point overrides this.
+        """
+        ev = self.evaluate(_point(p, self.n_inputs), params, jacobian=True)
+        return (tuple(float(v) for v in ev.values),
+                tuple(tuple(float(e) for e in row) for row in ev.jacobian))
+
     # -- the planar forms (two variables)
     def values(self, x, y, params: Params = None, dtype=np.float64) -> tuple[np.ndarray, ...]:
         """The m components of F at the points (x, y), broadcast together."""

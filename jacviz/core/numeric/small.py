@@ -1,4 +1,5 @@
-"""The eigenvalues and the singular value decomposition of one 2×2 matrix, in closed form.
+"""The eigenvalues and the singular value decomposition of one 2×2 matrix, in closed form,
+and the singular values of a row, a column or a 3×2 matrix.
 
 Written by hand, not taken from numpy, because of where they run: the readout and the
 cursor's overlays need both for J(p) on every mouse move. numpy's ``eigvals`` and ``svd``
@@ -75,3 +76,30 @@ def svd2(a: float, b: float, c: float, d: float):
     v = ((ct, st), (-st, ct))  # V = R(θ)ᵀ
     return (s1 * k, s2 * k), u, v
 
+
+
+def singular_values_small(rows) -> tuple[float, ...] | None:
+    """The singular values of a finite m×n matrix given as rows, largest first, for the shapes
+    whose Jacobian the shapes pane shows at every mouse move: a row or a column (the norm),
+    2×2 (:func:`svd2`) and 3×2 (a surface: from the Gram matrix JᵀJ). None for any other shape.
+
+    For 3×2 the columns are scaled by a power of two first; σ₁ is the square root of the larger
+    eigenvalue of JᵀJ (a sum of positive terms), and σ₂ = |J₁ × J₂| / σ₁, so a nearly flat
+    surface element keeps its small σ₂ rather than losing it to cancellation.
+    """
+    m, n = len(rows), len(rows[0]) if rows else 0
+    if m == 1 or n == 1:
+        return (math.hypot(*(e for row in rows for e in row)),)
+    if (m, n) == (2, 2):
+        return svd2(rows[0][0], rows[0][1], rows[1][0], rows[1][1])[0]
+    if (m, n) != (3, 2):
+        return None
+    s = max(abs(e) for row in rows for e in row)
+    if s == 0:
+        return (0.0, 0.0)
+    k = math.ldexp(1.0, math.frexp(s)[1] - 1)
+    (a1, b1), (a2, b2), (a3, b3) = ((u / k, v / k) for u, v in rows)
+    p, q, r = a1 * a1 + a2 * a2 + a3 * a3, a1 * b1 + a2 * b2 + a3 * b3, b1 * b1 + b2 * b2 + b3 * b3
+    s1 = math.sqrt(0.5 * (p + r) + math.hypot(0.5 * (p - r), q))
+    area = math.hypot(a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1)
+    return (s1 * k, area / s1 * k)
