@@ -107,6 +107,7 @@ def cursor_work(window, repeats: int = 200) -> dict:
     from jacviz.core.lab.pointinfo import point_info
     from jacviz.core.sampling.linearization import linearization
     from jacviz.ui.tools.base import CursorState
+    from jacviz.ui.views.codomain import linearization_paths
 
     numeric = window.numeric()
     x, y = window.model.cursor
@@ -115,6 +116,7 @@ def cursor_work(window, repeats: int = 200) -> dict:
     info = point_info(numeric, x, y, params)
     lin = linearization(numeric, (x, y), h, params, jacobian=info.jacobian)
     state = CursorState(np.array([x, y], dtype=float), info, numeric, params)
+    lens_paths = linearization_paths(lin)
 
     def tools():
         for tool in window.tools.values():
@@ -126,8 +128,7 @@ def cursor_work(window, repeats: int = 200) -> dict:
                                     repeats),
         "domain_overlay": _median_ms(lambda: window.domain.show_linearization(lin), repeats),
         "codomain_overlay_and_lens": _median_ms(lambda: window.codomain.show_linearization(lin), repeats),
-        "lens_only": _median_ms(lambda: window.codomain.lens.show_linearization(
-            lin, np.zeros((4, 2)), np.zeros((4, 2))), repeats),
+        "lens_only": _median_ms(lambda: window.codomain.lens.show_linearization(lin, lens_paths), repeats),
         "readout": _median_ms(lambda: window.readout.show_point(info), repeats),
         "tools": _median_ms(tools, repeats),
         "whole_update": _median_ms(lambda: window.model.cursorChanged.emit(window.model.cursor), repeats),

@@ -153,3 +153,39 @@ def test_the_number_table_paints_its_titles_as_text_at_their_baselines(app):
 def _pixels(image):
     rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
     return rows[:, :image.width(), :3]
+
+
+def test_the_lens_draws_the_true_image_of_the_circle_where_f_sends_it(qtbot, window):
+    # z² at p = (0.3, 0.2): the image of the h-circle is no ellipse. The lens moves F(p) to its
+    # centre and scales by the farthest point it draws (the arrows' barbs included), then its
+    # frame maps that square to pixels; the true image (black) must be found on those pixels
+    from uihelpers import apply
+
+    from jacviz.ui.items.curves import arrow_segments
+
+    apply(qtbot, window, "x^2 - y^2, 2 x y")
+    window.model.set_h(0.3)
+    window.model.set_cursor((0.3, 0.2))
+    qtbot.waitUntil(lambda: window._cursor_state is not None)
+    lens = window.codomain.lens
+    image = lens.grab().toImage()
+    x, y, h = 0.3, 0.2, 0.3
+    theta = np.linspace(0, 2 * np.pi, 48, endpoint=False)
+    qx, qy = x + h * np.cos(theta), y + h * np.sin(theta)
+    true = np.stack([qx**2 - qy**2, 2 * qx * qy], axis=1)
+    fp = np.array([x**2 - y**2, 2 * x * y])
+    jac = np.array([[2 * x, -2 * y], [2 * y, 2 * x]])
+    t = np.linspace(0, 2 * np.pi, 200)
+    drawn = [np.stack([fp[0] + h * (jac[0, 0] * np.cos(t) + jac[0, 1] * np.sin(t)),
+                       fp[1] + h * (jac[1, 0] * np.cos(t) + jac[1, 1] * np.sin(t))], axis=1),
+             true, arrow_segments(fp, h * jac[:, 0]), arrow_segments(fp, h * jac[:, 1])]
+    radius = max(float(np.max(np.abs(d - fp))) for d in drawn)
+    area, to_pixels = lens._frame()
+    found = 0
+    for u, v in (true - fp) / radius:
+        centre = to_pixels.map(u, v)
+        around = [image.pixelColor(int(centre[0]) + i, int(centre[1]) + j)
+                  for i in range(-2, 3) for j in range(-2, 3)]
+        found += any(max(c.red(), c.green(), c.blue()) < 90 for c in around)
+    assert found >= 44, found  # all but where the dashed ellipse is drawn over it
+    assert area.contains(*to_pixels.map(*((true[0] - fp) / radius)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap, QTransform
@@ -10,7 +12,6 @@ from PySide6.QtWidgets import QWidget
 from jacviz.core.sampling.linearization import Linearization
 from jacviz.ui import style
 from jacviz.ui.items.curves import marker_pen_and_brush
-from jacviz.ui.items.static_curve import polyline_path
 
 
 class Lens(QWidget):
@@ -47,17 +48,14 @@ class Lens(QWidget):
         }
         self._background_pixmap = QPixmap()
         self._background_key: tuple | None = None
+        self._data_to_local = QTransform()  # F(p) to 0, the farthest point drawn to distance 1
 
     def clear(self) -> None:
         self._strokes, self._markers, self._labels = [], [], []
         self.update()
 
     def _set(self, strokes, markers, labels) -> None:
-        self._strokes = []
-        for pen, pts, connect in strokes:
-            path, _rect = polyline_path(pts, connect)
-            if path is not None:
-                self._strokes.append((pen, path))
+        self._strokes = [(pen, path) for pen, path in strokes if path is not None]
         self._markers = markers
         self._labels = [(QColor(*c), x, y, t) for c, x, y, t in labels]
         self.update()
@@ -104,7 +102,7 @@ class Lens(QWidget):
         area, transform = self._frame()
         painter.setClipRect(area)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setTransform(transform)
+        painter.setTransform(self._data_to_local * transform)
         for pen, path in self._strokes:
             painter.setPen(pen)
             painter.drawPath(path)
@@ -122,35 +120,37 @@ class Lens(QWidget):
             painter.drawText(QPointF(anchor.x() - metrics.horizontalAdvance(text) / 2, anchor.y() - 4), text)
         painter.end()
 
-    def show_linearization(self, lin: Linearization, arrow1: np.ndarray, arrow2: np.ndarray) -> None:
-        """Draw the neighbourhood's images about F(p), scaled to the frame."""
-        fp, h = lin.value, lin.h
-        pts = [p for p in (lin.linear_image, lin.true_image, arrow1, arrow2) if p.size]
-        pts = np.concatenate(pts) if pts else np.empty((0, 2))
-        pts = pts[np.isfinite(pts).all(axis=1)]
-        radius = float(np.max(np.abs(pts - fp))) if pts.size else 0.0
-        if not (np.isfinite(radius) and radius > 0):
+    def show_linearization(self, lin: Linearization, paths: dict[str, tuple[QPainterPath | None, QRectF]]
+                           ) -> None:
+        """Draw the neighbourhood's images about F(p), scaled to the frame.
+
+        ``paths`` are the codomain view's own, in data coordinates, by name ("true", "linear",
+        "je1", "je2"; see :meth:`CodomainView.show_linearization`): the lens moves F(p) to its
+        centre and scales by the largest distance from F(p) in its painter's transform rather
+        than building every path a second time.
+        """
+        fx, fy, h = float(lin.value[0]), float(lin.value[1]), lin.h
+        radius = 0.0
+        for path, rect in paths.values():
+            if path is not None:  # the bounds of the finite points, as max |x − F(p)| over them
+                radius = max(radius, fx - rect.left(), rect.right() - fx, fy - rect.top(), rect.bottom() - fy)
+        if not (math.isfinite(radius) and radius > 0):
             self.clear()
             return
-
-        def local(a: np.ndarray) -> np.ndarray:
-            return (a - fp) / radius if a.size else a
-
+        self._data_to_local = QTransform(1 / radius, 0.0, 0.0, 1 / radius, -fx / radius, -fy / radius)
         pens = self._pens
-        strokes = [
-            (pens["true"], local(lin.true_image), "finite"),
-            (pens["linear"], local(lin.linear_image), "finite"),
-            (pens["je1"], local(arrow1), "pairs"),
-            (pens["je2"], local(arrow2), "pairs"),
-        ]
+        strokes = [(pens[name], paths[name][0]) for name in ("true", "linear", "je1", "je2")]
         labels = [(style.FOREGROUND, 0.0, -self.EXTENT + 0.12, f"frame: F(p) ± {radius * self.EXTENT:.3g}")]
         st = lin.stretches
         if np.isfinite(st.singular_values).all():
             s, u = st.singular_values, st.image_axes
-            a1, a2 = h * s[0] * u[:, 0] / radius, h * s[1] * u[:, 1] / radius
-            strokes.insert(0, (pens["axes"], np.array([-a1, a1, -a2, a2]), "pairs"))
-            # each label sits beyond the end of its axis that points up
-            for k, axis in ((1, a1), (2, a2)):
-                tip = axis if axis[1] >= 0 else -axis
-                labels.append((style.AXES, tip[0], tip[1], f"σ{'₁₂'[k - 1]} = {s[k - 1]:.4g}"))
+            axes = QPainterPath()
+            for k in (0, 1):
+                dx, dy = h * s[k] * float(u[0, k]), h * s[k] * float(u[1, k])
+                axes.moveTo(fx - dx, fy - dy)
+                axes.lineTo(fx + dx, fy + dy)
+                # each label sits beyond the end of its axis that points up
+                tx, ty = (dx, dy) if dy >= 0 else (-dx, -dy)
+                labels.append((style.AXES, tx / radius, ty / radius, f"σ{'₁₂'[k]} = {s[k]:.4g}"))
+            strokes.insert(0, (pens["axes"], axes))
         self._set(strokes, [(0.0, 0.0)], labels)

@@ -36,14 +36,20 @@ class Overlay(pg.GraphicsObject):
         """``strokes``: (pen, (n, 2) points, connect) with connect 'finite' or 'pairs';
         ``markers``: (pen, brush, x, y, diameter in pixels); ``labels``: (colour, x, y, text),
         drawn just above and centred on (x, y)."""
+        paths = [(pen, *polyline_path(pts, connect)) for pen, pts, connect in strokes]
+        self.set_paths(paths, markers, labels)
+
+    def set_paths(self, strokes, markers=(), labels=()) -> None:
+        """:meth:`set_strokes` with each stroke's path already built: (pen, path or None, bounds),
+        as :func:`~jacviz.ui.items.static_curve.polyline_path` gives them (the codomain view
+        shares its paths with the lens)."""
         self._labels = [(QColor(*c), float(x), float(y), t) for c, x, y, t in labels
                         if math.isfinite(x) and math.isfinite(y)]
         self.prepareGeometryChange()
         self._strokes = []
         xs: list[float] = []
         ys: list[float] = []
-        for pen, pts, connect in strokes:
-            path, rect = polyline_path(pts, connect)
+        for pen, path, rect in strokes:
             if path is not None:
                 self._strokes.append((pen, path))
                 xs += (rect.left(), rect.right())

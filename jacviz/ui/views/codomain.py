@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QPainterPath
 
 from jacviz.core.pipeline.scene import Scene
 from jacviz.core.sampling.linearization import Linearization
@@ -12,9 +13,25 @@ from jacviz.ui import style
 from jacviz.ui.items.curves import arrow_segments, marker, set_points
 from jacviz.ui.items.lens import Lens
 from jacviz.ui.items.overlay import Overlay
-from jacviz.ui.items.static_curve import StaticCurve
+from jacviz.ui.items.static_curve import StaticCurve, polyline_path
 from jacviz.ui.views.base import PlotView
 from jacviz.ui.views.paths import scene_paths
+
+
+def linearization_paths(lin: Linearization) -> dict[str, tuple[QPainterPath | None, QRectF]]:
+    """The paths of what the codomain view draws at F(p), with their bounds, in data coordinates:
+    the true image of the circle, the ellipse J(p) predicts, and J's columns times h as arrows.
+
+    Each is built once per cursor move: the lens draws the same paths, moved and scaled by its
+    painter's transform.
+    """
+    fp, h, jac = lin.value, lin.h, lin.jacobian
+    return {
+        "true": polyline_path(lin.true_image, "finite"),
+        "linear": polyline_path(lin.linear_image, "finite"),
+        "je1": polyline_path(arrow_segments(fp, h * jac[:, 0]), "pairs"),
+        "je2": polyline_path(arrow_segments(fp, h * jac[:, 1]), "pairs"),
+    }
 
 
 class CodomainView(PlotView):
@@ -96,19 +113,14 @@ class CodomainView(PlotView):
             self.overlay.clear()
             self.lens.clear()
             return
-        fp, h, jac = lin.value, lin.h, lin.jacobian
-        arrow1 = arrow_segments(fp, h * jac[:, 0])
-        arrow2 = arrow_segments(fp, h * jac[:, 1])
+        fp = lin.value
+        paths = linearization_paths(lin)
         pens = self._pens
-        self.overlay.set_strokes([
-            (pens["true"], lin.true_image, "finite"),
-            (pens["linear"], lin.linear_image, "finite"),
-            (pens["je1"], arrow1, "pairs"),
-            (pens["je2"], arrow2, "pairs"),
-        ], [marker(fp[0], fp[1])])
+        strokes = [(pens[name], *built) for name, built in paths.items()]
+        self.overlay.set_paths(strokes, [marker(fp[0], fp[1])])
         if self.lens_wanted:
             self._lens_away_from(fp)
-            self.lens.show_linearization(lin, arrow1, arrow2)
+            self.lens.show_linearization(lin, paths)
 
     def show_pins(self, images: np.ndarray) -> None:
         ok = images[np.isfinite(images).all(axis=1)] if images.size else images
