@@ -123,38 +123,6 @@ def test_exp_is_not_washed_out_by_its_own_range(qtbot, window):
     assert "log" in window.scale_caption.text() and "decades" in window.scale_caption.text()
 
 
-def test_the_number_table_paints_its_titles_as_text_at_their_baselines(app):
-    # the titles are laid out once (QStaticText); each must land on the pixels drawText would
-    # give it at its row's baseline, on the table's own background
-    from PySide6.QtGui import QImage, QPainter, QPalette
-
-    from jacviz.ui.panels.readout import STANDARD_ROWS, NumberTable
-
-    table = NumberTable(list(STANDARD_ROWS))
-    table.resize(table.sizeHint())
-    got = table.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
-    want = QImage(got.size(), QImage.Format.Format_RGB32)
-    painter = QPainter(want)
-    painter.setFont(table.font())
-    painter.fillRect(want.rect(), table.palette().color(QPalette.ColorRole.Window))
-    painter.setPen(table.palette().color(QPalette.ColorRole.WindowText))
-    ascent = table.fontMetrics().ascent()
-    for r, (title, keys) in enumerate(STANDARD_ROWS):
-        y = 2 + r * table._line + ascent
-        painter.drawText(4, y, title)
-        for c, _key in enumerate(keys):
-            painter.drawText(table._title_width + c * table._cell_width, y, "—")
-    painter.end()
-    diff = np.abs(_pixels(got).astype(int) - _pixels(want).astype(int))
-    assert diff.max() == 0, np.argwhere(diff.max(axis=2) > 0)[:5]
-    assert (_pixels(got) != _pixels(got)[0, 0]).any()  # something was drawn
-
-
-def _pixels(image):
-    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
-    return rows[:, :image.width(), :3]
-
-
 def test_the_lens_draws_the_true_image_of_the_circle_where_f_sends_it(qtbot, window):
     # z² at p = (0.3, 0.2): the image of the h-circle is no ellipse. The lens moves F(p) to its
     # centre and scales by the farthest point it draws (the arrows' barbs included), then its

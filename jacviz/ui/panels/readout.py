@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QFont, QGuiApplication, QPainter, QPalette, QStaticText
+from PySide6.QtGui import QAction, QFont, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -121,8 +121,6 @@ class NumberTable(QWidget):
     def set_rows(self, rows: list[tuple[str, list[str]]]) -> None:
         """Lay the table out for other rows (a network's k×2 Jacobian has k rows); cells start at '—'."""
         self.rows = rows
-        # The titles never change: laid out once (a QStaticText), not on every repaint.
-        self._titles = [QStaticText(title) for title, _ in rows]
         self.cells.clear()
         self.cells.update({key: _Cell(self, key) for _, keys in rows for key in keys})
         self._title_width = max(self.fontMetrics().horizontalAdvance(title) for title, _ in rows) + 14
@@ -150,9 +148,9 @@ class NumberTable(QWidget):
         painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window))
         painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
         ascent = self.fontMetrics().ascent()
-        for r, (_title, keys) in enumerate(self.rows):
+        for r, (title, keys) in enumerate(self.rows):
             y = 2 + r * self._line + ascent
-            painter.drawStaticText(4, y - ascent, self._titles[r])
+            painter.drawText(4, y, title)
             if len(keys) == 1:
                 painter.drawText(self._title_width, y, self.cells[keys[0]].text())
             else:
