@@ -16,9 +16,9 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QObject, QPointF
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QImage, QPalette, QRegion
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from uihelpers import APPLY_TIMEOUT_MS, apply, run_gl_script, wait_idle
 
 from jacviz.core.figure.build import number
@@ -130,9 +130,25 @@ def test_a_cursor_move_repaints_the_readout_alone(qtbot, window):
     QApplication.processEvents()
     assert events.seen[("parent", "Paint")] == 0
     assert events.seen[("parent", "LayoutRequest")] == 0
-    # it is opaque: the corner under no text has the window's colour, painted by the readout
-    corner = pane.readout.grab().toImage().pixelColor(pane.readout.width() - 2, pane.readout.height() - 2)
+    # it says it paints all of itself (so Qt paints nothing under it), and it does
+    assert pane.readout.testAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+    image = QImage(pane.readout.size(), QImage.Format.Format_RGB32)
+    image.fill(QColor(255, 0, 255))
+    pane.readout.render(image, QPoint(), QRegion(), QWidget.RenderFlag(0))  # no background drawn for it
+    corner = image.pixelColor(pane.readout.width() - 2, pane.readout.height() - 2)
     assert corner == pane.readout.palette().color(QPalette.ColorRole.Window)
+
+
+def test_a_narrow_readout_keeps_every_line_and_word(qtbot, window):
+    pane = load(qtbot, window, "Rosenbrock's valley")
+    mouse_move(pane, 0.4, 0.5)
+    readout = pane.readout
+    readout.resize(100, readout.height())  # the side panel dragged narrow
+    flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)
+    needed = readout.fontMetrics().boundingRect(0, 0, 96, 100000, flags, readout.text()).height()
+    assert readout.height() >= needed
+    widest = max(readout.fontMetrics().horizontalAdvance(w) for w in readout.text().split())
+    assert readout.minimumSizeHint().width() >= widest
 
 
 def test_the_readout_grows_only_when_its_text_needs_more_lines_and_copies_it(qtbot, window):

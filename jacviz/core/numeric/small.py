@@ -83,7 +83,7 @@ def singular_values_small(rows) -> tuple[float, ...] | None:
     whose Jacobian the shapes pane shows at every mouse move: a row or a column (the norm),
     2×2 (:func:`svd2`) and 3×2 (a surface: from the Gram matrix JᵀJ). None for any other shape.
 
-    For 3×2 the columns are scaled by a power of two first; σ₁ is the square root of the larger
+    For 3×2 the matrix is scaled by a power of two first; σ₁ is the square root of the larger
     eigenvalue of JᵀJ (a sum of positive terms), and σ₂ = |J₁ × J₂| / σ₁, so a nearly flat
     surface element keeps its small σ₂ rather than losing it to cancellation.
     """

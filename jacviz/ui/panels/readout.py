@@ -202,14 +202,15 @@ class PaintedText(QWidget):
     the wrapped text needs another number of lines, and it is opaque: it paints its whole
     rectangle, so nothing under it is repainted. Right-click copies the text.
 
-    ``hint_chars`` asks the layout for a width of that many characters (a QLabel's own
-    size hint); without it the widget takes the width it is given.
+    ``hint_chars`` asks the layout for a width of that many characters; without it the
+    widget takes the width it is given. It is never narrower than its widest word.
     """
 
     def __init__(self, name: str, parent=None, hint_chars: int | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self._text = ""
+        self._widest = 4
         self.setFont(_mono())
         self._hint_chars = hint_chars
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -241,10 +242,24 @@ class PaintedText(QWidget):
             return
         self._text = text
         self._fit()
+        widest = self._widest_word()
+        if widest != self._widest:
+            self._widest = widest
+            self.updateGeometry()  # a new minimum width: only when the widest word changes
         self.update()
 
+    def _widest_word(self) -> int:
+        words = self._text.split() or [""]
+        metrics = self.fontMetrics()
+        return max(metrics.horizontalAdvance(w) for w in words) + 4
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """As narrow as its widest word (a QLabel's minimum), so no word is cut off."""
+        return QSize(self._widest, self.height())
+
     def _fit(self) -> None:
-        width = max(self.width(), 120)
+        # measured at the width it is painted at (before its first layout it has none yet)
+        width = self.width() if self.width() > 4 else 120
         box = self.fontMetrics().boundingRect(0, 0, width - 4, 100000, self._flags(), self._text)
         height = box.height() + 4 if self._text else 0
         if height != self.height():
@@ -257,6 +272,7 @@ class PaintedText(QWidget):
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
+            self._widest = self._widest_word()
             self._fit()
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override

@@ -83,7 +83,7 @@ RESAMPLE_AFTER_MS = 150  # a pan or zoom resamples once the view has rested this
 GRID_LINES = 13  # grid lines per family on a surface or a slice
 MESH = 48  # vertices per side of a 3D mesh
 SLIDER_STEPS = 200
-READOUT_CHARS = 46  # the readout's width: a QLabel's own choice for these lines
+READOUT_CHARS = 46  # the readout's width in characters: what a QLabel chose for these lines
 DESCENT_STEPS = 200  # the descent path's step budget
 PATH_COLOR = (220, 20, 60)  # crimson: clear on viridis' purple and on its yellow
 
