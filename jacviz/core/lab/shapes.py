@@ -153,22 +153,13 @@ class ShapeInfo:
         return out
 
 
-def _values_and_jacobian(compiled: NumericMapping, p: tuple[float, ...], params: Params):
-    """F(p) and J(p) as floats: the mapping's one-point path where it has one."""
-    at_point = getattr(compiled, "point_values_and_jacobian", None)
-    if at_point is not None:
-        return at_point(p, params)
-    ev = compiled.evaluate(tuple(np.array(c) for c in p), params, jacobian=True)
-    return tuple(float(v) for v in ev.values), tuple(tuple(float(e) for e in row) for row in ev.jacobian)
-
-
 def shape_info(compiled: NumericMapping, point, params: Params = None) -> ShapeInfo:
     """What J says at ``point`` (n coordinates) for a mapping of any shape."""
     n, m = len(compiled.variables), compiled.n_outputs
     p = tuple(float(c) for c in np.asarray(point, dtype=float).reshape(-1))
     if len(p) != n:
         raise UsageError(f"a point of this mapping needs {n} coordinates, not {len(p)}")
-    value, rows = _values_and_jacobian(compiled, p, params)
+    value, rows = compiled.point_values_and_jacobian(p, params)
     jac = np.array(rows, dtype=float).reshape(m, n)
     finite = all(math.isfinite(e) for row in rows for e in row)
     notes: list[str] = []

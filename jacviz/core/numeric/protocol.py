@@ -67,6 +67,9 @@ class NumericMapping(Protocol):
     def evaluate(self, coords: Sequence, params: Params = None, *, jacobian: bool = True,
                  dtype=np.float64) -> Evaluation: ...
 
+    def point_values_and_jacobian(self, p, params: Params = None
+                                  ) -> tuple[tuple[float, ...], tuple[tuple[float, ...], ...]]: ...
+
 
 def nan_where_undefined(arrays, undefined: np.ndarray) -> None:
     """Set every array in ``arrays`` to NaN where ``undefined`` is True (in place)."""

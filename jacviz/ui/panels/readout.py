@@ -210,7 +210,6 @@ class PaintedText(QWidget):
         super().__init__(parent)
         self.setObjectName(name)
         self._text = ""
-        self._widest = 4
         self.setFont(_mono())
         self._hint_chars = hint_chars
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -242,20 +241,14 @@ class PaintedText(QWidget):
             return
         self._text = text
         self._fit()
-        widest = self._widest_word()
-        if widest != self._widest:
-            self._widest = widest
-            self.updateGeometry()  # a new minimum width: only when the widest word changes
         self.update()
 
-    def _widest_word(self) -> int:
-        words = self._text.split() or [""]
-        metrics = self.fontMetrics()
-        return max(metrics.horizontalAdvance(w) for w in words) + 4
-
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        """As narrow as its widest word (a QLabel's minimum), so no word is cut off."""
-        return QSize(self._widest, self.height())
+        """As narrow as its widest word (a QLabel's minimum), so no word is cut off.
+
+        Measured when a layout asks, not on every setText (the cursor's hot path)."""
+        metrics = self.fontMetrics()
+        return QSize(max(metrics.horizontalAdvance(w) for w in self._text.split() or [""]) + 4, self.height())
 
     def _fit(self) -> None:
         # measured at the width it is painted at (before its first layout it has none yet)
@@ -272,7 +265,6 @@ class PaintedText(QWidget):
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
-            self._widest = self._widest_word()
             self._fit()
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
